@@ -1,0 +1,405 @@
+//! Borrower use cases: create, read, replace/merge, delete, list. Each write is one
+//! transaction with conditions, so nothing is ever half-written and racing writers get a 409.
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::context::AppContext;
+use crate::error::ApiError;
+use crate::model::payload::{BorrowerPatch, BorrowerRef, Patch};
+use crate::model::{Borrower, FinancialDetails, IncomeCertification, SpouseLink, Tenant};
+use crate::store::{borrowers as items, keys, s, Item, Tx, TxError};
+
+/// Merge (POST, PATCH) keeps what the payload does not mention; Replace (PUT) resets every
+/// payload field that the payload does not carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Merge,
+    Replace,
+}
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// A written borrower and the warnings to show with it.
+pub struct Outcome {
+    pub borrower: Borrower,
+    pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    pub fn view(&self) -> Value {
+        let mut v = self.borrower.view();
+        v["warnings"] = json!(self.warnings);
+        v
+    }
+}
+
+/// Applies the plain fields of a patch. Spouse, SSN and income certification need the store
+/// or the cipher and are handled by the caller.
+pub fn apply_fields(b: &mut Borrower, p: &BorrowerPatch, mode: Mode) {
+    if mode == Mode::Replace {
+        b.first_name = None;
+        b.last_name = None;
+        b.email = None;
+        b.phone = None;
+        b.address = None;
+        b.date_of_birth = None;
+        b.collecting_unemployment = None;
+        b.employer = None;
+        b.employer_start_date = None;
+        b.external_id = None;
+        b.financial = FinancialDetails::default();
+    }
+    p.first_name.merge(&mut b.first_name);
+    p.last_name.merge(&mut b.last_name);
+    p.email.merge(&mut b.email);
+    p.phone.merge(&mut b.phone);
+    p.address.merge(&mut b.address);
+    p.date_of_birth.merge(&mut b.date_of_birth);
+    p.collecting_unemployment.merge(&mut b.collecting_unemployment);
+    p.employer.merge(&mut b.employer);
+    p.employer_start_date.merge(&mut b.employer_start_date);
+    p.external_id.merge(&mut b.external_id);
+    let (f, fp) = (&mut b.financial, &p.financial);
+    fp.agi.merge(&mut f.agi);
+    fp.spouse_agi.merge(&mut f.spouse_agi);
+    fp.filing_status.merge(&mut f.filing_status);
+    fp.family_size.merge(&mut f.family_size);
+    fp.children.merge(&mut f.children);
+    fp.dependents.merge(&mut f.dependents);
+    fp.state_of_residence.merge(&mut f.state_of_residence);
+    fp.employer_state.merge(&mut f.employer_state);
+    fp.extra_monthly_payment.merge(&mut f.extra_monthly_payment);
+    fp.income_growth.merge(&mut f.income_growth);
+    fp.new_borrower_date.merge(&mut f.new_borrower_date);
+    fp.pslf.merge(&mut f.pslf);
+    fp.refinance_rate.merge(&mut f.refinance_rate);
+    fp.refinance_term.merge(&mut f.refinance_term);
+    fp.related_to_major.merge(&mut f.related_to_major);
+    fp.tcli_enabled.merge(&mut f.tcli_enabled);
+    fp.tcli_start_year.merge(&mut f.tcli_start_year);
+    fp.tcli_end_year.merge(&mut f.tcli_end_year);
+    fp.teaching_level.merge(&mut f.teaching_level);
+    fp.teaching_state.merge(&mut f.teaching_state);
+    fp.teaching_subject.merge(&mut f.teaching_subject);
+}
+
+/// Warnings about values that are kept but will not count.
+pub fn consistency_warnings(b: &Borrower) -> Vec<String> {
+    let mut w = Vec::new();
+    let f = &b.financial;
+    if f.spouse_agi.is_some() && !f.spouse_agi_applies() {
+        w.push(format!(
+            "spouse_agi is ignored because filing_status is {}; set filing_status to \
+             married_filing_jointly or married_filing_separately for it to count.",
+            f.filing_status().as_str()
+        ));
+    }
+    if b.spouse.is_some() && !f.filing_status().is_married() {
+        w.push(format!(
+            "spouse_id is linked but filing_status is {}; the spouse is not considered in \
+             assessments until filing_status is married_filing_jointly or married_filing_separately.",
+            f.filing_status().as_str()
+        ));
+    }
+    if let (Some(start), Some(end)) = (f.tcli_start_year, f.tcli_end_year) {
+        if end < start {
+            w.push("tcli_end_year is before tcli_start_year.".into());
+        }
+    }
+    w
+}
+
+fn validate_final(b: &Borrower) -> Result<(), ApiError> {
+    let f = &b.financial;
+    let household = 1 + u32::from(f.filing_status().is_married()) + f.children.unwrap_or(0)
+        + f.dependents.unwrap_or(0);
+    if let Some(size) = f.family_size {
+        // Family size counts the borrower, spouse, children and dependents; it can't be smaller
+        // than the children and dependents plus the borrower.
+        let floor = 1 + f.children.unwrap_or(0) + f.dependents.unwrap_or(0);
+        if size < floor {
+            return Err(ApiError::field(
+                "family_size",
+                format!(
+                    "must be at least {floor}: the borrower plus children and dependents ({household} with a spouse)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The spouse change a write implies: the link to set on this borrower, the spouse that must
+/// point back to it, and the former spouse that must be unlinked.
+struct SpouseChange {
+    link: Option<SpouseLink>,
+    new_spouse: Option<Borrower>,
+    old_spouse: Option<Borrower>,
+}
+
+async fn plan_spouse(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    b: &Borrower,
+    patch: &Patch<BorrowerRef>,
+    mode: Mode,
+) -> Result<SpouseChange, ApiError> {
+    let target = match (patch, mode) {
+        (Patch::Absent, Mode::Merge) => {
+            return Ok(SpouseChange { link: b.spouse.clone(), new_spouse: None, old_spouse: None })
+        }
+        (Patch::Absent, Mode::Replace) | (Patch::Clear, _) => None,
+        (Patch::Set(r), _) => {
+            let spouse = match ctx.store.borrower(tenant, r).await {
+                Ok(sp) => sp,
+                Err(ApiError::NotFound(_)) => {
+                    return Err(ApiError::field("spouse_id", "no borrower of yours has this id"))
+                }
+                Err(e) => return Err(e),
+            };
+            if spouse.uuid == b.uuid {
+                return Err(ApiError::field("spouse_id", "a borrower cannot be their own spouse"));
+            }
+            if let Some(other) = &spouse.spouse {
+                if other.uuid != b.uuid {
+                    return Err(ApiError::Conflict(format!(
+                        "Borrower {} is already linked to spouse {}; unlink them first \
+                         (PATCH that borrower with spouse_id: null).",
+                        spouse.id, other.id
+                    )));
+                }
+            }
+            Some(spouse)
+        }
+    };
+    let current = b.spouse.as_ref().map(|s| s.uuid);
+    let target_uuid = target.as_ref().map(|t| t.uuid);
+    if current == target_uuid {
+        return Ok(SpouseChange {
+            link: target.as_ref().map(|t| SpouseLink { id: t.id, uuid: t.uuid }),
+            new_spouse: None,
+            old_spouse: None,
+        });
+    }
+    let old_spouse = match &b.spouse {
+        Some(link) => ctx
+            .store
+            .borrower_by_uuid(&link.uuid)
+            .await?
+            .filter(|o| o.spouse.as_ref().map(|s| s.uuid) == Some(b.uuid)),
+        None => None,
+    };
+    Ok(SpouseChange {
+        link: target.as_ref().map(|t| SpouseLink { id: t.id, uuid: t.uuid }),
+        new_spouse: target,
+        old_spouse,
+    })
+}
+
+/// Writes the spouse side of a link change into `tx`, each under its own version.
+fn spouse_writes(ctx: &AppContext, tx: &mut Tx, me: &Borrower, ch: SpouseChange) -> Result<(), ApiError> {
+    let stamp = now();
+    if let Some(mut old) = ch.old_spouse {
+        let expected = old.version;
+        old.spouse = None;
+        old.version += 1;
+        old.updated_at = stamp.clone();
+        tx.put_versioned(&ctx.store, "former spouse", items::to_item(&old)?, expected);
+    }
+    if let Some(mut new) = ch.new_spouse {
+        let expected = new.version;
+        new.spouse = Some(SpouseLink { id: me.id, uuid: me.uuid });
+        new.version += 1;
+        new.updated_at = stamp;
+        tx.put_versioned(&ctx.store, "spouse", items::to_item(&new)?, expected);
+    }
+    Ok(())
+}
+
+async fn income_cert_write(
+    ctx: &AppContext,
+    tx: &mut Tx,
+    b: &mut Borrower,
+    p: &BorrowerPatch,
+) -> Result<(), ApiError> {
+    if let Some(up) = &p.income_certification {
+        let id = ctx.store.next_id("income_certification").await?;
+        let inserted_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
+        tx.put_new(
+            &ctx.store,
+            "income certification",
+            Item::from([
+                ("PK".into(), s(keys::borrower(&b.uuid))),
+                ("SK".into(), s(keys::income_cert(id))),
+                ("entity".into(), s("IncomeCertification")),
+                ("id".into(), aws_sdk_dynamodb::types::AttributeValue::N(id.to_string())),
+                ("type".into(), s(&up.kind)),
+                ("inserted_at".into(), s(&inserted_at)),
+                ("file".into(), s(&up.file_base64)),
+            ]),
+        );
+        b.income_certifications.push(IncomeCertification {
+            id,
+            kind: up.kind.clone(),
+            inserted_at,
+            size_bytes: up.size_bytes,
+        });
+    }
+    Ok(())
+}
+
+fn conflict_message(labels: &[&str], b: &Borrower) -> ApiError {
+    if labels.contains(&"external_id") {
+        return ApiError::Conflict(format!(
+            "external_id {} is already used by another of your borrowers.",
+            b.external_id.as_deref().unwrap_or_default()
+        ));
+    }
+    ApiError::Conflict(format!(
+        "The borrower changed while this request ran ({}). Fetch it again and retry.",
+        labels.join(", ")
+    ))
+}
+
+pub async fn create(ctx: &AppContext, tenant: &Tenant, p: BorrowerPatch) -> Result<Outcome, ApiError> {
+    let id = ctx.store.next_id("borrower").await?;
+    let stamp = now();
+    let mut b = Borrower::new(id, Uuid::new_v4(), &tenant.client_id, &stamp);
+    apply_fields(&mut b, &p, Mode::Merge);
+    validate_final(&b)?;
+    if let Patch::Set(ssn) = &p.ssn {
+        b.ssn_sealed = Some(ctx.ssn.seal(ssn, &b.uuid.to_string()));
+    }
+    let spouse = plan_spouse(ctx, tenant, &b, &p.spouse, Mode::Merge).await?;
+    b.spouse = spouse.link.clone();
+    let mut tx = Tx::new();
+    income_cert_write(ctx, &mut tx, &mut b, &p).await?;
+    tx.put_new(&ctx.store, "borrower", items::to_item(&b)?);
+    tx.put_new(&ctx.store, "id lookup", items::id_lookup_item(&b));
+    if let Some(ext) = &b.external_id {
+        tx.put_new(&ctx.store, "external_id", items::external_id_item(&b, ext));
+    }
+    spouse_writes(ctx, &mut tx, &b, spouse)?;
+    match tx.commit(&ctx.store).await {
+        Ok(()) => {}
+        Err(TxError::Conflict(labels)) => return Err(conflict_message(&labels, &b)),
+        Err(e) => return Err(e.into()),
+    }
+    let mut warnings = p.warnings;
+    warnings.extend(consistency_warnings(&b));
+    Ok(Outcome { borrower: b, warnings })
+}
+
+pub async fn update(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+    p: BorrowerPatch,
+    mode: Mode,
+) -> Result<Outcome, ApiError> {
+    let current = ctx.store.borrower(tenant, r).await?;
+    let mut b = current.clone();
+    apply_fields(&mut b, &p, mode);
+    validate_final(&b)?;
+    match (&p.ssn, mode) {
+        (Patch::Set(ssn), _) => b.ssn_sealed = Some(ctx.ssn.seal(ssn, &b.uuid.to_string())),
+        (Patch::Clear, _) | (Patch::Absent, Mode::Replace) => b.ssn_sealed = None,
+        (Patch::Absent, Mode::Merge) => {}
+    }
+    let spouse = plan_spouse(ctx, tenant, &current, &p.spouse, mode).await?;
+    b.spouse = spouse.link.clone();
+    b.version = current.version + 1;
+    b.updated_at = now();
+
+    let mut tx = Tx::new();
+    income_cert_write(ctx, &mut tx, &mut b, &p).await?;
+    tx.put_versioned(&ctx.store, "borrower", items::to_item(&b)?, current.version);
+    if current.external_id != b.external_id {
+        if let Some(old) = &current.external_id {
+            tx.delete(&ctx.store, "old external_id", &keys::external_id(&b.client_id, old), keys::LOOKUP_SK, None);
+        }
+        if let Some(new) = &b.external_id {
+            tx.put_new(&ctx.store, "external_id", items::external_id_item(&b, new));
+        }
+    }
+    spouse_writes(ctx, &mut tx, &b, spouse)?;
+    match tx.commit(&ctx.store).await {
+        Ok(()) => {}
+        Err(TxError::Conflict(labels)) => return Err(conflict_message(&labels, &b)),
+        Err(e) => return Err(e.into()),
+    }
+    let mut warnings = p.warnings;
+    warnings.extend(consistency_warnings(&b));
+    Ok(Outcome { borrower: b, warnings })
+}
+
+/// Largest footprint deleted in one transaction (DynamoDB allows 100 items; a few are kept
+/// for lookups and the spouse).
+const ONE_TX_ITEMS: usize = 95;
+
+/// Deletes a borrower and everything it owns, and unlinks its spouse.
+pub async fn delete(ctx: &AppContext, tenant: &Tenant, r: &BorrowerRef) -> Result<(), ApiError> {
+    let b = ctx.store.borrower(tenant, r).await?;
+    let collection = ctx.store.collection(&keys::borrower(&b.uuid)).await?;
+    let (profile, children): (Vec<Item>, Vec<Item>) = collection
+        .into_iter()
+        .partition(|i| i.get("SK").and_then(|v| v.as_s().ok()).map(String::as_str) == Some(keys::PROFILE_SK));
+    // Small collections go in the same transaction as the profile. Large ones are deleted after
+    // the profile and lookups are gone, so no reader ever sees a half-deleted borrower.
+    let (in_tx, after): (Vec<Item>, Vec<Item>) = if children.len() < ONE_TX_ITEMS {
+        (profile.into_iter().chain(children).collect(), Vec::new())
+    } else {
+        (profile, children)
+    };
+    let mut tx = Tx::new();
+    ctx.store.delete_borrower_items(&mut tx, &b, &in_tx)?;
+    if let Some(link) = &b.spouse {
+        if let Some(mut sp) = ctx.store.borrower_by_uuid(&link.uuid).await? {
+            if sp.spouse.as_ref().map(|s| s.uuid) == Some(b.uuid) {
+                let expected = sp.version;
+                sp.spouse = None;
+                sp.version += 1;
+                sp.updated_at = now();
+                tx.put_versioned(&ctx.store, "spouse", items::to_item(&sp)?, expected);
+            }
+        }
+    }
+    match tx.commit(&ctx.store).await {
+        Ok(()) => {}
+        Err(TxError::Conflict(labels)) => return Err(conflict_message(&labels, &b)),
+        Err(e) => return Err(e.into()),
+    }
+    ctx.store.delete_items(&after).await
+}
+
+pub const DEFAULT_PAGE: i32 = 25;
+pub const MAX_PAGE: i32 = 100;
+
+pub async fn list(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+    external_id: Option<&str>,
+) -> Result<Value, ApiError> {
+    let limit = match limit {
+        None => DEFAULT_PAGE,
+        Some(l) => match l.trim().parse::<i32>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => return Err(ApiError::field("limit", format!("must be a whole number from 1 to {MAX_PAGE}"))),
+        },
+    };
+    if let Some(ext) = external_id {
+        let found = ctx.store.borrower_by_external_id(tenant, ext).await?;
+        let list: Vec<Value> = found.iter().map(Borrower::view).collect();
+        return Ok(json!({"borrowers": list, "next_cursor": null}));
+    }
+    let (page, next) = ctx.store.list_borrowers(tenant, limit, cursor).await?;
+    Ok(json!({
+        "borrowers": page.iter().map(Borrower::view).collect::<Vec<_>>(),
+        "next_cursor": next,
+    }))
+}

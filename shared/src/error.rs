@@ -1,0 +1,104 @@
+//! The one error type of the API, and its single mapping to HTTP.
+//!
+//! Every handler returns `Result<_, ApiError>`; [`ApiError::into_response`] is the only place an
+//! error becomes a status code and a Payitoff-shaped body:
+//! `{"error":{"title":..,"detail":..}}`, plus `fields` (field -> problem) for validation errors.
+
+use std::collections::BTreeMap;
+
+use lambda_http::{http::StatusCode, Body, Response};
+use serde_json::json;
+
+/// The three documented Payitoff 401 details, word for word.
+pub const NO_AUTH_HEADER: &str = "Please include an authorization header.";
+pub const NO_BEARER: &str = "Please include a Bearer token in your header.";
+pub const INVALID_TOKEN: &str = "Invalid token. Please check and try again.";
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ApiError {
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    NotFound(String),
+    /// Unparseable request (malformed JSON, wrong envelope).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Well-formed JSON whose values break the rules; `fields` maps field path -> problem.
+    #[error("{detail}")]
+    Validation {
+        detail: String,
+        fields: BTreeMap<String, String>,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Unavailable(String),
+    /// Something on our side failed. The detail is logged, never returned.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound(format!("{what} not found."))
+    }
+
+    /// A validation error for a single field.
+    pub fn field(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        let mut fields = BTreeMap::new();
+        let (field, problem) = (field.into(), problem.into());
+        let detail = format!("{field}: {problem}");
+        fields.insert(field, problem);
+        ApiError::Validation { detail, fields }
+    }
+
+    /// A validation error for several fields at once (an empty map is not an error).
+    pub fn fields(fields: BTreeMap<String, String>) -> Result<(), Self> {
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let detail = fields
+            .iter()
+            .map(|(f, p)| format!("{f}: {p}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(ApiError::Validation { detail, fields })
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let status = self.status();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let body = match &self {
+            ApiError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                json!({"error": {"title": title, "detail": "Something went wrong on our side. Please try again."}})
+            }
+            ApiError::Validation { detail, fields } => {
+                json!({"error": {"title": title, "detail": detail, "fields": fields}})
+            }
+            other => json!({"error": {"title": title, "detail": other.to_string()}}),
+        };
+        crate::http::json_response(status, &body)
+    }
+}
+
+impl From<serde_dynamo::Error> for ApiError {
+    fn from(e: serde_dynamo::Error) -> Self {
+        ApiError::Internal(format!("item mapping: {e}"))
+    }
+}

@@ -1,0 +1,93 @@
+//! Request parsing and response helpers shared by every function.
+
+use std::collections::HashMap;
+
+use lambda_http::{
+    http::{header::CONTENT_TYPE, StatusCode},
+    Body, Request, RequestExt, Response,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response<Body> {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_string());
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "application/json")
+        .body(Body::Text(text))
+        .expect("static response parts are valid")
+}
+
+pub fn ok<T: Serialize + ?Sized>(body: &T) -> Result<Response<Body>, ApiError> {
+    Ok(json_response(StatusCode::OK, body))
+}
+
+pub fn created<T: Serialize + ?Sized>(body: &T) -> Result<Response<Body>, ApiError> {
+    Ok(json_response(StatusCode::CREATED, body))
+}
+
+pub fn no_content() -> Result<Response<Body>, ApiError> {
+    Ok(Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::Empty)
+        .expect("static response parts are valid"))
+}
+
+/// Maps a handler's result to the response: the one place errors become HTTP.
+pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+/// The request body parsed as a JSON object. Empty, non-JSON or non-object bodies are 400s.
+pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
+    let bytes: &[u8] = match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest(
+            "The request body is empty; a JSON object was expected.".into(),
+        ));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::BadRequest(
+            "The request body must be a JSON object.".into(),
+        )),
+        Err(e) => Err(ApiError::BadRequest(format!(
+            "The request body is not valid JSON: {e}."
+        ))),
+    }
+}
+
+/// The object under `key` in the body's envelope, e.g. `{"borrower": {...}}`.
+pub fn envelope(req: &Request, key: &str) -> Result<Map<String, Value>, ApiError> {
+    let mut body = json_object(req)?;
+    match body.remove(key) {
+        Some(Value::Object(map)) => Ok(map),
+        Some(_) => Err(ApiError::field(key, "must be a JSON object")),
+        None => Err(ApiError::field(
+            key,
+            format!("is required: wrap the payload as {{\"{key}\": {{...}}}}"),
+        )),
+    }
+}
+
+/// A path parameter such as `{id}`.
+pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    req.path_parameters()
+        .first(name)
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::BadRequest(format!("The path parameter `{name}` is missing.")))
+}
+
+pub fn query_params(req: &Request) -> HashMap<String, String> {
+    req.query_string_parameters()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}

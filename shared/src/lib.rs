@@ -1,0 +1,19 @@
+//! Loanpath's domain crate: model, validation, single-table store, auth, errors, HTTP helpers
+//! and handlers. Every function in `functions/` is a thin `main` over this crate.
+//!
+//! `model` (and later `rules`) hold no AWS types; `store` is the DynamoDB adapter.
+
+pub mod api;
+pub mod borrowers;
+pub mod context;
+pub mod crypto;
+pub mod error;
+pub mod http;
+pub mod lambda;
+pub mod model;
+pub mod money;
+pub mod store;
+pub mod table;
+
+pub use context::AppContext;
+pub use error::ApiError;

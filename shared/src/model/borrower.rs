@@ -1,0 +1,226 @@
+//! Borrowers as the domain holds them, and their Payitoff-shaped JSON view.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::money;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Address {
+    pub street1: Option<String>,
+    pub street2: Option<String>,
+    pub street3: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zipcode: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FilingStatus {
+    #[default]
+    Single,
+    MarriedFilingJointly,
+    MarriedFilingSeparately,
+    HeadOfHousehold,
+}
+
+impl FilingStatus {
+    pub const ALL: [(&'static str, FilingStatus); 4] = [
+        ("single", FilingStatus::Single),
+        ("married_filing_jointly", FilingStatus::MarriedFilingJointly),
+        ("married_filing_separately", FilingStatus::MarriedFilingSeparately),
+        ("head_of_household", FilingStatus::HeadOfHousehold),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL.iter().find(|(_, f)| *f == self).map(|(s, _)| *s).unwrap_or("single")
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let norm = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        Self::ALL.iter().find(|(name, _)| *name == norm).map(|(_, f)| *f)
+    }
+
+    pub fn is_married(self) -> bool {
+        matches!(
+            self,
+            FilingStatus::MarriedFilingJointly | FilingStatus::MarriedFilingSeparately
+        )
+    }
+}
+
+/// Assessment inputs. Written flat in a BorrowerPayload, returned under `financial_details`.
+/// `None` means "not given"; defaults are applied when read (see the accessors).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FinancialDetails {
+    pub agi: Option<Decimal>,
+    pub spouse_agi: Option<Decimal>,
+    pub filing_status: Option<FilingStatus>,
+    pub family_size: Option<u32>,
+    pub children: Option<u32>,
+    pub dependents: Option<u32>,
+    pub state_of_residence: Option<String>,
+    pub employer_state: Option<String>,
+    pub extra_monthly_payment: Option<Decimal>,
+    /// Percent per year.
+    pub income_growth: Option<Decimal>,
+    pub new_borrower_date: Option<NaiveDate>,
+    pub pslf: Option<bool>,
+    pub refinance_rate: Option<Decimal>,
+    pub refinance_term: Option<u32>,
+    pub related_to_major: Option<bool>,
+    pub tcli_enabled: Option<bool>,
+    pub tcli_start_year: Option<i32>,
+    pub tcli_end_year: Option<i32>,
+    pub teaching_level: Option<String>,
+    pub teaching_state: Option<String>,
+    pub teaching_subject: Option<String>,
+}
+
+pub const DEFAULT_INCOME_GROWTH: Decimal = Decimal::from_parts(50, 0, 0, false, 1); // 5.0
+
+impl FinancialDetails {
+    pub fn filing_status(&self) -> FilingStatus {
+        self.filing_status.unwrap_or_default()
+    }
+    pub fn family_size(&self) -> u32 {
+        self.family_size.unwrap_or(1)
+    }
+    pub fn income_growth(&self) -> Decimal {
+        self.income_growth.unwrap_or(DEFAULT_INCOME_GROWTH)
+    }
+    /// RAP's dependents: children plus other dependents.
+    pub fn rap_dependents(&self) -> u32 {
+        self.children.unwrap_or(0) + self.dependents.unwrap_or(0)
+    }
+    /// `spouse_agi` only counts for married filers.
+    pub fn spouse_agi_applies(&self) -> bool {
+        self.filing_status().is_married()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SpouseLink {
+    pub id: i64,
+    pub uuid: Uuid,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IncomeCertification {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Payitoff's format: `2021-02-18 21:33:29` (not ISO-8601 with a `T`).
+    pub inserted_at: String,
+    pub size_bytes: usize,
+}
+
+/// A borrower as stored. Identity (`id`, `uuid`, `client_id`) never changes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Borrower {
+    pub id: i64,
+    pub uuid: Uuid,
+    pub client_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<Address>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub collecting_unemployment: Option<bool>,
+    pub employer: Option<String>,
+    pub employer_start_date: Option<NaiveDate>,
+    pub external_id: Option<String>,
+    pub spouse: Option<SpouseLink>,
+    #[serde(default)]
+    pub financial: FinancialDetails,
+    #[serde(default)]
+    pub income_certifications: Vec<IncomeCertification>,
+    /// AES-256-GCM sealed SSN (see `crypto`). Never rendered, never logged.
+    pub ssn_sealed: Option<String>,
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Borrower {
+    pub fn new(id: i64, uuid: Uuid, client_id: &str, now: &str) -> Self {
+        Borrower {
+            id,
+            uuid,
+            client_id: client_id.to_string(),
+            first_name: None,
+            last_name: None,
+            email: None,
+            phone: None,
+            address: None,
+            date_of_birth: None,
+            collecting_unemployment: None,
+            employer: None,
+            employer_start_date: None,
+            external_id: None,
+            spouse: None,
+            financial: FinancialDetails::default(),
+            income_certifications: Vec::new(),
+            ssn_sealed: None,
+            version: 0,
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+        }
+    }
+
+    /// The Payitoff `Borrower` response object. The SSN is reduced to `has_ssn`.
+    pub fn view(&self) -> Value {
+        let f = &self.financial;
+        json!({
+            "id": self.id,
+            "uuid": self.uuid,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "phone": self.phone,
+            "address": self.address.clone().unwrap_or_default(),
+            "date_of_birth": self.date_of_birth,
+            "collecting_unemployment": self.collecting_unemployment.unwrap_or(false),
+            "employer": self.employer,
+            "employer_start_date": self.employer_start_date,
+            "employer_state": f.employer_state,
+            "external_id": self.external_id,
+            "spouse_id": self.spouse.as_ref().map(|s| s.id),
+            "spouse_uuid": self.spouse.as_ref().map(|s| s.uuid),
+            "has_ssn": self.ssn_sealed.is_some(),
+            "financial_details": {
+                "agi": f.agi.map(money::number),
+                "children": f.children.unwrap_or(0),
+                "dependents": f.dependents.unwrap_or(0),
+                "employer_state": f.employer_state,
+                "extra_monthly_payment": f.extra_monthly_payment.map(money::number),
+                "family_size": f.family_size(),
+                "filing_status": f.filing_status().as_str(),
+                "income_growth": money::rate_number(f.income_growth()),
+                "new_borrower_date": f.new_borrower_date,
+                "pslf": f.pslf,
+                "refinance_rate": f.refinance_rate.map(money::rate_number),
+                "refinance_term": f.refinance_term,
+                "related_to_major": f.related_to_major,
+                "spouse_agi": f.spouse_agi.map(money::number),
+                "state_of_residence": f.state_of_residence,
+                "tcli_enabled": f.tcli_enabled,
+                "tcli_end_year": f.tcli_end_year,
+                "tcli_start_year": f.tcli_start_year,
+                "teaching_level": f.teaching_level,
+                "teaching_state": f.teaching_state,
+                "teaching_subject": f.teaching_subject,
+            },
+            "income_certifications": self.income_certifications.iter().map(|c| json!({
+                "id": c.id, "type": c.kind, "inserted_at": c.inserted_at,
+            })).collect::<Vec<_>>(),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        })
+    }
+}

@@ -1,0 +1,199 @@
+//! Value parsers for MyStudentData.txt fields. Each returns `Ok(None)` for a
+//! blank value and `Err(reason)` for a value that is present but malformed.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// `$1,234.56`, `$1,750`, `1234.56`, `-$12.00`, `$-12.00`, `($12.00)` → exact Decimal.
+/// Thousands separators must be well placed (`$1,2345` is rejected).
+pub fn money(v: &str) -> Result<Option<Decimal>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let bad = || format!("invalid money value {v:?} (expected e.g. $1,234.56)");
+    let (mut negative, mut s) = (false, v);
+    if let Some(inner) = s.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        negative = true;
+        s = inner.trim();
+    }
+    if let Some(rest) = s.strip_prefix('-') {
+        negative = !negative;
+        s = rest.trim_start();
+    }
+    s = s.strip_prefix('$').map(str::trim_start).unwrap_or(s);
+    if let Some(rest) = s.strip_prefix('-') {
+        negative = !negative;
+        s = rest;
+    }
+    let (int_part, frac_part) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    if int_part.is_empty() && frac_part.is_none_or(str::is_empty) {
+        return Err(bad());
+    }
+    if let Some(f) = frac_part {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+    }
+    let groups: Vec<&str> = int_part.split(',').collect();
+    let grouped_ok = groups.len() == 1
+        || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    if !grouped_ok || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(bad());
+    }
+    let digits: String = groups.concat();
+    let text = match frac_part {
+        Some(f) => format!("{}.{f}", if digits.is_empty() { "0" } else { &digits }),
+        None => digits,
+    };
+    let d = Decimal::from_str(&text).map_err(|_| bad())?;
+    Ok(Some(if negative { -d } else { d }))
+}
+
+/// `6.8%`, `6.80%`, `6.8`, `6.800 %` → Decimal percent (6.8).
+pub fn percent(v: &str) -> Result<Option<Decimal>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let s = v.strip_suffix('%').unwrap_or(v).trim();
+    let valid = !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && s.bytes().filter(|&b| b == b'.').count() <= 1
+        && s.bytes().any(|b| b.is_ascii_digit());
+    if !valid {
+        return Err(format!("invalid percentage {v:?} (expected e.g. 6.8%)"));
+    }
+    let d = Decimal::from_str(s).map_err(|_| format!("invalid percentage {v:?}"))?;
+    if d > Decimal::ONE_HUNDRED {
+        return Err(format!("percentage {v:?} is over 100%"));
+    }
+    Ok(Some(d))
+}
+
+/// `MM/DD/YYYY` (also `M/D/YYYY`; `YYYY-MM-DD` tolerated) → NaiveDate.
+pub fn date(v: &str) -> Result<Option<NaiveDate>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let bad = || format!("invalid date {v:?} (expected MM/DD/YYYY)");
+    let parts: Vec<&str> = v.split('/').collect();
+    let numbers = |p: &[&str]| -> Option<Vec<u32>> {
+        p.iter()
+            .map(|x| {
+                (!x.is_empty() && x.len() <= 4 && x.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| x.parse().ok())
+                    .flatten()
+            })
+            .collect()
+    };
+    let (y, m, d) = if parts.len() == 3 && parts[2].len() == 4 {
+        let n = numbers(&parts).ok_or_else(bad)?;
+        (n[2], n[0], n[1])
+    } else {
+        let iso: Vec<&str> = v.split('-').collect();
+        if iso.len() != 3 || iso[0].len() != 4 {
+            return Err(bad());
+        }
+        let n = numbers(&iso).ok_or_else(bad)?;
+        (n[0], n[1], n[2])
+    };
+    let year = i32::try_from(y).map_err(|_| bad())?;
+    NaiveDate::from_ymd_opt(year, m, d).map(Some).ok_or_else(bad)
+}
+
+/// Non-negative whole number (`12`, `012`, `12.0`).
+pub fn count(v: &str) -> Result<Option<u32>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let s = v.strip_suffix(".0").or_else(|| v.strip_suffix(".00")).unwrap_or(v);
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("invalid whole number {v:?}"));
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|_| format!("invalid whole number {v:?}"))
+}
+
+/// `Y`/`Yes`/`True`/`1` and `N`/`No`/`False`/`0` (case-insensitive).
+pub fn flag(v: &str) -> Result<Option<bool>, String> {
+    match v.trim().to_ascii_uppercase().as_str() {
+        "" => Ok(None),
+        "Y" | "YES" | "TRUE" | "T" | "1" => Ok(Some(true)),
+        "N" | "NO" | "FALSE" | "F" | "0" => Ok(Some(false)),
+        _ => Err(format!("invalid Yes/No value {:?}", v.trim())),
+    }
+}
+
+/// Trimmed text, `None` when blank.
+pub fn text(v: &str) -> Option<String> {
+    let t = v.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn money_values() {
+        assert_eq!(money("$1,234.56"), Ok(Some(dec!(1234.56))));
+        assert_eq!(money("$1,750"), Ok(Some(dec!(1750))));
+        assert_eq!(money("$0.00"), Ok(Some(dec!(0.00))));
+        assert_eq!(money("$1,234,567.89"), Ok(Some(dec!(1234567.89))));
+        assert_eq!(money("1234.5"), Ok(Some(dec!(1234.5))));
+        assert_eq!(money("-$12.30"), Ok(Some(dec!(-12.30))));
+        assert_eq!(money("$-12.30"), Ok(Some(dec!(-12.30))));
+        assert_eq!(money("($12.30)"), Ok(Some(dec!(-12.30))));
+        assert_eq!(money("$.50"), Ok(Some(dec!(0.50))));
+        assert_eq!(money("   "), Ok(None));
+        for bad in ["$1,2x4.00", "$12,34", "$1,2345", "abc", "$", "$1.2.3", "$1.", "12$", "$,123"] {
+            assert!(money(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn percent_values() {
+        assert_eq!(percent("6.8%"), Ok(Some(dec!(6.8))));
+        assert_eq!(percent("6.80%"), Ok(Some(dec!(6.8))));
+        assert_eq!(percent(" 4.29 % "), Ok(Some(dec!(4.29))));
+        assert_eq!(percent("7"), Ok(Some(dec!(7))));
+        assert_eq!(percent(""), Ok(None));
+        for bad in ["six%", "6.8.1%", "%", "-1%", "101%"] {
+            assert!(percent(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn date_values() {
+        let d = |y, m, dd| Some(NaiveDate::from_ymd_opt(y, m, dd).unwrap());
+        assert_eq!(date("08/24/2015"), Ok(d(2015, 8, 24)));
+        assert_eq!(date("8/4/2015"), Ok(d(2015, 8, 4)));
+        assert_eq!(date("2015-08-24"), Ok(d(2015, 8, 24)));
+        assert_eq!(date(""), Ok(None));
+        for bad in ["13/01/2015", "02/30/2020", "2015/08/24", "08-24-2015", "yesterday", "08/24/15"] {
+            assert!(date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn count_and_flag_values() {
+        assert_eq!(count("078"), Ok(Some(78)));
+        assert_eq!(count("12.0"), Ok(Some(12)));
+        assert_eq!(count(""), Ok(None));
+        assert!(count("twelve").is_err());
+        assert!(count("-3").is_err());
+        assert_eq!(flag("Yes"), Ok(Some(true)));
+        assert_eq!(flag("n"), Ok(Some(false)));
+        assert_eq!(flag(""), Ok(None));
+        assert!(flag("maybe").is_err());
+    }
+}

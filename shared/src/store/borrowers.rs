@@ -1,0 +1,273 @@
+//! Borrower items: the profile in the borrower's collection, plus lookup/guard items.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
+use uuid::Uuid;
+
+use super::{internal, keys, s, Item, Store, Tx};
+use crate::error::ApiError;
+use crate::model::{payload::BorrowerRef, Borrower, Tenant};
+
+pub const ENTITY: &str = "Borrower";
+
+/// The profile item: the borrower's fields (money as decimal strings, see docs/data-model.md)
+/// plus its keys.
+pub fn to_item(b: &Borrower) -> Result<Item, ApiError> {
+    let mut item: Item = serde_dynamo::to_item(b)?;
+    item.insert("PK".into(), s(keys::borrower(&b.uuid)));
+    item.insert("SK".into(), s(keys::PROFILE_SK));
+    item.insert("entity".into(), s(ENTITY));
+    item.insert("GSI1PK".into(), s(keys::client_borrowers(&b.client_id)));
+    item.insert("GSI1SK".into(), s(keys::borrower_sort(b.id)));
+    Ok(item)
+}
+
+pub fn from_item(item: Item) -> Result<Borrower, ApiError> {
+    Ok(serde_dynamo::from_item(item)?)
+}
+
+/// The lookup item mapping the integer id to the uuid.
+pub fn id_lookup_item(b: &Borrower) -> Item {
+    Item::from([
+        ("PK".into(), s(keys::borrower_id(b.id))),
+        ("SK".into(), s(keys::LOOKUP_SK)),
+        ("entity".into(), s("BorrowerIdLookup")),
+        ("uuid".into(), s(b.uuid.to_string())),
+        ("client_id".into(), s(&b.client_id)),
+    ])
+}
+
+/// The guard item that keeps a client's external_id unique and finds its borrower.
+pub fn external_id_item(b: &Borrower, external_id: &str) -> Item {
+    Item::from([
+        ("PK".into(), s(keys::external_id(&b.client_id, external_id))),
+        ("SK".into(), s(keys::LOOKUP_SK)),
+        ("entity".into(), s("BorrowerExternalId")),
+        ("uuid".into(), s(b.uuid.to_string())),
+        ("client_id".into(), s(&b.client_id)),
+    ])
+}
+
+fn lookup_uuid(item: &Item) -> Option<Uuid> {
+    item.get("uuid")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|u| Uuid::parse_str(u).ok())
+}
+
+/// An opaque list cursor: the last borrower's id and uuid.
+fn encode_cursor(id: i64, uuid: &Uuid) -> String {
+    B64URL.encode(format!("{id}:{uuid}"))
+}
+
+fn decode_cursor(c: &str) -> Option<(i64, Uuid)> {
+    let raw = String::from_utf8(B64URL.decode(c.trim()).ok()?).ok()?;
+    let (id, uuid) = raw.split_once(':')?;
+    Some((id.parse().ok()?, Uuid::parse_str(uuid).ok()?))
+}
+
+impl Store {
+    /// The borrower with this uuid, whoever owns it (callers check the tenant).
+    pub async fn borrower_by_uuid(&self, uuid: &Uuid) -> Result<Option<Borrower>, ApiError> {
+        match self.get(&keys::borrower(uuid), keys::PROFILE_SK).await? {
+            Some(item) => from_item(item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Resolves an `{id}` path value (integer id or uuid) within a tenant. Another client's
+    /// borrower answers exactly like a missing one.
+    pub async fn borrower(&self, tenant: &Tenant, r: &BorrowerRef) -> Result<Borrower, ApiError> {
+        let uuid = match r {
+            BorrowerRef::Uuid(u) => Some(*u),
+            BorrowerRef::Id(id) => self
+                .get(&keys::borrower_id(*id), keys::LOOKUP_SK)
+                .await?
+                .as_ref()
+                .and_then(lookup_uuid),
+        };
+        let found = match uuid {
+            Some(u) => self.borrower_by_uuid(&u).await?,
+            None => None,
+        };
+        found
+            .filter(|b| b.client_id == tenant.client_id)
+            .ok_or_else(|| ApiError::not_found("Borrower"))
+    }
+
+    pub async fn borrower_by_external_id(
+        &self,
+        tenant: &Tenant,
+        external_id: &str,
+    ) -> Result<Option<Borrower>, ApiError> {
+        let guard = self
+            .get(&keys::external_id(&tenant.client_id, external_id), keys::LOOKUP_SK)
+            .await?;
+        match guard.as_ref().and_then(lookup_uuid) {
+            Some(u) => Ok(self
+                .borrower_by_uuid(&u)
+                .await?
+                .filter(|b| b.client_id == tenant.client_id)),
+            None => Ok(None),
+        }
+    }
+
+    /// One page of a client's borrowers in id order (GSI1 Query, never Scan).
+    pub async fn list_borrowers(
+        &self,
+        tenant: &Tenant,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Borrower>, Option<String>), ApiError> {
+        let gsi1pk = keys::client_borrowers(&tenant.client_id);
+        let start = match cursor {
+            None => None,
+            Some(c) => {
+                let (id, uuid) = decode_cursor(c).ok_or_else(|| {
+                    ApiError::field("cursor", "is not a cursor this API returned")
+                })?;
+                Some(Item::from([
+                    ("PK".to_string(), s(keys::borrower(&uuid))),
+                    ("SK".to_string(), s(keys::PROFILE_SK)),
+                    ("GSI1PK".to_string(), s(gsi1pk.clone())),
+                    ("GSI1SK".to_string(), s(keys::borrower_sort(id))),
+                ]))
+            }
+        };
+        let out = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI1")
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", s(gsi1pk))
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| internal("Query GSI1", e))?;
+        let borrowers = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = match (&out.last_evaluated_key, borrowers.last()) {
+            (Some(k), Some(last)) if !k.is_empty() => Some(encode_cursor(last.id, &last.uuid)),
+            _ => None,
+        };
+        Ok((borrowers, next))
+    }
+
+    /// Adds the deletion of a borrower's whole footprint to `tx`: every item of its collection
+    /// (the profile under its version), its id lookup and its external_id guard.
+    pub fn delete_borrower_items(
+        &self,
+        tx: &mut Tx,
+        b: &Borrower,
+        collection: &[Item],
+    ) -> Result<(), ApiError> {
+        let pk = keys::borrower(&b.uuid);
+        for item in collection {
+            let sk = item
+                .get("SK")
+                .and_then(|v| v.as_s().ok())
+                .ok_or_else(|| ApiError::Internal("item without SK".into()))?;
+            if sk == keys::PROFILE_SK {
+                tx.delete(self, "borrower", &pk, sk, Some(b.version));
+            } else {
+                tx.delete(self, "borrower item", &pk, sk, None);
+            }
+        }
+        tx.delete(self, "id lookup", &keys::borrower_id(b.id), keys::LOOKUP_SK, None);
+        if let Some(ext) = &b.external_id {
+            tx.delete(
+                self,
+                "external_id",
+                &keys::external_id(&b.client_id, ext),
+                keys::LOOKUP_SK,
+                None,
+            );
+        }
+        Ok(())
+    }
+
+    /// Deletes items outside any transaction, 25 at a time (used for large collections after
+    /// the borrower itself is gone, so no reader sees a half-deleted borrower).
+    pub async fn delete_items(&self, items: &[Item]) -> Result<(), ApiError> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        for chunk in items.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    let key = ["PK", "SK"]
+                        .iter()
+                        .filter_map(|k| item.get(*k).map(|v| (k.to_string(), v.clone())))
+                        .collect();
+                    WriteRequest::builder()
+                        .delete_request(DeleteRequest::builder().set_key(Some(key)).build().map_err(
+                            |e| ApiError::Internal(format!("delete request: {e}")),
+                        )?)
+                        .build()
+                        .pipe(Ok)
+                })
+                .collect::<Result<_, ApiError>>()?;
+            // Retry unprocessed items (throttling) a bounded number of times.
+            for _ in 0..8 {
+                let out = self
+                    .db
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| internal("BatchWriteItem", e))?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+            }
+            if !requests.is_empty() {
+                return Err(ApiError::Unavailable(
+                    "The database is busy; some items were not deleted. Please retry.".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+trait Pipe: Sized {
+    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
+        f(self)
+    }
+}
+impl<T> Pipe for T {}
+
+/// The attribute value of a version number.
+pub fn version_value(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_roundtrip_and_garbage() {
+        let u = Uuid::new_v4();
+        assert_eq!(decode_cursor(&encode_cursor(42, &u)), Some((42, u)));
+        assert_eq!(decode_cursor("not a cursor"), None);
+    }
+
+    #[test]
+    fn money_is_stored_as_exact_strings() {
+        let mut b = Borrower::new(1, Uuid::new_v4(), "c", "now");
+        b.financial.agi = Some("12345678901234567.89".parse().unwrap());
+        let item = to_item(&b).unwrap();
+        let fin = item["financial"].as_m().unwrap();
+        assert_eq!(fin["agi"].as_s().unwrap(), "12345678901234567.89");
+        assert_eq!(from_item(item).unwrap(), b);
+    }
+}

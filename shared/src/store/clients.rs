@@ -1,0 +1,226 @@
+//! Clients (tenants) and API keys. Keys are stored only as SHA-256 hashes.
+
+use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use uuid::Uuid;
+
+use super::{internal, keys, s, Item, Store, Tx};
+use crate::crypto::{generate_secret, hash_key};
+use crate::error::{ApiError, INVALID_TOKEN, NO_AUTH_HEADER, NO_BEARER};
+use crate::model::{ApiKeyInfo, Client, KeyKind, Tenant};
+
+/// A client as created: the only moment its keys exist in clear.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewClient {
+    pub client_id: String,
+    pub name: String,
+    pub api_key: String,
+    pub api_key_id: String,
+    pub nexus_key: String,
+    pub nexus_key_id: String,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+fn key_info(item: &Item) -> Option<ApiKeyInfo> {
+    Some(ApiKeyInfo {
+        key_id: attr(item, "key_id")?.to_string(),
+        client_id: attr(item, "client_id")?.to_string(),
+        kind: match attr(item, "kind")? {
+            "nexus" => KeyKind::Nexus,
+            _ => KeyKind::Api,
+        },
+        revoked: item.get("revoked").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+        created_at: attr(item, "created_at").unwrap_or_default().to_string(),
+    })
+}
+
+impl Store {
+    /// Creates a client with fresh random keys, or with the given ones (the sandbox seed).
+    /// With given keys it is idempotent: a key that already exists is left alone.
+    pub async fn create_client(
+        &self,
+        name: &str,
+        given: Option<(&str, &str, &str)>,
+    ) -> Result<NewClient, ApiError> {
+        let (client_id, api_key, nexus_key) = match given {
+            Some((id, api, nexus)) => (id.to_string(), api.to_string(), nexus.to_string()),
+            None => (
+                Uuid::new_v4().to_string(),
+                generate_secret("lp_sk_"),
+                generate_secret("lp_nx_"),
+            ),
+        };
+        let created = now();
+        let client = NewClient {
+            api_key_id: format!("key_{}", &hash_key(&api_key)[..16]),
+            nexus_key_id: format!("key_{}", &hash_key(&nexus_key)[..16]),
+            client_id,
+            name: name.to_string(),
+            api_key,
+            nexus_key,
+        };
+        let mut tx = Tx::new();
+        tx.put_new(
+            self,
+            "client",
+            Item::from([
+                ("PK".into(), s(keys::client(&client.client_id))),
+                ("SK".into(), s(keys::CLIENT_SK)),
+                ("entity".into(), s("Client")),
+                ("client_id".into(), s(&client.client_id)),
+                ("name".into(), s(name)),
+                ("created_at".into(), s(&created)),
+                ("GSI1PK".into(), s(keys::ALL_CLIENTS)),
+                ("GSI1SK".into(), s(format!("CLIENT#{created}#{}", client.client_id))),
+            ]),
+        );
+        for (key, key_id, kind) in [
+            (&client.api_key, &client.api_key_id, "api"),
+            (&client.nexus_key, &client.nexus_key_id, "nexus"),
+        ] {
+            let hash = hash_key(key);
+            let common = [
+                ("key_id".to_string(), s(key_id)),
+                ("client_id".to_string(), s(&client.client_id)),
+                ("kind".to_string(), s(kind)),
+                ("revoked".to_string(), AttributeValue::Bool(false)),
+                ("created_at".to_string(), s(&created)),
+            ];
+            let mut lookup = Item::from(common.clone());
+            lookup.insert("PK".into(), s(keys::api_key(&hash)));
+            lookup.insert("SK".into(), s(keys::APIKEY_SK));
+            lookup.insert("entity".into(), s("ApiKey"));
+            tx.put_new(self, "api key", lookup);
+            let mut record = Item::from(common);
+            record.insert("PK".into(), s(keys::client(&client.client_id)));
+            record.insert("SK".into(), s(keys::client_key(key_id)));
+            record.insert("entity".into(), s("ClientKey"));
+            record.insert("key_hash".into(), s(hash));
+            record.insert("GSI1PK".into(), s(keys::key_id_index(key_id)));
+            record.insert("GSI1SK".into(), s("KEY"));
+            tx.put_new(self, "client key", record);
+        }
+        match tx.commit(self).await {
+            Ok(()) => Ok(client),
+            Err(super::TxError::Conflict(_)) if given.is_some() => Ok(client),
+            Err(super::TxError::Conflict(_)) => Err(ApiError::Conflict(
+                "A client or key with these identifiers already exists.".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every client with its keys (ids and state only; key material is never stored).
+    pub async fn list_clients(&self) -> Result<Vec<(Client, Vec<ApiKeyInfo>)>, ApiError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI1")
+                .key_condition_expression("GSI1PK = :pk")
+                .expression_attribute_values(":pk", s(keys::ALL_CLIENTS))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| internal("Query clients", e))?;
+            for item in page.items.unwrap_or_default() {
+                let client = Client {
+                    client_id: attr(&item, "client_id").unwrap_or_default().to_string(),
+                    name: attr(&item, "name").unwrap_or_default().to_string(),
+                    created_at: attr(&item, "created_at").unwrap_or_default().to_string(),
+                };
+                let keys_of = self
+                    .collection(&keys::client(&client.client_id))
+                    .await?
+                    .iter()
+                    .filter(|i| attr(i, "entity") == Some("ClientKey"))
+                    .filter_map(key_info)
+                    .collect();
+                out.push((client, keys_of));
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Revokes a key given by its key id (`key_...`) or by the key itself.
+    pub async fn revoke_key(&self, key_or_id: &str) -> Result<ApiKeyInfo, ApiError> {
+        let key_id = if key_or_id.starts_with("key_") {
+            key_or_id.to_string()
+        } else {
+            let item = self
+                .get(&keys::api_key(&hash_key(key_or_id)), keys::APIKEY_SK)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Key"))?;
+            attr(&item, "key_id").unwrap_or_default().to_string()
+        };
+        let found = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI1")
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", s(keys::key_id_index(&key_id)))
+            .send()
+            .await
+            .map_err(|e| internal("Query key id", e))?;
+        let record = found
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::not_found("Key"))?;
+        let hash = attr(&record, "key_hash").unwrap_or_default().to_string();
+        let client_pk = keys::client(attr(&record, "client_id").unwrap_or_default());
+        let mut tx = Tx::new();
+        for (pk, sk) in [
+            (keys::api_key(&hash), keys::APIKEY_SK.to_string()),
+            (client_pk, keys::client_key(&key_id)),
+        ] {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .key("PK", s(pk))
+                .key("SK", s(sk))
+                .update_expression("SET revoked = :t, revoked_at = :now")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_values(":t", AttributeValue::Bool(true))
+                .expression_attribute_values(":now", s(now()))
+                .build()
+                .map_err(|e| ApiError::Internal(format!("update: {e}")))?;
+            tx.update("key", update);
+        }
+        tx.commit(self).await?;
+        let mut info = key_info(&record).ok_or_else(|| ApiError::not_found("Key"))?;
+        info.revoked = true;
+        Ok(info)
+    }
+
+    /// Maps an `Authorization` header to its tenant, with Payitoff's exact 401 details.
+    /// Only live API keys authenticate; a Nexus key is public and never does.
+    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Tenant, ApiError> {
+        let header = authorization.ok_or(ApiError::Unauthorized(NO_AUTH_HEADER))?;
+        let token = header
+            .trim()
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized(NO_BEARER))?;
+        let item = self.get(&keys::api_key(&hash_key(token)), keys::APIKEY_SK).await?;
+        match item.as_ref().and_then(key_info) {
+            Some(k) if !k.revoked && k.kind == KeyKind::Api => Ok(Tenant { client_id: k.client_id }),
+            _ => Err(ApiError::Unauthorized(INVALID_TOKEN)),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Key shapes of the single table (modyne-style entity prefixes).
+
+use uuid::Uuid;
+
+pub const COUNTER_SK: &str = "COUNTER";
+pub const PROFILE_SK: &str = "PROFILE";
+pub const LOOKUP_SK: &str = "LOOKUP";
+pub const CLIENT_SK: &str = "CLIENT";
+pub const APIKEY_SK: &str = "APIKEY";
+pub const HEALTH_PK: &str = "HEALTH";
+/// GSI1 partition holding every client (admin listing only; low volume).
+pub const ALL_CLIENTS: &str = "CLIENTS";
+
+pub fn counter(name: &str) -> String {
+    format!("COUNTER#{name}")
+}
+
+/// A borrower's item collection: profile, income certifications, later loans and enrollments.
+pub fn borrower(uuid: &Uuid) -> String {
+    format!("BORROWER#{uuid}")
+}
+
+/// Lookup item: integer borrower id -> uuid (strongly consistent, unlike a GSI).
+pub fn borrower_id(id: i64) -> String {
+    format!("BORROWERID#{id}")
+}
+
+/// Uniqueness guard and lookup: a client's external_id -> uuid.
+pub fn external_id(client_id: &str, external_id: &str) -> String {
+    format!("EXTID#{client_id}#{external_id}")
+}
+
+/// GSI1 partition listing a client's borrowers, sorted by integer id.
+pub fn client_borrowers(client_id: &str) -> String {
+    format!("CLIENT#{client_id}#BORROWERS")
+}
+
+pub fn borrower_sort(id: i64) -> String {
+    format!("BORROWER#{id:015}")
+}
+
+pub fn income_cert(id: i64) -> String {
+    format!("INCOMECERT#{id:015}")
+}
+
+pub fn client(client_id: &str) -> String {
+    format!("CLIENT#{client_id}")
+}
+
+pub fn client_key(key_id: &str) -> String {
+    format!("KEY#{key_id}")
+}
+
+pub fn key_id_index(key_id: &str) -> String {
+    format!("KEYID#{key_id}")
+}
+
+pub fn api_key(hash: &str) -> String {
+    format!("APIKEY#{hash}")
+}

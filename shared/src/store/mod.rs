@@ -1,0 +1,119 @@
+//! The single-table DynamoDB adapter. Every key shape lives in `keys`; docs/data-model.md lists
+//! each access pattern. No request path uses Scan.
+
+pub mod borrowers;
+pub mod clients;
+pub mod keys;
+pub mod schema;
+mod tx;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::{
+    error::DisplayErrorContext,
+    types::{AttributeValue, ReturnValue},
+    Client,
+};
+
+pub use tx::{Tx, TxError};
+
+use crate::error::ApiError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) db: Client,
+    pub(crate) table: String,
+}
+
+pub(crate) fn internal<E: std::error::Error + 'static>(op: &str, e: E) -> ApiError {
+    ApiError::Internal(format!("{op}: {}", DisplayErrorContext(e)))
+}
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+impl Store {
+    pub fn new(db: Client, table: impl Into<String>) -> Self {
+        Store { db, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.db
+    }
+
+    /// A strongly consistent GetItem by key.
+    pub async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, ApiError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(pk))
+            .key("SK", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| internal("GetItem", e))?;
+        Ok(out.item)
+    }
+
+    /// Every item of one item collection (all pages of one Query).
+    pub async fn collection(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| internal("Query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// The next value of a named, table-wide atomic counter (1, 2, 3, ...).
+    pub async fn next_id(&self, counter: &str) -> Result<i64, ApiError> {
+        let out = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::counter(counter)))
+            .key("SK", s(keys::COUNTER_SK))
+            .update_expression("ADD #v :one SET #e = :e")
+            .expression_attribute_names("#v", "value")
+            .expression_attribute_names("#e", "entity")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":e", s("Counter"))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| internal("UpdateItem counter", e))?;
+        out.attributes
+            .as_ref()
+            .and_then(|a| a.get("value"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+            .ok_or_else(|| ApiError::Internal("counter returned no value".into()))
+    }
+
+    /// Cheap readiness probe used by `GET /api/v1/health`.
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        self.get(keys::HEALTH_PK, keys::HEALTH_PK).await.map(|_| ())
+    }
+}

@@ -1,0 +1,153 @@
+//! TransactWriteItems with conditions, and cancellation reasons mapped back to the items.
+
+use aws_sdk_dynamodb::{
+    error::SdkError,
+    operation::transact_write_items::TransactWriteItemsError,
+    types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update},
+};
+
+use super::{internal, s, Item, Store};
+use crate::error::ApiError;
+
+/// A transaction under construction. Each item carries a label so a failed condition can be
+/// reported as a domain outcome ("external_id taken", "spouse changed") instead of a 500.
+#[derive(Default)]
+pub struct Tx {
+    items: Vec<TransactWriteItem>,
+    labels: Vec<&'static str>,
+}
+
+#[derive(Debug)]
+pub enum TxError {
+    /// The conditions of these labelled items failed.
+    Conflict(Vec<&'static str>),
+    Other(ApiError),
+}
+
+impl From<TxError> for ApiError {
+    fn from(e: TxError) -> Self {
+        match e {
+            TxError::Conflict(labels) => ApiError::Conflict(format!(
+                "The record changed while this request ran ({}). Please retry.",
+                labels.join(", ")
+            )),
+            TxError::Other(e) => e,
+        }
+    }
+}
+
+fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    // Builders only fail when a required field is missing, which these helpers always set.
+    r.unwrap_or_else(|e| panic!("transaction item missing a required field: {e}"))
+}
+
+impl Tx {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn push(&mut self, label: &'static str, item: TransactWriteItem) {
+        self.items.push(item);
+        self.labels.push(label);
+    }
+
+    /// Put an item that must not exist yet.
+    pub fn put_new(&mut self, store: &Store, label: &'static str, item: Item) {
+        let put = Put::builder()
+            .table_name(&store.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)");
+        self.push(label, TransactWriteItem::builder().put(built(put.build())).build());
+    }
+
+    /// Replace an item whose stored `version` must still be `expected` (optimistic locking).
+    pub fn put_versioned(&mut self, store: &Store, label: &'static str, item: Item, expected: u64) {
+        let put = Put::builder()
+            .table_name(&store.table)
+            .set_item(Some(item))
+            .condition_expression("#ver = :expected")
+            .expression_attribute_names("#ver", "version")
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
+        self.push(label, TransactWriteItem::builder().put(built(put.build())).build());
+    }
+
+    /// Put without condition (an item this transaction owns outright).
+    pub fn put(&mut self, store: &Store, label: &'static str, item: Item) {
+        let put = Put::builder().table_name(&store.table).set_item(Some(item));
+        self.push(label, TransactWriteItem::builder().put(built(put.build())).build());
+    }
+
+    /// Delete an item; with `expected`, only if its `version` still matches.
+    pub fn delete(
+        &mut self,
+        store: &Store,
+        label: &'static str,
+        pk: &str,
+        sk: &str,
+        expected: Option<u64>,
+    ) {
+        let mut del = Delete::builder()
+            .table_name(&store.table)
+            .key("PK", s(pk))
+            .key("SK", s(sk));
+        if let Some(v) = expected {
+            del = del
+                .condition_expression("#ver = :expected")
+                .expression_attribute_names("#ver", "version")
+                .expression_attribute_values(":expected", AttributeValue::N(v.to_string()));
+        }
+        self.push(label, TransactWriteItem::builder().delete(built(del.build())).build());
+    }
+
+    /// An update with its own expression and condition.
+    pub fn update(&mut self, label: &'static str, update: Update) {
+        self.push(label, TransactWriteItem::builder().update(update).build());
+    }
+
+    /// Assert a condition on an item without writing it.
+    pub fn check(&mut self, label: &'static str, check: ConditionCheck) {
+        self.push(label, TransactWriteItem::builder().condition_check(check).build());
+    }
+
+    pub async fn commit(self, store: &Store) -> Result<(), TxError> {
+        if self.items.is_empty() {
+            return Ok(());
+        }
+        let labels = self.labels;
+        match store
+            .db
+            .transact_write_items()
+            .set_transact_items(Some(self.items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(se)) => match se.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    let failed: Vec<&'static str> = c
+                        .cancellation_reasons()
+                        .iter()
+                        .zip(labels.iter())
+                        .filter(|(r, _)| r.code() == Some("ConditionalCheckFailed"))
+                        .map(|(_, l)| *l)
+                        .collect();
+                    if failed.is_empty() {
+                        Err(TxError::Other(internal("TransactWriteItems", c)))
+                    } else {
+                        Err(TxError::Conflict(failed))
+                    }
+                }
+                other => Err(TxError::Other(internal("TransactWriteItems", other))),
+            },
+            Err(e) => Err(TxError::Other(internal("TransactWriteItems", e))),
+        }
+    }
+}

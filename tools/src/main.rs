@@ -1,0 +1,127 @@
+//! `loanpath`: the developer and operator tool.
+//!
+//! ```text
+//! loanpath db serve [--host 127.0.0.1] [--port 8000] [--data .local/dynamodb.sqlite]
+//! loanpath table create                 create the table and GSIs if missing
+//! loanpath seed-sandbox                 the sandbox client (LIVELONGANDPROSPER / GIVINGHERALLSHESGOT)
+//! loanpath create-client "<name>"       prints {client_id, api_key, nexus_key, ...} once
+//! loanpath list-clients                 clients and their key ids (never key material)
+//! loanpath revoke-key <key_id | key>
+//! loanpath gen-ssn-key                  a fresh 32-byte SSN key (base64)
+//! ```
+//! Table commands use `TABLE_NAME` and the AWS SDK's environment (`AWS_ENDPOINT_URL_DYNAMODB`
+//! for a local emulator, or real credentials for AWS).
+
+use std::process::ExitCode;
+
+use serde_json::json;
+use shared::store::Store;
+
+pub const SANDBOX_CLIENT_ID: &str = "00000000-0000-4000-8000-000000000001";
+pub const SANDBOX_API_KEY: &str = "LIVELONGANDPROSPER";
+pub const SANDBOX_NEXUS_KEY: &str = "GIVINGHERALLSHESGOT";
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: loanpath <db serve [--host H] [--port P] [--data FILE] | table create | seed-sandbox | \
+         create-client NAME | list-clients | revoke-key KEY_ID_OR_KEY | gen-ssn-key>"
+    );
+    ExitCode::from(2)
+}
+
+fn flag(args: &[String], name: &str, default: &str) -> String {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| default.to_string())
+}
+
+async fn store() -> Store {
+    Store::new(shared::context::dynamodb_from_env().await, shared::context::table_name())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result: Result<(), String> = match words.as_slice() {
+        ["db", "serve", ..] => serve_db(&args).await,
+        ["table", "create"] => match store().await.ensure_table().await {
+            Ok(created) => {
+                println!("{}", json!({"table": shared::context::table_name(), "created": created}));
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        },
+        ["seed-sandbox"] => store()
+            .await
+            .create_client(
+                "Sandbox",
+                Some((SANDBOX_CLIENT_ID, SANDBOX_API_KEY, SANDBOX_NEXUS_KEY)),
+            )
+            .await
+            .map(|c| println!("{}", json!({"client_id": c.client_id, "seeded": true})))
+            .map_err(|e| e.to_string()),
+        ["create-client", name] => store()
+            .await
+            .create_client(name, None)
+            .await
+            .map(|c| println!("{}", serde_json::to_string_pretty(&c).unwrap_or_default()))
+            .map_err(|e| e.to_string()),
+        ["list-clients"] => store()
+            .await
+            .list_clients()
+            .await
+            .map(|all| {
+                let list: Vec<_> = all
+                    .into_iter()
+                    .map(|(c, keys)| json!({"client_id": c.client_id, "name": c.name, "created_at": c.created_at, "keys": keys}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+            })
+            .map_err(|e| e.to_string()),
+        ["revoke-key", key] => store()
+            .await
+            .revoke_key(key)
+            .await
+            .map(|k| println!("{}", json!({"key_id": k.key_id, "client_id": k.client_id, "revoked": true})))
+            .map_err(|e| e.to_string()),
+        ["gen-ssn-key"] => {
+            println!("{}", shared::crypto::SsnCipher::generate_key_text());
+            Ok(())
+        }
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loanpath: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the embedded dynoxide server until SIGINT or SIGTERM. Data persists in `--data`.
+async fn serve_db(args: &[String]) -> Result<(), String> {
+    let host = flag(args, "--host", "127.0.0.1");
+    let port = flag(args, "--port", "8000");
+    let data = flag(args, "--data", ".local/dynamodb.sqlite");
+    if let Some(dir) = std::path::Path::new(&data).parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    let db = dynoxide::Database::new(&data).map_err(|e| format!("opening {data}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(format!("{host}:{port}"))
+        .await
+        .map_err(|e| format!("binding {host}:{port}: {e}"))?;
+    eprintln!("local DynamoDB (dynoxide) on http://{host}:{port}, data in {data}");
+    let shutdown = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    dynoxide::server::serve_with_shutdown(listener, db, shutdown).await
+}
