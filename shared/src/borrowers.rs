@@ -58,7 +58,8 @@ pub fn apply_fields(b: &mut Borrower, p: &BorrowerPatch, mode: Mode) {
     p.phone.merge(&mut b.phone);
     p.address.merge(&mut b.address);
     p.date_of_birth.merge(&mut b.date_of_birth);
-    p.collecting_unemployment.merge(&mut b.collecting_unemployment);
+    p.collecting_unemployment
+        .merge(&mut b.collecting_unemployment);
     p.employer.merge(&mut b.employer);
     p.employer_start_date.merge(&mut b.employer_start_date);
     p.external_id.merge(&mut b.external_id);
@@ -114,7 +115,9 @@ pub fn consistency_warnings(b: &Borrower) -> Vec<String> {
 
 fn validate_final(b: &Borrower) -> Result<(), ApiError> {
     let f = &b.financial;
-    let household = 1 + u32::from(f.filing_status().is_married()) + f.children.unwrap_or(0)
+    let household = 1
+        + u32::from(f.filing_status().is_married())
+        + f.children.unwrap_or(0)
         + f.dependents.unwrap_or(0);
     if let Some(size) = f.family_size {
         // Family size counts the borrower, spouse, children and dependents; it can't be smaller
@@ -149,19 +152,29 @@ async fn plan_spouse(
 ) -> Result<SpouseChange, ApiError> {
     let target = match (patch, mode) {
         (Patch::Absent, Mode::Merge) => {
-            return Ok(SpouseChange { link: b.spouse.clone(), new_spouse: None, old_spouse: None })
+            return Ok(SpouseChange {
+                link: b.spouse.clone(),
+                new_spouse: None,
+                old_spouse: None,
+            })
         }
         (Patch::Absent, Mode::Replace) | (Patch::Clear, _) => None,
         (Patch::Set(r), _) => {
             let spouse = match ctx.store.borrower(tenant, r).await {
                 Ok(sp) => sp,
                 Err(ApiError::NotFound(_)) => {
-                    return Err(ApiError::field("spouse_id", "no borrower of yours has this id"))
+                    return Err(ApiError::field(
+                        "spouse_id",
+                        "no borrower of yours has this id",
+                    ))
                 }
                 Err(e) => return Err(e),
             };
             if spouse.uuid == b.uuid {
-                return Err(ApiError::field("spouse_id", "a borrower cannot be their own spouse"));
+                return Err(ApiError::field(
+                    "spouse_id",
+                    "a borrower cannot be their own spouse",
+                ));
             }
             if let Some(other) = &spouse.spouse {
                 if other.uuid != b.uuid {
@@ -179,7 +192,10 @@ async fn plan_spouse(
     let target_uuid = target.as_ref().map(|t| t.uuid);
     if current == target_uuid {
         return Ok(SpouseChange {
-            link: target.as_ref().map(|t| SpouseLink { id: t.id, uuid: t.uuid }),
+            link: target.as_ref().map(|t| SpouseLink {
+                id: t.id,
+                uuid: t.uuid,
+            }),
             new_spouse: None,
             old_spouse: None,
         });
@@ -193,14 +209,22 @@ async fn plan_spouse(
         None => None,
     };
     Ok(SpouseChange {
-        link: target.as_ref().map(|t| SpouseLink { id: t.id, uuid: t.uuid }),
+        link: target.as_ref().map(|t| SpouseLink {
+            id: t.id,
+            uuid: t.uuid,
+        }),
         new_spouse: target,
         old_spouse,
     })
 }
 
 /// Writes the spouse side of a link change into `tx`, each under its own version.
-fn spouse_writes(ctx: &AppContext, tx: &mut Tx, me: &Borrower, ch: SpouseChange) -> Result<(), ApiError> {
+fn spouse_writes(
+    ctx: &AppContext,
+    tx: &mut Tx,
+    me: &Borrower,
+    ch: SpouseChange,
+) -> Result<(), ApiError> {
     let stamp = now();
     if let Some(mut old) = ch.old_spouse {
         let expected = old.version;
@@ -211,7 +235,10 @@ fn spouse_writes(ctx: &AppContext, tx: &mut Tx, me: &Borrower, ch: SpouseChange)
     }
     if let Some(mut new) = ch.new_spouse {
         let expected = new.version;
-        new.spouse = Some(SpouseLink { id: me.id, uuid: me.uuid });
+        new.spouse = Some(SpouseLink {
+            id: me.id,
+            uuid: me.uuid,
+        });
         new.version += 1;
         new.updated_at = stamp;
         tx.put_versioned(&ctx.store, "spouse", items::to_item(&new)?, expected);
@@ -235,7 +262,10 @@ async fn income_cert_write(
                 ("PK".into(), s(keys::borrower(&b.uuid))),
                 ("SK".into(), s(keys::income_cert(id))),
                 ("entity".into(), s("IncomeCertification")),
-                ("id".into(), aws_sdk_dynamodb::types::AttributeValue::N(id.to_string())),
+                (
+                    "id".into(),
+                    aws_sdk_dynamodb::types::AttributeValue::N(id.to_string()),
+                ),
                 ("type".into(), s(&up.kind)),
                 ("inserted_at".into(), s(&inserted_at)),
                 ("file".into(), s(&up.file_base64)),
@@ -264,7 +294,11 @@ fn conflict_message(labels: &[&str], b: &Borrower) -> ApiError {
     ))
 }
 
-pub async fn create(ctx: &AppContext, tenant: &Tenant, p: BorrowerPatch) -> Result<Outcome, ApiError> {
+pub async fn create(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    p: BorrowerPatch,
+) -> Result<Outcome, ApiError> {
     let id = ctx.store.next_id("borrower").await?;
     let stamp = now();
     let mut b = Borrower::new(id, Uuid::new_v4(), &tenant.client_id, &stamp);
@@ -290,7 +324,10 @@ pub async fn create(ctx: &AppContext, tenant: &Tenant, p: BorrowerPatch) -> Resu
     }
     let mut warnings = p.warnings;
     warnings.extend(consistency_warnings(&b));
-    Ok(Outcome { borrower: b, warnings })
+    Ok(Outcome {
+        borrower: b,
+        warnings,
+    })
 }
 
 pub async fn update(
@@ -319,7 +356,13 @@ pub async fn update(
     tx.put_versioned(&ctx.store, "borrower", items::to_item(&b)?, current.version);
     if current.external_id != b.external_id {
         if let Some(old) = &current.external_id {
-            tx.delete(&ctx.store, "old external_id", &keys::external_id(&b.client_id, old), keys::LOOKUP_SK, None);
+            tx.delete(
+                &ctx.store,
+                "old external_id",
+                &keys::external_id(&b.client_id, old),
+                keys::LOOKUP_SK,
+                None,
+            );
         }
         if let Some(new) = &b.external_id {
             tx.put_new(&ctx.store, "external_id", items::external_id_item(&b, new));
@@ -332,8 +375,141 @@ pub async fn update(
         Err(e) => return Err(e.into()),
     }
     let mut warnings = p.warnings;
+    if mode == Mode::Replace {
+        let cleared = cleared_fields(&current, &b);
+        if !cleared.is_empty() {
+            warnings.push(format!(
+                "PUT replaces the borrower: {} cleared because the payload did not include {}. \
+                 Use PATCH to change only the fields you send.",
+                cleared.join(", "),
+                if cleared.len() == 1 { "it" } else { "them" }
+            ));
+        }
+    }
     warnings.extend(consistency_warnings(&b));
-    Ok(Outcome { borrower: b, warnings })
+    Ok(Outcome {
+        borrower: b,
+        warnings,
+    })
+}
+
+/// The payload fields that held a value before a write and hold none after it.
+fn cleared_fields(before: &Borrower, after: &Borrower) -> Vec<&'static str> {
+    let (fb, fa) = (&before.financial, &after.financial);
+    let pairs: [(&'static str, bool, bool); 27] = [
+        (
+            "first_name",
+            before.first_name.is_some(),
+            after.first_name.is_some(),
+        ),
+        (
+            "last_name",
+            before.last_name.is_some(),
+            after.last_name.is_some(),
+        ),
+        ("email", before.email.is_some(), after.email.is_some()),
+        ("phone", before.phone.is_some(), after.phone.is_some()),
+        ("address", before.address.is_some(), after.address.is_some()),
+        (
+            "date_of_birth",
+            before.date_of_birth.is_some(),
+            after.date_of_birth.is_some(),
+        ),
+        (
+            "collecting_unemployment",
+            before.collecting_unemployment.is_some(),
+            after.collecting_unemployment.is_some(),
+        ),
+        (
+            "employer",
+            before.employer.is_some(),
+            after.employer.is_some(),
+        ),
+        (
+            "employer_start_date",
+            before.employer_start_date.is_some(),
+            after.employer_start_date.is_some(),
+        ),
+        (
+            "external_id",
+            before.external_id.is_some(),
+            after.external_id.is_some(),
+        ),
+        ("spouse_id", before.spouse.is_some(), after.spouse.is_some()),
+        (
+            "ssn",
+            before.ssn_sealed.is_some(),
+            after.ssn_sealed.is_some(),
+        ),
+        ("agi", fb.agi.is_some(), fa.agi.is_some()),
+        (
+            "spouse_agi",
+            fb.spouse_agi.is_some(),
+            fa.spouse_agi.is_some(),
+        ),
+        (
+            "filing_status",
+            fb.filing_status.is_some(),
+            fa.filing_status.is_some(),
+        ),
+        (
+            "family_size",
+            fb.family_size.is_some(),
+            fa.family_size.is_some(),
+        ),
+        ("children", fb.children.is_some(), fa.children.is_some()),
+        (
+            "dependents",
+            fb.dependents.is_some(),
+            fa.dependents.is_some(),
+        ),
+        (
+            "state_of_residence",
+            fb.state_of_residence.is_some(),
+            fa.state_of_residence.is_some(),
+        ),
+        (
+            "employer_state",
+            fb.employer_state.is_some(),
+            fa.employer_state.is_some(),
+        ),
+        (
+            "extra_monthly_payment",
+            fb.extra_monthly_payment.is_some(),
+            fa.extra_monthly_payment.is_some(),
+        ),
+        (
+            "income_growth",
+            fb.income_growth.is_some(),
+            fa.income_growth.is_some(),
+        ),
+        (
+            "new_borrower_date",
+            fb.new_borrower_date.is_some(),
+            fa.new_borrower_date.is_some(),
+        ),
+        ("pslf", fb.pslf.is_some(), fa.pslf.is_some()),
+        (
+            "refinance_rate",
+            fb.refinance_rate.is_some(),
+            fa.refinance_rate.is_some(),
+        ),
+        (
+            "teaching_state",
+            fb.teaching_state.is_some(),
+            fa.teaching_state.is_some(),
+        ),
+        (
+            "tcli_enabled",
+            fb.tcli_enabled.is_some(),
+            fa.tcli_enabled.is_some(),
+        ),
+    ];
+    pairs
+        .iter()
+        .filter(|(_, was, is)| *was && !*is)
+        .map(|(n, _, _)| *n)
+        .collect()
 }
 
 /// Largest footprint deleted in one transaction (DynamoDB allows 100 items; a few are kept
@@ -344,9 +520,9 @@ const ONE_TX_ITEMS: usize = 95;
 pub async fn delete(ctx: &AppContext, tenant: &Tenant, r: &BorrowerRef) -> Result<(), ApiError> {
     let b = ctx.store.borrower(tenant, r).await?;
     let collection = ctx.store.collection(&keys::borrower(&b.uuid)).await?;
-    let (profile, children): (Vec<Item>, Vec<Item>) = collection
-        .into_iter()
-        .partition(|i| i.get("SK").and_then(|v| v.as_s().ok()).map(String::as_str) == Some(keys::PROFILE_SK));
+    let (profile, children): (Vec<Item>, Vec<Item>) = collection.into_iter().partition(|i| {
+        i.get("SK").and_then(|v| v.as_s().ok()).map(String::as_str) == Some(keys::PROFILE_SK)
+    });
     // Small collections go in the same transaction as the profile. Large ones are deleted after
     // the profile and lookups are gone, so no reader ever sees a half-deleted borrower.
     let (in_tx, after): (Vec<Item>, Vec<Item>) = if children.len() < ONE_TX_ITEMS {
@@ -389,7 +565,12 @@ pub async fn list(
         None => DEFAULT_PAGE,
         Some(l) => match l.trim().parse::<i32>() {
             Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
-            _ => return Err(ApiError::field("limit", format!("must be a whole number from 1 to {MAX_PAGE}"))),
+            _ => {
+                return Err(ApiError::field(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_PAGE}"),
+                ))
+            }
         },
     };
     if let Some(ext) = external_id {

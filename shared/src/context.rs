@@ -22,7 +22,10 @@ pub enum ConfigError {
 
 impl AppContext {
     pub fn new(db: aws_sdk_dynamodb::Client, table: &str, ssn: SsnCipher) -> Self {
-        AppContext { store: Store::new(db, table), ssn }
+        AppContext {
+            store: Store::new(db, table),
+            ssn,
+        }
     }
 
     /// Reads `TABLE_NAME` and `SSN_KEY`; the AWS SDK reads its own environment

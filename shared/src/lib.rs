@@ -12,6 +12,8 @@ pub mod http;
 pub mod lambda;
 pub mod model;
 pub mod money;
+pub mod mystudentdata;
+pub mod reference;
 pub mod store;
 pub mod table;
 

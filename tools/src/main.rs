@@ -38,7 +38,10 @@ fn flag(args: &[String], name: &str, default: &str) -> String {
 }
 
 async fn store() -> Store {
-    Store::new(shared::context::dynamodb_from_env().await, shared::context::table_name())
+    Store::new(
+        shared::context::dynamodb_from_env().await,
+        shared::context::table_name(),
+    )
 }
 
 #[tokio::main]

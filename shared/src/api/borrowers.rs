@@ -39,7 +39,11 @@ pub async fn update(ctx: &AppContext, req: Request) -> Response<Body> {
             let mode = match req.method().as_str() {
                 "PUT" => Mode::Replace,
                 "PATCH" => Mode::Merge,
-                m => return Err(ApiError::MethodNotAllowed(format!("{m} is not allowed here; use PUT or PATCH."))),
+                m => {
+                    return Err(ApiError::MethodNotAllowed(format!(
+                        "{m} is not allowed here; use PUT or PATCH."
+                    )))
+                }
             };
             let t = tenant(ctx, &req).await?;
             let r = borrower_ref(&req)?;

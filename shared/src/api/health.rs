@@ -10,6 +10,8 @@ use crate::http::{ok, respond};
 pub async fn get(ctx: &AppContext, _req: Request) -> Response<Body> {
     respond(match ctx.store.ping().await {
         Ok(()) => ok(&json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})),
-        Err(_) => Err(ApiError::Unavailable("The database is not reachable yet.".into())),
+        Err(_) => Err(ApiError::Unavailable(
+            "The database is not reachable yet.".into(),
+        )),
     })
 }

@@ -32,17 +32,27 @@ impl FilingStatus {
     pub const ALL: [(&'static str, FilingStatus); 4] = [
         ("single", FilingStatus::Single),
         ("married_filing_jointly", FilingStatus::MarriedFilingJointly),
-        ("married_filing_separately", FilingStatus::MarriedFilingSeparately),
+        (
+            "married_filing_separately",
+            FilingStatus::MarriedFilingSeparately,
+        ),
         ("head_of_household", FilingStatus::HeadOfHousehold),
     ];
 
     pub fn as_str(self) -> &'static str {
-        Self::ALL.iter().find(|(_, f)| *f == self).map(|(s, _)| *s).unwrap_or("single")
+        Self::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(s, _)| *s)
+            .unwrap_or("single")
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         let norm = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        Self::ALL.iter().find(|(name, _)| *name == norm).map(|(_, f)| *f)
+        Self::ALL
+            .iter()
+            .find(|(name, _)| *name == norm)
+            .map(|(_, f)| *f)
     }
 
     pub fn is_married(self) -> bool {

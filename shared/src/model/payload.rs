@@ -56,8 +56,12 @@ impl BorrowerRef {
     }
 }
 
-pub const INCOME_CERT_TYPES: &[&str] =
-    &["pay_stub", "tax_return", "determination_summary", "offer_letter"];
+pub const INCOME_CERT_TYPES: &[&str] = &[
+    "pay_stub",
+    "tax_return",
+    "determination_summary",
+    "offer_letter",
+];
 /// Largest accepted income-certification document (decoded). It is stored in its own item,
 /// which DynamoDB caps at 400 KB including the base64 overhead.
 pub const MAX_INCOME_CERT_BYTES: usize = 256 * 1024;
@@ -116,18 +120,51 @@ pub struct BorrowerPatch {
 
 /// Every field a BorrowerPayload may carry.
 pub const PAYLOAD_FIELDS: &[&str] = &[
-    "first_name", "last_name", "email", "phone", "address", "date_of_birth",
-    "collecting_unemployment", "employer", "employer_start_date", "employer_state", "external_id",
-    "spouse_id", "ssn", "income_certification", "agi", "spouse_agi", "filing_status",
-    "family_size", "children", "dependents", "state_of_residence", "extra_monthly_payment",
-    "income_growth", "new_borrower_date", "pslf", "refinance_rate", "refinance_term",
-    "related_to_major", "tcli_enabled", "tcli_start_year", "tcli_end_year", "teaching_level",
-    "teaching_state", "teaching_subject",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address",
+    "date_of_birth",
+    "collecting_unemployment",
+    "employer",
+    "employer_start_date",
+    "employer_state",
+    "external_id",
+    "spouse_id",
+    "ssn",
+    "income_certification",
+    "agi",
+    "spouse_agi",
+    "filing_status",
+    "family_size",
+    "children",
+    "dependents",
+    "state_of_residence",
+    "extra_monthly_payment",
+    "income_growth",
+    "new_borrower_date",
+    "pslf",
+    "refinance_rate",
+    "refinance_term",
+    "related_to_major",
+    "tcli_enabled",
+    "tcli_start_year",
+    "tcli_end_year",
+    "teaching_level",
+    "teaching_state",
+    "teaching_subject",
 ];
 
 /// Fields of the server's own, which a payload may echo back but cannot change.
 const READ_ONLY: &[&str] = &[
-    "id", "uuid", "created_at", "updated_at", "has_ssn", "spouse_uuid", "income_certifications",
+    "id",
+    "uuid",
+    "created_at",
+    "updated_at",
+    "has_ssn",
+    "spouse_uuid",
+    "income_certifications",
     "financial_details",
 ];
 
@@ -139,11 +176,16 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn new(map: &'a Map<String, Value>, prefix: &'a str) -> Self {
-        Reader { map, prefix, errors: BTreeMap::new() }
+        Reader {
+            map,
+            prefix,
+            errors: BTreeMap::new(),
+        }
     }
 
     fn err(&mut self, field: &str, problem: impl Into<String>) {
-        self.errors.insert(format!("{}{field}", self.prefix), problem.into());
+        self.errors
+            .insert(format!("{}{field}", self.prefix), problem.into());
     }
 
     fn raw(&self, field: &str) -> Patch<&'a Value> {
@@ -184,7 +226,9 @@ impl<'a> Reader<'a> {
     }
 
     fn boolean(&mut self, field: &str) -> Patch<bool> {
-        self.with(field, |v| v.as_bool().ok_or_else(|| "must be true or false".into()))
+        self.with(field, |v| {
+            v.as_bool().ok_or_else(|| "must be true or false".into())
+        })
     }
 
     fn int(&mut self, field: &str, min: i64, max: i64) -> Patch<i64> {
@@ -303,7 +347,8 @@ fn valid_email(s: &str) -> bool {
 fn valid_phone(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
     (10..=15).contains(&digits)
-        && s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
 fn valid_zip(s: &str) -> bool {
@@ -357,8 +402,7 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
             Value::String(s) => s.clone(),
             _ => String::new(),
         };
-        BorrowerRef::parse(&text)
-            .ok_or_else(|| "must be the id or uuid of another borrower".into())
+        BorrowerRef::parse(&text).ok_or_else(|| "must be the id or uuid of another borrower".into())
     });
     if map.contains_key("spouse") {
         r.err(
@@ -390,14 +434,18 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                 if !["street1", "street2", "street3", "city", "state", "zipcode"]
                     .contains(&k.as_str())
                 {
-                    p.warnings.push(format!("Unknown field address.{k} was ignored."));
+                    p.warnings
+                        .push(format!("Unknown field address.{k} was ignored."));
                 }
             }
             r.errors.extend(ar.errors);
             Patch::Set(addr)
         }
         Patch::Set(_) => {
-            r.err("address", "must be an object with street1, street2, street3, city, state and zipcode");
+            r.err(
+                "address",
+                "must be an object with street1, street2, street3, city, state and zipcode",
+            );
             Patch::Absent
         }
     };
@@ -407,7 +455,10 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
             let kind = c.get("type").and_then(Value::as_str).unwrap_or_default();
             let file = c.get("file").and_then(Value::as_str).unwrap_or_default();
             if !INCOME_CERT_TYPES.contains(&kind) {
-                r.err("income_certification.type", format!("must be one of {}", INCOME_CERT_TYPES.join(", ")));
+                r.err(
+                    "income_certification.type",
+                    format!("must be one of {}", INCOME_CERT_TYPES.join(", ")),
+                );
                 None
             } else {
                 match B64.decode(file.trim()) {
@@ -416,7 +467,10 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                         None
                     }
                     Ok(bytes) if bytes.len() > MAX_INCOME_CERT_BYTES => {
-                        r.err("income_certification.file", format!("must be at most {} KB", MAX_INCOME_CERT_BYTES / 1024));
+                        r.err(
+                            "income_certification.file",
+                            format!("must be at most {} KB", MAX_INCOME_CERT_BYTES / 1024),
+                        );
                         None
                     }
                     Ok(bytes) => Some(IncomeCertUpload {
@@ -425,14 +479,20 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                         size_bytes: bytes.len(),
                     }),
                     Err(_) => {
-                        r.err("income_certification.file", "must be the document encoded as base64");
+                        r.err(
+                            "income_certification.file",
+                            "must be the document encoded as base64",
+                        );
                         None
                     }
                 }
             }
         }
         Patch::Set(_) => {
-            r.err("income_certification", "must be an object with file (base64) and type");
+            r.err(
+                "income_certification",
+                "must be an object with file (base64) and type",
+            );
             None
         }
         _ => None,
@@ -469,7 +529,8 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
 
     for k in map.keys() {
         if READ_ONLY.contains(&k.as_str()) {
-            p.warnings.push(format!("Field {k} is set by Loanpath and was ignored."));
+            p.warnings
+                .push(format!("Field {k} is set by Loanpath and was ignored."));
         } else if !PAYLOAD_FIELDS.contains(&k.as_str()) && k != "spouse" {
             p.warnings.push(format!("Unknown field {k} was ignored."));
         }
@@ -516,20 +577,49 @@ mod tests {
             "date_of_birth": "1990/01/01", "state_of_residence": "XX", "email": "nope",
             "address": {"zipcode": "123", "state": "ny"}, "pslf": "yes", "first_name": 7
         }));
-        for f in ["agi", "family_size", "filing_status", "ssn", "date_of_birth",
-            "state_of_residence", "email", "address.zipcode", "pslf", "first_name"] {
+        for f in [
+            "agi",
+            "family_size",
+            "filing_status",
+            "ssn",
+            "date_of_birth",
+            "state_of_residence",
+            "email",
+            "address.zipcode",
+            "pslf",
+            "first_name",
+        ] {
             assert!(errs.contains_key(f), "{f} missing from {errs:?}");
         }
         assert_eq!(errs["agi"], "must not be negative");
-        assert!(!errs.contains_key("address.state"), "lower-case ny is accepted");
+        assert!(
+            !errs.contains_key("address.state"),
+            "lower-case ny is accepted"
+        );
     }
 
     #[test]
     fn ssn_forms() {
-        assert_eq!(parse(json!({"ssn": "123-45-6789"})).unwrap().ssn, Patch::Set("123456789".into()));
-        assert_eq!(parse(json!({"ssn": "123456789"})).unwrap().ssn, Patch::Set("123456789".into()));
-        for bad in ["12345678", "1234567890", "123-456-789", "000-12-3456", "abc-de-fghi", "123 45 6789"] {
-            assert!(field_errors(json!({"ssn": bad})).contains_key("ssn"), "{bad}");
+        assert_eq!(
+            parse(json!({"ssn": "123-45-6789"})).unwrap().ssn,
+            Patch::Set("123456789".into())
+        );
+        assert_eq!(
+            parse(json!({"ssn": "123456789"})).unwrap().ssn,
+            Patch::Set("123456789".into())
+        );
+        for bad in [
+            "12345678",
+            "1234567890",
+            "123-456-789",
+            "000-12-3456",
+            "abc-de-fghi",
+            "123 45 6789",
+        ] {
+            assert!(
+                field_errors(json!({"ssn": bad})).contains_key("ssn"),
+                "{bad}"
+            );
         }
         assert!(field_errors(json!({"ssn": 123456789})).contains_key("ssn"));
     }
@@ -547,18 +637,26 @@ mod tests {
 
     #[test]
     fn spouse_refs() {
-        assert_eq!(parse(json!({"spouse_id": 12})).unwrap().spouse, Patch::Set(BorrowerRef::Id(12)));
+        assert_eq!(
+            parse(json!({"spouse_id": 12})).unwrap().spouse,
+            Patch::Set(BorrowerRef::Id(12))
+        );
         assert!(field_errors(json!({"spouse_id": "bob"})).contains_key("spouse_id"));
         assert!(field_errors(json!({"spouse": {"first_name": "x"}})).contains_key("spouse"));
     }
 
     #[test]
     fn income_certification_checks_type_and_base64() {
-        let ok = parse(json!({"income_certification": {"type": "pay_stub", "file": "aGVsbG8="}})).unwrap();
+        let ok = parse(json!({"income_certification": {"type": "pay_stub", "file": "aGVsbG8="}}))
+            .unwrap();
         assert_eq!(ok.income_certification.unwrap().size_bytes, 5);
-        assert!(field_errors(json!({"income_certification": {"type": "selfie", "file": "aGVsbG8="}}))
-            .contains_key("income_certification.type"));
-        assert!(field_errors(json!({"income_certification": {"type": "pay_stub", "file": "%%%"}}))
-            .contains_key("income_certification.file"));
+        assert!(field_errors(
+            json!({"income_certification": {"type": "selfie", "file": "aGVsbG8="}})
+        )
+        .contains_key("income_certification.type"));
+        assert!(
+            field_errors(json!({"income_certification": {"type": "pay_stub", "file": "%%%"}}))
+                .contains_key("income_certification.file")
+        );
     }
 }

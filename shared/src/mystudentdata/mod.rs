@@ -86,9 +86,16 @@ pub struct PostalAddress {
 
 impl PostalAddress {
     pub fn is_empty(&self) -> bool {
-        [&self.street1, &self.street2, &self.street3, &self.city, &self.state, &self.zipcode]
-            .iter()
-            .all(|f| f.is_none())
+        [
+            &self.street1,
+            &self.street2,
+            &self.street3,
+            &self.city,
+            &self.state,
+            &self.zipcode,
+        ]
+        .iter()
+        .all(|f| f.is_none())
     }
 }
 
@@ -447,9 +454,13 @@ fn classify(key: &str) -> Option<Field> {
         "student first name" => Field::Student(S::FirstName),
         "student middle initial" => Field::Student(S::MiddleInitial),
         "student last name" => Field::Student(S::LastName),
-        "student street address 1" | "student street address line 1" | "student address 1"
+        "student street address 1"
+        | "student street address line 1"
+        | "student address 1"
         | "student address line 1" => Field::Student(S::Street1),
-        "student street address 2" | "student street address line 2" | "student address 2"
+        "student street address 2"
+        | "student street address line 2"
+        | "student address 2"
         | "student address line 2" => Field::Student(S::Street2),
         "student city" => Field::Student(S::City),
         "student state code" | "student state" => Field::Student(S::State),
@@ -472,9 +483,7 @@ fn classify(key: &str) -> Option<Field> {
         "student total all loans outstanding interest" => Field::Student(S::TotalInterest),
         "loan type code" => Field::Loan(L::TypeCode),
         "loan type" => Field::Loan(L::Type),
-        "loan type description" | "loan type code description" => {
-            Field::Loan(L::TypeDescription)
-        }
+        "loan type description" | "loan type code description" => Field::Loan(L::TypeDescription),
         "loan award id" | "loan award identifier" => Field::Loan(L::AwardId),
         "loan attending school name" | "loan school name" => Field::Loan(L::SchoolName),
         "loan attending school opeid" | "loan school code" => Field::Loan(L::SchoolOpeid),
@@ -490,9 +499,8 @@ fn classify(key: &str) -> Option<Field> {
         "loan outstanding principal balance as of date"
         | "loan outstanding principal balance date" => Field::Loan(L::PrincipalAsOf),
         "loan outstanding interest balance" => Field::Loan(L::Interest),
-        "loan outstanding interest balance as of date" | "loan outstanding interest balance date" => {
-            Field::Loan(L::InterestAsOf)
-        }
+        "loan outstanding interest balance as of date"
+        | "loan outstanding interest balance date" => Field::Loan(L::InterestAsOf),
         "loan interest rate type code" => Field::Loan(L::RateTypeCode),
         "loan interest rate type description" | "loan interest rate type" => {
             Field::Loan(L::RateType)
@@ -716,9 +724,9 @@ impl Parser {
         let opener = entries
             .iter()
             .find_map(|e| match e.field {
-                Some(Field::Loan(f @ (LoanField::TypeCode | LoanField::Type | LoanField::AwardId))) => {
-                    Some(f)
-                }
+                Some(Field::Loan(
+                    f @ (LoanField::TypeCode | LoanField::Type | LoanField::AwardId),
+                )) => Some(f),
                 _ => None,
             })
             .unwrap_or(LoanField::TypeCode);
@@ -741,9 +749,14 @@ impl Parser {
         }
         if let Some(source) = &self.file_source {
             let s = source.to_lowercase();
-            if !["nslds", "national student loan data system", "department of education", "studentaid"]
-                .iter()
-                .any(|m| s.contains(m))
+            if ![
+                "nslds",
+                "national student loan data system",
+                "department of education",
+                "studentaid",
+            ]
+            .iter()
+            .any(|m| s.contains(m))
             {
                 let line = entries
                     .iter()
@@ -764,7 +777,9 @@ impl Parser {
         match e.field {
             None | Some(Field::Ignored) => {}
             Some(Field::FileSource) => self.file_source = values::text(v),
-            Some(Field::FileRequestDate) => self.file_request_date = values::date(v).map_err(ctx)?,
+            Some(Field::FileRequestDate) => {
+                self.file_request_date = values::date(v).map_err(ctx)?
+            }
             Some(Field::Student(f)) => self.apply_student(f, v).map_err(ctx)?,
             Some(Field::Loan(f)) => {
                 if f == opener {
@@ -907,7 +922,11 @@ fn apply_loan(loan: &mut LoanBuilder, f: LoanField, v: &str, line: usize) -> Res
         }
         L::StatusDate => {
             let d = values::date(v)?;
-            if loan.history.last().is_none_or(|h| h.effective_date.is_some()) {
+            if loan
+                .history
+                .last()
+                .is_none_or(|h| h.effective_date.is_some())
+            {
                 loan.history.push(StatusHistoryEntry {
                     code: None,
                     description: None,
@@ -1022,7 +1041,9 @@ fn build_loan(b: LoanBuilder, warnings: &mut Vec<ParseWarning>) -> ParsedLoan {
         (None, None) => warn("loan has no recognizable loan type".to_owned()),
         _ => {}
     }
-    let family = loan_type.map_or(LoanFamily::Other, |r| r.family_with_parent_plus(b.parent_plus));
+    let family = loan_type.map_or(LoanFamily::Other, |r| {
+        r.family_with_parent_plus(b.parent_plus)
+    });
 
     // Current status.
     let newest = b
@@ -1031,7 +1052,8 @@ fn build_loan(b: LoanBuilder, warnings: &mut Vec<ParseWarning>) -> ParsedLoan {
         .enumerate()
         .max_by_key(|(i, h)| (h.effective_date, std::cmp::Reverse(*i)))
         .map(|(_, h)| h);
-    let (status_code, status_description) = match (&b.current_status, &b.current_status_description) {
+    let (status_code, status_description) = match (&b.current_status, &b.current_status_description)
+    {
         (None, None) => (
             newest.and_then(|h| h.code.clone()),
             newest.and_then(|h| h.description.clone()),
@@ -1103,7 +1125,9 @@ fn build_loan(b: LoanBuilder, warnings: &mut Vec<ParseWarning>) -> ParsedLoan {
         .disbursements
         .iter()
         .filter_map(|d| d.amount)
-        .fold(None, |acc: Option<Decimal>, a| Some(acc.unwrap_or_default() + a));
+        .fold(None, |acc: Option<Decimal>, a| {
+            Some(acc.unwrap_or_default() + a)
+        });
     let total_disbursed = b.disbursed_amount.or(disbursed_sum);
 
     ParsedLoan {

@@ -41,7 +41,9 @@ pub fn money(v: &str) -> Result<Option<Decimal>, String> {
     }
     let groups: Vec<&str> = int_part.split(',').collect();
     let grouped_ok = groups.len() == 1
-        || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3));
     if !grouped_ok || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit())) {
         return Err(bad());
     }
@@ -104,7 +106,9 @@ pub fn date(v: &str) -> Result<Option<NaiveDate>, String> {
         (n[0], n[1], n[2])
     };
     let year = i32::try_from(y).map_err(|_| bad())?;
-    NaiveDate::from_ymd_opt(year, m, d).map(Some).ok_or_else(bad)
+    NaiveDate::from_ymd_opt(year, m, d)
+        .map(Some)
+        .ok_or_else(bad)
 }
 
 /// Non-negative whole number (`12`, `012`, `12.0`).
@@ -113,7 +117,10 @@ pub fn count(v: &str) -> Result<Option<u32>, String> {
     if v.is_empty() {
         return Ok(None);
     }
-    let s = v.strip_suffix(".0").or_else(|| v.strip_suffix(".00")).unwrap_or(v);
+    let s = v
+        .strip_suffix(".0")
+        .or_else(|| v.strip_suffix(".00"))
+        .unwrap_or(v);
     if !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("invalid whole number {v:?}"));
     }
@@ -141,7 +148,7 @@ pub fn text(v: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal_macros::dec;
+    use rust_decimal::dec;
 
     #[test]
     fn money_values() {
@@ -155,7 +162,17 @@ mod tests {
         assert_eq!(money("($12.30)"), Ok(Some(dec!(-12.30))));
         assert_eq!(money("$.50"), Ok(Some(dec!(0.50))));
         assert_eq!(money("   "), Ok(None));
-        for bad in ["$1,2x4.00", "$12,34", "$1,2345", "abc", "$", "$1.2.3", "$1.", "12$", "$,123"] {
+        for bad in [
+            "$1,2x4.00",
+            "$12,34",
+            "$1,2345",
+            "abc",
+            "$",
+            "$1.2.3",
+            "$1.",
+            "12$",
+            "$,123",
+        ] {
             assert!(money(bad).is_err(), "{bad}");
         }
     }
@@ -179,7 +196,14 @@ mod tests {
         assert_eq!(date("8/4/2015"), Ok(d(2015, 8, 4)));
         assert_eq!(date("2015-08-24"), Ok(d(2015, 8, 24)));
         assert_eq!(date(""), Ok(None));
-        for bad in ["13/01/2015", "02/30/2020", "2015/08/24", "08-24-2015", "yesterday", "08/24/15"] {
+        for bad in [
+            "13/01/2015",
+            "02/30/2020",
+            "2015/08/24",
+            "08-24-2015",
+            "yesterday",
+            "08/24/15",
+        ] {
             assert!(date(bad).is_err(), "{bad}");
         }
     }

@@ -419,13 +419,22 @@ pub static LOAN_STATUSES: &[LoanStatusRow] = &[
 ];
 
 static AMBIGUOUS: &[(&str, &[&str])] = &[
-    ("Discharged", &["BC", "CS", "DE", "DI", "FC", "PD", "VA", "DK", "OD"]),
-    ("Discharge", &["BC", "CS", "DE", "DI", "FC", "PD", "VA", "DK", "OD"]),
+    (
+        "Discharged",
+        &["BC", "CS", "DE", "DI", "FC", "PD", "VA", "DK", "OD"],
+    ),
+    (
+        "Discharge",
+        &["BC", "CS", "DE", "DI", "FC", "PD", "VA", "DK", "OD"],
+    ),
     ("Bankruptcy", &["BK", "BC"]),
     ("Bankrupt", &["BK", "BC", "DB", "DK", "DO", "OD"]),
     ("Uninsured", &["UA", "UB", "UC", "UD"]),
     ("Military", &["IM", "MO", "MR"]),
-    ("Defaulted, Six Consecutive Payments (satisfactory)", &["DX", "XD"]),
+    (
+        "Defaulted, Six Consecutive Payments (satisfactory)",
+        &["DX", "XD"],
+    ),
 ];
 
 fn synonym(t: &str) -> &str {
@@ -445,7 +454,9 @@ fn key(s: &str) -> String {
 /// The row for an NSLDS status code (case-insensitive), if known.
 pub fn loan_status_by_code(code: &str) -> Option<&'static LoanStatusRow> {
     let code = code.trim();
-    LOAN_STATUSES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+    LOAN_STATUSES
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
 fn accepted() -> Vec<String> {
@@ -478,7 +489,9 @@ pub fn loan_status(s: &str) -> Result<&'static LoanStatusRow, CoercionError> {
     if let Some((first, rest)) = s.trim().split_once(|c: char| !c.is_alphanumeric()) {
         if first.len() == 2 {
             if let Some(row) = loan_status_by_code(first) {
-                if key(rest) == key(row.description) || row.aliases.iter().any(|a| key(a) == key(rest)) {
+                if key(rest) == key(row.description)
+                    || row.aliases.iter().any(|a| key(a) == key(rest))
+                {
                     return Ok(row);
                 }
             }
@@ -508,7 +521,11 @@ mod tests {
         for row in LOAN_STATUSES {
             assert!(!row.source.trim().is_empty(), "{} has no source", row.code);
             assert_eq!(row.code.len(), 2);
-            assert!(seen.insert(row.code, ()).is_none(), "duplicate {}", row.code);
+            assert!(
+                seen.insert(row.code, ()).is_none(),
+                "duplicate {}",
+                row.code
+            );
         }
     }
 
@@ -532,17 +549,31 @@ mod tests {
 
     #[test]
     fn groups_follow_the_rules_spec() {
-        for c in ["DB", "DC", "DD", "DF", "DL", "DO", "DR", "DS", "DT", "DU", "DW", "DX", "DZ", "XD"] {
-            assert_eq!(loan_status_by_code(c).unwrap().group, StatusGroup::InDefault, "{c}");
+        for c in [
+            "DB", "DC", "DD", "DF", "DL", "DO", "DR", "DS", "DT", "DU", "DW", "DX", "DZ", "XD",
+        ] {
+            assert_eq!(
+                loan_status_by_code(c).unwrap().group,
+                StatusGroup::InDefault,
+                "{c}"
+            );
         }
         for c in [
-            "PF", "PC", "PN", "DN", "DP", "CA", "BC", "DE", "DI", "CS", "FC", "PM", "VA", "PZ", "RF",
-            "PD",
+            "PF", "PC", "PN", "DN", "DP", "CA", "BC", "DE", "DI", "CS", "FC", "PM", "VA", "PZ",
+            "RF", "PD",
         ] {
-            assert_eq!(loan_status_by_code(c).unwrap().group, StatusGroup::Closed, "{c}");
+            assert_eq!(
+                loan_status_by_code(c).unwrap().group,
+                StatusGroup::Closed,
+                "{c}"
+            );
         }
         for c in ["RP", "IG", "ID", "IA", "IM", "DA", "FB"] {
-            assert_eq!(loan_status_by_code(c).unwrap().group, StatusGroup::Active, "{c}");
+            assert_eq!(
+                loan_status_by_code(c).unwrap().group,
+                StatusGroup::Active,
+                "{c}"
+            );
         }
     }
 
@@ -580,9 +611,15 @@ mod tests {
             ("not fully disbursed", "IA"),
             ("Closed School Discharge", "CS"),
             ("Permanent Disability", "PD"),
-            ("Non-defaulted, Paid in Full Through Consolidation Loan", "PN"),
+            (
+                "Non-defaulted, Paid in Full Through Consolidation Loan",
+                "PN",
+            ),
             ("Temporarily Uninsured – No Default Claim Requested", "UA"),
-            ("Defaulted, Six Consecutive Payments (satisfactory repayment)", "XD"),
+            (
+                "Defaulted, Six Consecutive Payments (satisfactory repayment)",
+                "XD",
+            ),
         ];
         for (input, code) in cases {
             match loan_status(input) {

@@ -506,7 +506,9 @@ fn key(s: &str) -> String {
 /// The row for an NSLDS code (case-insensitive), if known.
 pub fn loan_type_by_code(code: &str) -> Option<&'static LoanTypeRow> {
     let code = code.trim();
-    LOAN_TYPES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+    LOAN_TYPES
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
 fn accepted() -> Vec<String> {
@@ -569,7 +571,11 @@ mod tests {
             assert!(!row.source.trim().is_empty(), "{} has no source", row.code);
             assert!(!row.description.is_empty());
             assert_eq!(row.code.len(), 2);
-            assert!(seen.insert(row.code, ()).is_none(), "duplicate {}", row.code);
+            assert!(
+                seen.insert(row.code, ()).is_none(),
+                "duplicate {}",
+                row.code
+            );
         }
     }
 
@@ -580,12 +586,19 @@ mod tests {
             for s in std::iter::once(&row.description).chain(row.aliases.iter()) {
                 let k = key(s);
                 if let Some(prev) = owner.insert(k.clone(), row.code) {
-                    assert_eq!(prev, row.code, "{s:?} ({k}) claimed by {prev} and {}", row.code);
+                    assert_eq!(
+                        prev, row.code,
+                        "{s:?} ({k}) claimed by {prev} and {}",
+                        row.code
+                    );
                 }
             }
         }
         for (phrase, candidates) in AMBIGUOUS {
-            assert!(!owner.contains_key(&key(phrase)), "{phrase} is both alias and ambiguous");
+            assert!(
+                !owner.contains_key(&key(phrase)),
+                "{phrase} is both alias and ambiguous"
+            );
             for c in *candidates {
                 assert!(loan_type_by_code(c).is_some(), "{c}");
             }
@@ -687,7 +700,9 @@ mod tests {
         let e = loan_type("Zero Interest Moon Loan").unwrap_err();
         assert_eq!(e.failure, CoercionFailure::Unknown);
         assert_eq!(e.field, "loan_type");
-        assert!(e.accepted.contains(&"D2 (Direct Stafford Unsubsidized Loan)".to_owned()));
+        assert!(e
+            .accepted
+            .contains(&"D2 (Direct Stafford Unsubsidized Loan)".to_owned()));
         assert!(e.to_string().contains("D4 (Direct PLUS Loan for Parents)"));
         assert!(loan_type("ZZ").is_err());
         assert!(loan_type("").is_err());
@@ -697,14 +712,23 @@ mod tests {
     #[test]
     fn parent_plus_indicator_drives_consolidation_family() {
         let d5 = loan_type_by_code("D5").unwrap();
-        assert_eq!(d5.family_with_parent_plus(None), LoanFamily::DirectConsolidation);
-        assert_eq!(d5.family_with_parent_plus(Some(false)), LoanFamily::DirectConsolidation);
+        assert_eq!(
+            d5.family_with_parent_plus(None),
+            LoanFamily::DirectConsolidation
+        );
+        assert_eq!(
+            d5.family_with_parent_plus(Some(false)),
+            LoanFamily::DirectConsolidation
+        );
         assert_eq!(
             d5.family_with_parent_plus(Some(true)),
             LoanFamily::DirectConsolidationParentPlus
         );
         let d2 = loan_type_by_code("D2").unwrap();
-        assert_eq!(d2.family_with_parent_plus(Some(true)), LoanFamily::DirectUnsubsidized);
+        assert_eq!(
+            d2.family_with_parent_plus(Some(true)),
+            LoanFamily::DirectUnsubsidized
+        );
         assert!(d2.is_direct());
         assert!(!loan_type_by_code("DU").unwrap().is_direct());
     }

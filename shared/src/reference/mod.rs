@@ -20,7 +20,9 @@ pub mod loan_types;
 pub mod repayment_plans;
 pub mod servicers;
 
-pub use loan_statuses::{loan_status, loan_status_by_code, LoanStatusRow, StatusGroup, LOAN_STATUSES};
+pub use loan_statuses::{
+    loan_status, loan_status_by_code, LoanStatusRow, StatusGroup, LOAN_STATUSES,
+};
 pub use loan_types::{loan_type, loan_type_by_code, LoanFamily, LoanTypeRow, LOAN_TYPES};
 pub use repayment_plans::{
     repayment_plan, repayment_plan_by_type, RepaymentPlanRow, REPAYMENT_PLANS,

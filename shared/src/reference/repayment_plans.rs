@@ -202,10 +202,22 @@ pub static REPAYMENT_PLANS: &[RepaymentPlanRow] = &[
 ];
 
 static AMBIGUOUS: &[(&str, &[&str])] = &[
-    ("Income-Driven", &["ibr", "new_ibr", "icr", "paye", "repaye", "save", "rap"]),
-    ("Income-Driven Repayment", &["ibr", "new_ibr", "icr", "paye", "repaye", "save", "rap"]),
-    ("IDR", &["ibr", "new_ibr", "icr", "paye", "repaye", "save", "rap"]),
-    ("Income", &["ibr", "new_ibr", "icr", "paye", "repaye", "save", "rap"]),
+    (
+        "Income-Driven",
+        &["ibr", "new_ibr", "icr", "paye", "repaye", "save", "rap"],
+    ),
+    (
+        "Income-Driven Repayment",
+        &["ibr", "new_ibr", "icr", "paye", "repaye", "save", "rap"],
+    ),
+    (
+        "IDR",
+        &["ibr", "new_ibr", "icr", "paye", "repaye", "save", "rap"],
+    ),
+    (
+        "Income",
+        &["ibr", "new_ibr", "icr", "paye", "repaye", "save", "rap"],
+    ),
 ];
 
 fn synonym(t: &str) -> &str {
@@ -274,7 +286,10 @@ pub fn repayment_plan(s: &str) -> Result<&'static RepaymentPlanRow, CoercionErro
             .into_iter()
             .chain(row.aliases.iter().copied())
     };
-    if let Some(row) = REPAYMENT_PLANS.iter().find(|r| names(r).any(|n| key(n) == k)) {
+    if let Some(row) = REPAYMENT_PLANS
+        .iter()
+        .find(|r| names(r).any(|n| key(n) == k))
+    {
         return Ok(row);
     }
     let lk = loose_key(s);

@@ -302,8 +302,20 @@ pub static SERVICERS: &[ServicerRow] = &[
 fn is_noise(t: &str) -> bool {
     matches!(
         t,
-        "inc" | "llc" | "corp" | "corporation" | "co" | "the" | "servicing" | "services" | "service"
-            | "servicer" | "student" | "loan" | "loans" | "federal"
+        "inc"
+            | "llc"
+            | "corp"
+            | "corporation"
+            | "co"
+            | "the"
+            | "servicing"
+            | "services"
+            | "service"
+            | "servicer"
+            | "student"
+            | "loan"
+            | "loans"
+            | "federal"
     )
 }
 
@@ -393,11 +405,30 @@ mod tests {
 
     #[test]
     fn active_and_historical_sets() {
-        let active: Vec<&str> = SERVICERS.iter().filter(|r| r.active).map(|r| r.name).collect();
-        for n in ["Aidvantage", "Nelnet", "MOHELA", "EdFinancial", "CRI", "ECSI"] {
+        let active: Vec<&str> = SERVICERS
+            .iter()
+            .filter(|r| r.active)
+            .map(|r| r.name)
+            .collect();
+        for n in [
+            "Aidvantage",
+            "Nelnet",
+            "MOHELA",
+            "EdFinancial",
+            "CRI",
+            "ECSI",
+        ] {
             assert!(active.contains(&n), "{n}");
         }
-        for n in ["Great Lakes", "Navient", "FedLoan Servicing", "Granite State", "OSLA Servicing", "Cornerstone", "HESC"] {
+        for n in [
+            "Great Lakes",
+            "Navient",
+            "FedLoan Servicing",
+            "Granite State",
+            "OSLA Servicing",
+            "Cornerstone",
+            "HESC",
+        ] {
             let row = servicer(n).unwrap();
             assert!(!row.active, "{n}");
         }

@@ -100,7 +100,10 @@ impl Store {
         external_id: &str,
     ) -> Result<Option<Borrower>, ApiError> {
         let guard = self
-            .get(&keys::external_id(&tenant.client_id, external_id), keys::LOOKUP_SK)
+            .get(
+                &keys::external_id(&tenant.client_id, external_id),
+                keys::LOOKUP_SK,
+            )
             .await?;
         match guard.as_ref().and_then(lookup_uuid) {
             Some(u) => Ok(self
@@ -178,7 +181,13 @@ impl Store {
                 tx.delete(self, "borrower item", &pk, sk, None);
             }
         }
-        tx.delete(self, "id lookup", &keys::borrower_id(b.id), keys::LOOKUP_SK, None);
+        tx.delete(
+            self,
+            "id lookup",
+            &keys::borrower_id(b.id),
+            keys::LOOKUP_SK,
+            None,
+        );
         if let Some(ext) = &b.external_id {
             tx.delete(
                 self,
@@ -204,9 +213,12 @@ impl Store {
                         .filter_map(|k| item.get(*k).map(|v| (k.to_string(), v.clone())))
                         .collect();
                     WriteRequest::builder()
-                        .delete_request(DeleteRequest::builder().set_key(Some(key)).build().map_err(
-                            |e| ApiError::Internal(format!("delete request: {e}")),
-                        )?)
+                        .delete_request(
+                            DeleteRequest::builder()
+                                .set_key(Some(key))
+                                .build()
+                                .map_err(|e| ApiError::Internal(format!("delete request: {e}")))?,
+                        )
                         .build()
                         .pipe(Ok)
                 })

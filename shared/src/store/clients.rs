@@ -24,7 +24,9 @@ fn now() -> String {
 }
 
 fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
 }
 
 fn key_info(item: &Item) -> Option<ApiKeyInfo> {
@@ -35,7 +37,11 @@ fn key_info(item: &Item) -> Option<ApiKeyInfo> {
             "nexus" => KeyKind::Nexus,
             _ => KeyKind::Api,
         },
-        revoked: item.get("revoked").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+        revoked: item
+            .get("revoked")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
         created_at: attr(item, "created_at").unwrap_or_default().to_string(),
     })
 }
@@ -77,7 +83,10 @@ impl Store {
                 ("name".into(), s(name)),
                 ("created_at".into(), s(&created)),
                 ("GSI1PK".into(), s(keys::ALL_CLIENTS)),
-                ("GSI1SK".into(), s(format!("CLIENT#{created}#{}", client.client_id))),
+                (
+                    "GSI1SK".into(),
+                    s(format!("CLIENT#{created}#{}", client.client_id)),
+                ),
             ]),
         );
         for (key, key_id, kind) in [
@@ -217,9 +226,13 @@ impl Store {
             .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized(NO_BEARER))?;
-        let item = self.get(&keys::api_key(&hash_key(token)), keys::APIKEY_SK).await?;
+        let item = self
+            .get(&keys::api_key(&hash_key(token)), keys::APIKEY_SK)
+            .await?;
         match item.as_ref().and_then(key_info) {
-            Some(k) if !k.revoked && k.kind == KeyKind::Api => Ok(Tenant { client_id: k.client_id }),
+            Some(k) if !k.revoked && k.kind == KeyKind::Api => Ok(Tenant {
+                client_id: k.client_id,
+            }),
             _ => Err(ApiError::Unauthorized(INVALID_TOKEN)),
         }
     }

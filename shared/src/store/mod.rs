@@ -37,7 +37,10 @@ pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
 
 impl Store {
     pub fn new(db: Client, table: impl Into<String>) -> Self {
-        Store { db, table: table.into() }
+        Store {
+            db,
+            table: table.into(),
+        }
     }
 
     pub fn table(&self) -> &str {

@@ -45,7 +45,11 @@ impl Store {
                     .index_name(g.name)
                     .key_schema(key(g.pk, KeyType::Hash)?)
                     .key_schema(key(g.sk, KeyType::Range)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
                     .build()
                     .map_err(|e| ApiError::Internal(e.to_string()))?,
             );

@@ -65,7 +65,10 @@ impl Tx {
             .table_name(&store.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)");
-        self.push(label, TransactWriteItem::builder().put(built(put.build())).build());
+        self.push(
+            label,
+            TransactWriteItem::builder().put(built(put.build())).build(),
+        );
     }
 
     /// Replace an item whose stored `version` must still be `expected` (optimistic locking).
@@ -76,13 +79,19 @@ impl Tx {
             .condition_expression("#ver = :expected")
             .expression_attribute_names("#ver", "version")
             .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
-        self.push(label, TransactWriteItem::builder().put(built(put.build())).build());
+        self.push(
+            label,
+            TransactWriteItem::builder().put(built(put.build())).build(),
+        );
     }
 
     /// Put without condition (an item this transaction owns outright).
     pub fn put(&mut self, store: &Store, label: &'static str, item: Item) {
         let put = Put::builder().table_name(&store.table).set_item(Some(item));
-        self.push(label, TransactWriteItem::builder().put(built(put.build())).build());
+        self.push(
+            label,
+            TransactWriteItem::builder().put(built(put.build())).build(),
+        );
     }
 
     /// Delete an item; with `expected`, only if its `version` still matches.
@@ -104,7 +113,12 @@ impl Tx {
                 .expression_attribute_names("#ver", "version")
                 .expression_attribute_values(":expected", AttributeValue::N(v.to_string()));
         }
-        self.push(label, TransactWriteItem::builder().delete(built(del.build())).build());
+        self.push(
+            label,
+            TransactWriteItem::builder()
+                .delete(built(del.build()))
+                .build(),
+        );
     }
 
     /// An update with its own expression and condition.
@@ -114,7 +128,10 @@ impl Tx {
 
     /// Assert a condition on an item without writing it.
     pub fn check(&mut self, label: &'static str, check: ConditionCheck) {
-        self.push(label, TransactWriteItem::builder().condition_check(check).build());
+        self.push(
+            label,
+            TransactWriteItem::builder().condition_check(check).build(),
+        );
     }
 
     pub async fn commit(self, store: &Store) -> Result<(), TxError> {

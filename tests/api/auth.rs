@@ -1,0 +1,157 @@
+use loanpath_tests::{app, call, send, SANDBOX_NEXUS_KEY};
+use serde_json::json;
+use shared::api::borrowers::{create, get, list};
+use shared::api::health;
+
+#[tokio::test]
+async fn the_three_payitoff_401_bodies() {
+    let t = app().await;
+    let cases = [
+        (None, "Please include an authorization header."),
+        (
+            Some("LIVELONGANDPROSPER"),
+            "Please include a Bearer token in your header.",
+        ),
+        (
+            Some("Basic dXNlcjpwYXNz"),
+            "Please include a Bearer token in your header.",
+        ),
+        (
+            Some("Bearer "),
+            "Please include a Bearer token in your header.",
+        ),
+        (
+            Some("Bearer WRONG"),
+            "Invalid token. Please check and try again.",
+        ),
+        (
+            Some("Bearer GIVINGHERALLSHESGOT"),
+            "Invalid token. Please check and try again.",
+        ),
+    ];
+    for (header, detail) in cases {
+        let (s, body) = send(&t.ctx, list, call("GET", "/api/v1/borrowers").auth(header)).await;
+        assert_eq!(s, 401, "{header:?}");
+        assert_eq!(
+            body,
+            json!({"error": {"title": "Unauthorized", "detail": detail}}),
+            "{header:?}"
+        );
+    }
+    // The scheme is case-insensitive, as in RFC 7235.
+    let (s, _) = send(
+        &t.ctx,
+        list,
+        call("GET", "/").auth(Some("bearer LIVELONGANDPROSPER")),
+    )
+    .await;
+    assert_eq!(s, 200);
+    // Writes are refused before anything is read or written.
+    let (s, _) = send(
+        &t.ctx,
+        create,
+        call("POST", "/").auth(None).json(json!({"borrower": {}})),
+    )
+    .await;
+    assert_eq!(s, 401);
+    let (_, all) = send(&t.ctx, list, call("GET", "/")).await;
+    assert_eq!(all["borrowers"], json!([]));
+    let _ = SANDBOX_NEXUS_KEY;
+}
+
+#[tokio::test]
+async fn admin_clients_keys_are_hashed_shown_once_and_revocable() {
+    let t = app().await;
+    let c = t
+        .ctx
+        .store
+        .create_client("Acme Fintech", None)
+        .await
+        .unwrap();
+    assert!(c.api_key.starts_with("lp_sk_") && c.nexus_key.starts_with("lp_nx_"));
+    let (s, _) = send(
+        &t.ctx,
+        create,
+        call("POST", "/")
+            .key(&c.api_key)
+            .json(json!({"borrower": {"first_name": "Acme"}})),
+    )
+    .await;
+    assert_eq!(s, 201);
+
+    let listed = t.ctx.store.list_clients().await.unwrap();
+    let text = serde_json::to_string(
+        &listed
+            .iter()
+            .map(|(c, k)| json!({"c": c, "k": k}))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert!(
+        !text.contains(&c.api_key) && !text.contains(&c.nexus_key),
+        "key material listed"
+    );
+    let acme = listed
+        .iter()
+        .find(|(cl, _)| cl.client_id == c.client_id)
+        .unwrap();
+    assert_eq!(acme.0.name, "Acme Fintech");
+    assert_eq!(acme.1.len(), 2);
+    // Nothing in the table holds the key itself.
+    let raw = t
+        .ctx
+        .store
+        .collection(&format!("CLIENT#{}", c.client_id))
+        .await
+        .unwrap();
+    assert!(!format!("{raw:?}").contains(&c.api_key));
+
+    let revoked = t.ctx.store.revoke_key(&c.api_key_id).await.unwrap();
+    assert!(revoked.revoked);
+    let (s, body) = send(&t.ctx, list, call("GET", "/").key(&c.api_key)).await;
+    assert_eq!(s, 401);
+    assert_eq!(
+        body["error"]["detail"],
+        "Invalid token. Please check and try again."
+    );
+    let listed = t.ctx.store.list_clients().await.unwrap();
+    let acme = listed
+        .iter()
+        .find(|(cl, _)| cl.client_id == c.client_id)
+        .unwrap();
+    assert!(acme.1.iter().any(|k| k.key_id == c.api_key_id && k.revoked));
+    // Revoking by the key itself works too; unknown keys are not found.
+    let other = t.ctx.store.create_client("Beta", None).await.unwrap();
+    t.ctx.store.revoke_key(&other.api_key).await.unwrap();
+    let (s, _) = send(&t.ctx, list, call("GET", "/").key(&other.api_key)).await;
+    assert_eq!(s, 401);
+    assert!(t
+        .ctx
+        .store
+        .revoke_key("key_0000000000000000")
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn health_needs_no_key_and_reports_readiness() {
+    let t = app().await;
+    let (s, body) = send(
+        &t.ctx,
+        health::get,
+        call("GET", "/api/v1/health").auth(None),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(body["status"], "ok");
+    // Against a table that does not exist, health says 503, not 200 and not a panic.
+    let broken = shared::AppContext::new(
+        loanpath_tests::client(&t.endpoint),
+        "missing-table",
+        loanpath_tests::test_cipher(),
+    );
+    let (s, body) = send(&broken, health::get, call("GET", "/api/v1/health")).await;
+    assert_eq!(s, 503, "{body}");
+    let (s, _) = send(&broken, get, call("GET", "/").id(1)).await;
+    assert_eq!(s, 500, "a store failure is a 500 with a generic body");
+}

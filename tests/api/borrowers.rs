@@ -1,0 +1,631 @@
+use loanpath_tests::{app, call, send, OTHER_KEY};
+use serde_json::{json, Value};
+use shared::api::borrowers::{create, delete, get, list, update};
+use shared::store::keys;
+
+async fn create_one(ctx: &shared::AppContext, body: Value) -> Value {
+    let (status, b) = send(
+        ctx,
+        create,
+        call("POST", "/api/v1/borrowers").json(json!({"borrower": body})),
+    )
+    .await;
+    assert_eq!(status, 201, "{b}");
+    b
+}
+
+#[tokio::test]
+async fn seed_walkthrough_create_then_update_kirk() {
+    let t = app().await;
+    let kirk = create_one(&t.ctx, json!({"first_name": "James", "last_name": "Kirk"})).await;
+    assert_eq!(kirk["id"], 1);
+    assert_eq!(kirk["first_name"], "James");
+    assert_eq!(kirk["last_name"], "Kirk");
+    assert_eq!(kirk["uuid"].as_str().unwrap().len(), 36);
+    assert_eq!(kirk["financial_details"]["filing_status"], "single");
+    assert_eq!(kirk["financial_details"]["family_size"], 1);
+    assert_eq!(kirk["financial_details"]["income_growth"], json!(5.0));
+    assert_eq!(kirk["income_certifications"], json!([]));
+    assert_eq!(kirk["has_ssn"], false);
+
+    // The walkthrough's PUT, by integer id, unchanged.
+    let (status, updated) = send(&t.ctx, update, call("PUT", "/api/v1/borrowers/1").id(1).json(json!({
+        "borrower": {"agi": 35000, "filing_status": "single", "family_size": 1, "state_of_residence": "NY"}
+    }))).await;
+    assert_eq!(status, 200, "{updated}");
+    let fd = &updated["financial_details"];
+    assert_eq!(fd["agi"].to_string(), "35000.00");
+    assert_eq!(fd["filing_status"], "single");
+    assert_eq!(fd["family_size"], 1);
+    assert_eq!(fd["state_of_residence"], "NY");
+    assert_eq!(updated["uuid"], kirk["uuid"]);
+    assert_eq!(updated["created_at"], kirk["created_at"]);
+    assert_ne!(updated["updated_at"], kirk["updated_at"]);
+    // PUT replaces: the names are cleared, and the response says so rather than failing silently.
+    assert_eq!(updated["first_name"], Value::Null);
+    let warning = updated["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("first_name, last_name cleared"),
+        "{warning}"
+    );
+
+    // GET by uuid answers the same borrower.
+    let (status, by_uuid) = send(
+        &t.ctx,
+        get,
+        call("GET", "/").id(kirk["uuid"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(by_uuid["id"], 1);
+    assert_eq!(by_uuid["financial_details"]["agi"].to_string(), "35000.00");
+}
+
+#[tokio::test]
+async fn empty_borrower_and_sequential_ids() {
+    let t = app().await;
+    let a = create_one(&t.ctx, json!({})).await;
+    let b = create_one(&t.ctx, json!({})).await;
+    assert_eq!(a["id"], 1);
+    assert_eq!(b["id"], 2);
+    assert_ne!(a["uuid"], b["uuid"]);
+    assert_eq!(a["first_name"], Value::Null);
+    assert_eq!(a["address"]["street1"], Value::Null);
+}
+
+#[tokio::test]
+async fn patch_merges_and_put_replaces() {
+    let t = app().await;
+    let b = create_one(
+        &t.ctx,
+        json!({"first_name": "Nyota", "last_name": "Uhura", "agi": "52000.50",
+        "address": {"street1": "1 Main St", "city": "Albany", "state": "ny", "zipcode": "12207"}}),
+    )
+    .await;
+    assert_eq!(b["address"]["state"], "NY");
+    let (s, p) = send(&t.ctx, update, call("PATCH", "/").id(1).json(json!({"borrower": {"phone": "(518) 555-0100", "children": 2, "dependents": 1, "family_size": 4}}))).await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["first_name"], "Nyota");
+    assert_eq!(p["phone"], "(518) 555-0100");
+    assert_eq!(p["financial_details"]["agi"].to_string(), "52000.50");
+    assert_eq!(p["financial_details"]["children"], 2);
+    assert_eq!(p["warnings"], json!([]));
+    // null clears one field in a PATCH.
+    let (_, p) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(1)
+            .json(json!({"borrower": {"phone": null}})),
+    )
+    .await;
+    assert_eq!(p["phone"], Value::Null);
+    assert_eq!(p["last_name"], "Uhura");
+    // PUT keeps only what it carries.
+    let (_, r) = send(
+        &t.ctx,
+        update,
+        call("PUT", "/")
+            .id(1)
+            .json(json!({"borrower": {"first_name": "Nyota"}})),
+    )
+    .await;
+    assert_eq!(r["first_name"], "Nyota");
+    assert_eq!(r["last_name"], Value::Null);
+    assert_eq!(r["financial_details"]["agi"], Value::Null);
+    assert_eq!(r["financial_details"]["family_size"], 1);
+}
+
+#[tokio::test]
+async fn bad_input_is_a_named_4xx_and_writes_nothing() {
+    let t = app().await;
+    let cases: Vec<(&str, u16, &str)> = vec![
+        ("{not json", 400, ""),
+        ("[1,2]", 400, ""),
+        ("", 400, ""),
+        (r#"{"first_name": "x"}"#, 422, "borrower"),
+        (r#"{"borrower": "x"}"#, 422, "borrower"),
+        (r#"{"borrower": {"agi": -5}}"#, 422, "agi"),
+        (r#"{"borrower": {"agi": "lots"}}"#, 422, "agi"),
+        (
+            r#"{"borrower": {"family_size": "two"}}"#,
+            422,
+            "family_size",
+        ),
+        (
+            r#"{"borrower": {"filing_status": "married"}}"#,
+            422,
+            "filing_status",
+        ),
+        (
+            r#"{"borrower": {"date_of_birth": "01/02/1990"}}"#,
+            422,
+            "date_of_birth",
+        ),
+        (
+            r#"{"borrower": {"new_borrower_date": "2026-02-30"}}"#,
+            422,
+            "new_borrower_date",
+        ),
+        (r#"{"borrower": {"ssn": "12345"}}"#, 422, "ssn"),
+        (
+            r#"{"borrower": {"state_of_residence": "Narnia"}}"#,
+            422,
+            "state_of_residence",
+        ),
+        (
+            r#"{"borrower": {"address": {"zipcode": "ABCDE"}}}"#,
+            422,
+            "address.zipcode",
+        ),
+        (r#"{"borrower": {"pslf": "yes"}}"#, 422, "pslf"),
+        (
+            r#"{"borrower": {"children": 3, "family_size": 2}}"#,
+            422,
+            "family_size",
+        ),
+        (r#"{"borrower": {"spouse_id": 999}}"#, 422, "spouse_id"),
+    ];
+    for (body, want, field) in cases {
+        let (status, err) = send(&t.ctx, create, call("POST", "/api/v1/borrowers").raw(body)).await;
+        assert_eq!(status, want, "{body} -> {err}");
+        assert_eq!(
+            err["error"]["title"],
+            if want == 400 {
+                "Bad Request"
+            } else {
+                "Unprocessable Entity"
+            }
+        );
+        assert!(err["error"]["detail"].as_str().unwrap().len() > 5);
+        if !field.is_empty() {
+            assert!(err["error"]["fields"][field].is_string(), "{body} -> {err}");
+        }
+    }
+    let (_, listed) = send(&t.ctx, list, call("GET", "/api/v1/borrowers")).await;
+    assert_eq!(
+        listed["borrowers"],
+        json!([]),
+        "a rejected request wrote a borrower"
+    );
+}
+
+#[tokio::test]
+async fn ssn_is_encrypted_at_rest_and_never_returned() {
+    let t = app().await;
+    let b = create_one(&t.ctx, json!({"first_name": "Spock", "ssn": "123-45-6789"})).await;
+    assert_eq!(b["has_ssn"], true);
+    let text = b.to_string();
+    assert!(!text.contains("6789") && b.get("ssn").is_none(), "{text}");
+    let uuid = b["uuid"].as_str().unwrap();
+    let raw = t
+        .ctx
+        .store
+        .get(&format!("BORROWER#{uuid}"), "PROFILE")
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed = raw["ssn_sealed"].as_s().unwrap();
+    assert!(sealed.starts_with("v1:") && !sealed.contains("123456789"));
+    assert_eq!(t.ctx.ssn.open(sealed, uuid).unwrap(), "123456789");
+    let (_, got) = send(&t.ctx, get, call("GET", "/").id(uuid)).await;
+    assert!(!got.to_string().contains("6789"));
+    // PATCH without ssn keeps it; null clears it.
+    let (_, p) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(uuid)
+            .json(json!({"borrower": {"last_name": "S"}})),
+    )
+    .await;
+    assert_eq!(p["has_ssn"], true);
+    let (_, p) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(uuid)
+            .json(json!({"borrower": {"ssn": null}})),
+    )
+    .await;
+    assert_eq!(p["has_ssn"], false);
+}
+
+#[tokio::test]
+async fn money_keeps_every_digit_in_the_store() {
+    let t = app().await;
+    let b = create_one(&t.ctx, json!({"agi": "123456789012.34", "spouse_agi": 0.1, "filing_status": "married_filing_jointly", "family_size": 2})).await;
+    assert_eq!(b["financial_details"]["agi"].to_string(), "123456789012.34");
+    assert_eq!(b["financial_details"]["spouse_agi"].to_string(), "0.10");
+    let raw = t
+        .ctx
+        .store
+        .get(
+            &format!("BORROWER#{}", b["uuid"].as_str().unwrap()),
+            "PROFILE",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        raw["financial"].as_m().unwrap()["agi"].as_s().unwrap(),
+        "123456789012.34"
+    );
+}
+
+#[tokio::test]
+async fn another_clients_borrower_is_not_found() {
+    let t = app().await;
+    let mine = create_one(&t.ctx, json!({"first_name": "Hikaru"})).await;
+    let uuid = mine["uuid"].as_str().unwrap().to_string();
+    let (_, missing) = send(&t.ctx, get, call("GET", "/").id(424242)).await;
+    for id in ["1".to_string(), uuid.clone()] {
+        let (s, body) = send(&t.ctx, get, call("GET", "/").id(&id).key(OTHER_KEY)).await;
+        assert_eq!((s, &body), (404, &missing));
+        let (s, _) = send(
+            &t.ctx,
+            update,
+            call("PATCH", "/")
+                .id(&id)
+                .key(OTHER_KEY)
+                .json(json!({"borrower": {"first_name": "X"}})),
+        )
+        .await;
+        assert_eq!(s, 404);
+        let (s, _) = send(
+            &t.ctx,
+            update,
+            call("PUT", "/")
+                .id(&id)
+                .key(OTHER_KEY)
+                .json(json!({"borrower": {}})),
+        )
+        .await;
+        assert_eq!(s, 404);
+        let (s, _) = send(&t.ctx, delete, call("DELETE", "/").id(&id).key(OTHER_KEY)).await;
+        assert_eq!(s, 404);
+    }
+    let (_, theirs) = send(&t.ctx, list, call("GET", "/").key(OTHER_KEY)).await;
+    assert_eq!(theirs["borrowers"], json!([]));
+    // Nor can another client link to my borrower as a spouse.
+    let (s, err) = send(
+        &t.ctx,
+        create,
+        call("POST", "/")
+            .key(OTHER_KEY)
+            .json(json!({"borrower": {"spouse_id": 1}})),
+    )
+    .await;
+    assert_eq!(s, 422, "{err}");
+    let (_, still) = send(&t.ctx, get, call("GET", "/").id(1)).await;
+    assert_eq!(still["first_name"], "Hikaru");
+    assert_eq!(still["spouse_id"], Value::Null);
+}
+
+#[tokio::test]
+async fn spouses_are_linked_on_both_sides() {
+    let t = app().await;
+    let a = create_one(&t.ctx, json!({"first_name": "Ann"})).await;
+    let b = create_one(&t.ctx, json!({"first_name": "Ben"})).await;
+    let c = create_one(&t.ctx, json!({"first_name": "Cal"})).await;
+    let (s, a2) = send(&t.ctx, update, call("PATCH", "/").id(1).json(json!({"borrower": {
+        "spouse_id": 2, "filing_status": "married_filing_jointly", "family_size": 2, "agi": 50000, "spouse_agi": 40000
+    }}))).await;
+    assert_eq!(s, 200, "{a2}");
+    assert_eq!(a2["spouse_id"], 2);
+    assert_eq!(a2["spouse_uuid"], b["uuid"]);
+    assert_eq!(a2["warnings"], json!([]));
+    let (_, b2) = send(&t.ctx, get, call("GET", "/").id(2)).await;
+    assert_eq!(b2["spouse_id"], 1);
+    assert_eq!(b2["spouse_uuid"], a["uuid"]);
+    assert_eq!(
+        b2["first_name"], "Ben",
+        "the spouse's own fields are untouched"
+    );
+
+    // Cal cannot take a married borrower; self-links are refused.
+    let (s, err) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(3)
+            .json(json!({"borrower": {"spouse_id": 1}})),
+    )
+    .await;
+    assert_eq!(s, 409, "{err}");
+    let (s, err) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(3)
+            .json(json!({"borrower": {"spouse_id": c["uuid"]}})),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(err["error"]["fields"]["spouse_id"].is_string());
+    // Details of the spouse can't be set through the married borrower.
+    let (s, err) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(1)
+            .json(json!({"borrower": {"spouse": {"first_name": "Bob"}}})),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(err["error"]["fields"]["spouse"]
+        .as_str()
+        .unwrap()
+        .contains("spouse's own"));
+
+    // Switching Ann to Cal unlinks Ben.
+    let (s, _) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(1)
+            .json(json!({"borrower": {"spouse_id": 3}})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, b3) = send(&t.ctx, get, call("GET", "/").id(2)).await;
+    assert_eq!(b3["spouse_id"], Value::Null);
+    let (_, c3) = send(&t.ctx, get, call("GET", "/").id(3)).await;
+    assert_eq!(c3["spouse_id"], 1);
+
+    // Deleting Ann unlinks Cal.
+    let (s, _) = send(&t.ctx, delete, call("DELETE", "/").id(1)).await;
+    assert_eq!(s, 204);
+    let (_, c4) = send(&t.ctx, get, call("GET", "/").id(3)).await;
+    assert_eq!(c4["spouse_id"], Value::Null);
+}
+
+#[tokio::test]
+async fn spouse_agi_for_single_filers_is_kept_with_a_warning() {
+    let t = app().await;
+    let b = create_one(&t.ctx, json!({"spouse_agi": 30000})).await;
+    assert_eq!(b["financial_details"]["spouse_agi"].to_string(), "30000.00");
+    assert!(b["warnings"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("spouse_agi is ignored because filing_status is single"));
+    let (_, p) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/").id(1).json(
+            json!({"borrower": {"filing_status": "married_filing_separately", "family_size": 2}}),
+        ),
+    )
+    .await;
+    assert_eq!(p["warnings"], json!([]));
+}
+
+#[tokio::test]
+async fn external_id_is_unique_per_client_and_filterable() {
+    let t = app().await;
+    create_one(
+        &t.ctx,
+        json!({"external_id": "crm-1", "first_name": "Leonard"}),
+    )
+    .await;
+    let (s, err) = send(
+        &t.ctx,
+        create,
+        call("POST", "/").json(json!({"borrower": {"external_id": "crm-1"}})),
+    )
+    .await;
+    assert_eq!(s, 409, "{err}");
+    assert!(err["error"]["detail"].as_str().unwrap().contains("crm-1"));
+    let (_, all) = send(&t.ctx, list, call("GET", "/")).await;
+    assert_eq!(
+        all["borrowers"].as_array().unwrap().len(),
+        1,
+        "the duplicate wrote nothing"
+    );
+    // Another client may use the same external id.
+    let (s, _) = send(
+        &t.ctx,
+        create,
+        call("POST", "/")
+            .key(OTHER_KEY)
+            .json(json!({"borrower": {"external_id": "crm-1"}})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, found) = send(&t.ctx, list, call("GET", "/").query("external_id", "crm-1")).await;
+    assert_eq!(found["borrowers"].as_array().unwrap().len(), 1);
+    assert_eq!(found["borrowers"][0]["first_name"], "Leonard");
+    // Renaming frees the old id for someone else.
+    let (s, _) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(1)
+            .json(json!({"borrower": {"external_id": "crm-2"}})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = send(
+        &t.ctx,
+        create,
+        call("POST", "/").json(json!({"borrower": {"external_id": "crm-1"}})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, none) = send(&t.ctx, list, call("GET", "/").query("external_id", "nope")).await;
+    assert_eq!(none["borrowers"], json!([]));
+}
+
+#[tokio::test]
+async fn list_pages_with_cursors() {
+    let t = app().await;
+    for i in 0..5 {
+        create_one(&t.ctx, json!({"first_name": format!("B{i}")})).await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut c = call("GET", "/").query("limit", 2);
+        if let Some(cur) = &cursor {
+            c = c.query("cursor", cur);
+        }
+        let (s, page) = send(&t.ctx, list, c).await;
+        assert_eq!(s, 200, "{page}");
+        pages += 1;
+        for b in page["borrowers"].as_array().unwrap() {
+            seen.push(b["id"].as_i64().unwrap());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec![1, 2, 3, 4, 5]);
+    assert!(pages >= 3);
+    let (s, err) = send(&t.ctx, list, call("GET", "/").query("cursor", "garbage!")).await;
+    assert_eq!(s, 422);
+    assert!(err["error"]["fields"]["cursor"].is_string());
+    let (s, err) = send(&t.ctx, list, call("GET", "/").query("limit", 0)).await;
+    assert_eq!(s, 422);
+    assert!(err["error"]["fields"]["limit"].is_string());
+}
+
+#[tokio::test]
+async fn delete_removes_everything_the_borrower_owns() {
+    let t = app().await;
+    let b = create_one(&t.ctx, json!({"external_id": "x-9", "income_certification": {"type": "pay_stub", "file": "JVBERi0xLjQK"}})).await;
+    assert_eq!(b["income_certifications"][0]["type"], "pay_stub");
+    let inserted = b["income_certifications"][0]["inserted_at"]
+        .as_str()
+        .unwrap();
+    assert_eq!(inserted.len(), 19);
+    assert_eq!(&inserted[10..11], " ", "Payitoff's inserted_at format");
+    let uuid = b["uuid"].as_str().unwrap();
+    let pk = format!("BORROWER#{uuid}");
+    assert_eq!(t.ctx.store.collection(&pk).await.unwrap().len(), 2);
+    let (s, body) = send(&t.ctx, delete, call("DELETE", "/").id(uuid)).await;
+    assert_eq!((s, body), (204, Value::Null));
+    assert!(t.ctx.store.collection(&pk).await.unwrap().is_empty());
+    assert!(t
+        .ctx
+        .store
+        .get(&keys::borrower_id(1), keys::LOOKUP_SK)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(t
+        .ctx
+        .store
+        .get(&keys::external_id("sandbox-client", "x-9"), keys::LOOKUP_SK)
+        .await
+        .unwrap()
+        .is_none());
+    let (s, _) = send(&t.ctx, get, call("GET", "/").id(1)).await;
+    assert_eq!(s, 404);
+    let (s, _) = send(&t.ctx, delete, call("DELETE", "/").id(1)).await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn stale_versions_are_refused() {
+    use shared::store::{borrowers::to_item, Tx, TxError};
+    let t = app().await;
+    create_one(&t.ctx, json!({"first_name": "Pavel"})).await;
+    let tenant = shared::model::Tenant {
+        client_id: "sandbox-client".into(),
+    };
+    let stale = t
+        .ctx
+        .store
+        .borrower(&tenant, &shared::model::payload::BorrowerRef::Id(1))
+        .await
+        .unwrap();
+    let (s, _) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(1)
+            .json(json!({"borrower": {"last_name": "Chekov"}})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let mut tx = Tx::new();
+    let mut lost_update = stale.clone();
+    lost_update.first_name = Some("Overwritten".into());
+    tx.put_versioned(
+        &t.ctx.store,
+        "borrower",
+        to_item(&lost_update).unwrap(),
+        stale.version,
+    );
+    assert!(
+        matches!(tx.commit(&t.ctx.store).await, Err(TxError::Conflict(l)) if l == vec!["borrower"])
+    );
+    let (_, now) = send(&t.ctx, get, call("GET", "/").id(1)).await;
+    assert_eq!(
+        (now["first_name"].as_str(), now["last_name"].as_str()),
+        (Some("Pavel"), Some("Chekov"))
+    );
+}
+
+#[tokio::test]
+async fn concurrent_patches_never_lose_a_write_silently() {
+    let t = app().await;
+    create_one(&t.ctx, json!({})).await;
+    let fields = ["first_name", "last_name", "email", "employer"];
+    let values = ["A", "B", "c@d.example", "E"];
+    let futs = fields.iter().zip(values).map(|(f, v)| {
+        let ctx = &t.ctx;
+        async move {
+            send(
+                ctx,
+                update,
+                call("PATCH", "/").id(1).json(json!({"borrower": {*f: v}})),
+            )
+            .await
+            .0
+        }
+    });
+    let statuses: Vec<u16> = futures_join(futs).await;
+    let (_, now) = send(&t.ctx, get, call("GET", "/").id(1)).await;
+    for ((f, v), s) in fields.iter().zip(values).zip(&statuses) {
+        match s {
+            200 => assert_eq!(now[*f], v, "an acknowledged write was lost"),
+            409 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+}
+
+async fn futures_join<F: std::future::Future<Output = u16>>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<u16> {
+    let mut handles = Vec::new();
+    for f in futs {
+        handles.push(f);
+    }
+    let mut out = Vec::new();
+    // Poll them together on one task (tokio::join! needs a fixed count).
+    let mut pinned: Vec<_> = handles.into_iter().map(Box::pin).collect();
+    let mut done = vec![None; pinned.len()];
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if done[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => done[i] = Some(v),
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.extend(done.into_iter().map(Option::unwrap));
+    out
+}

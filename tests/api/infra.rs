@@ -1,0 +1,141 @@
+//! template.yaml, the local router and the functions/ folder must agree with each other and
+//! with `shared::table` (the one definition of the table).
+
+use std::collections::BTreeSet;
+
+use serde_yaml::Value;
+
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_sequence()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn template_table_matches_the_code() {
+    let t = template();
+    let table = &t["Resources"]["Table"];
+    assert_eq!(table["DeletionPolicy"].as_str(), Some("Retain"));
+    let p = &table["Properties"];
+    assert_eq!(p["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
+        Some(true)
+    );
+    let attrs: Vec<(String, String)> = p["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["AttributeName"].as_str().unwrap().into(),
+                a["AttributeType"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = shared::table::key_attributes()
+        .iter()
+        .map(|a| (a.to_string(), "S".to_string()))
+        .collect();
+    assert_eq!(attrs, want);
+    let key = |ks: &Value| -> Vec<(String, String)> {
+        ks.as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["AttributeName"].as_str().unwrap().into(),
+                    k["KeyType"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        key(&p["KeySchema"]),
+        vec![("PK".into(), "HASH".into()), ("SK".into(), "RANGE".into())]
+    );
+    let gsis = p["GlobalSecondaryIndexes"].as_sequence().unwrap();
+    assert_eq!(gsis.len(), shared::table::GSIS.len());
+    for (g, want) in gsis.iter().zip(shared::table::GSIS) {
+        assert_eq!(g["IndexName"].as_str(), Some(want.name));
+        assert_eq!(
+            key(&g["KeySchema"]),
+            vec![
+                (want.pk.into(), "HASH".into()),
+                (want.sk.into(), "RANGE".into())
+            ]
+        );
+        assert_eq!(g["Projection"]["ProjectionType"].as_str(), Some("ALL"));
+    }
+    let params: BTreeSet<String> = t["Parameters"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    assert!(params.contains("Stage") && params.contains("SsnKeySecretId"));
+    assert!(t["Outputs"]["ApiUrl"].is_mapping() && t["Outputs"]["TableName"].is_mapping());
+    assert_eq!(
+        strs(&t["Globals"]["Function"]["Architectures"]),
+        vec!["arm64"]
+    );
+}
+
+/// Every functions/<name> crate has a template function with an HttpApi route, a route in the
+/// local router (Cargo.toml) with the same method and path, and a sample event.
+#[test]
+fn every_function_is_deployed_routed_and_has_an_event() {
+    let t = template();
+    let cargo = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(root().join("functions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    let resources = t["Resources"].as_mapping().unwrap();
+    for name in &names {
+        let f = resources
+            .values()
+            .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("no template function builds {name}"));
+        assert_eq!(f["Type"].as_str(), Some("AWS::Serverless::Function"));
+        assert_eq!(
+            f["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda")
+        );
+        let events = f["Properties"]["Events"].as_mapping().unwrap();
+        assert!(!events.is_empty(), "{name} has no route");
+        for e in events.values() {
+            assert_eq!(e["Type"].as_str(), Some("HttpApi"));
+            let (path, method) = (
+                e["Properties"]["Path"].as_str().unwrap(),
+                e["Properties"]["Method"].as_str().unwrap(),
+            );
+            let route = format!("\"{path}\"");
+            let at = cargo
+                .find(&route)
+                .unwrap_or_else(|| panic!("{path} missing from the router"));
+            let block = &cargo[at..cargo[at..].find(']').map(|i| at + i).unwrap()];
+            assert!(
+                block.contains(&format!("method = \"{method}\", function = \"{name}\"")),
+                "router lacks {method} {path} -> {name}"
+            );
+        }
+        assert!(
+            root().join("events").join(format!("{name}.json")).exists(),
+            "events/{name}.json missing"
+        );
+    }
+}

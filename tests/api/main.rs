@@ -1,0 +1,6 @@
+//! Integration tests: real handlers, real AWS SDK, in-process DynamoDB emulator.
+
+mod auth;
+mod borrowers;
+mod events;
+mod infra;
