@@ -10,10 +10,13 @@ pub mod crypto;
 pub mod error;
 pub mod http;
 pub mod lambda;
+pub mod loans;
 pub mod model;
 pub mod money;
 pub mod mystudentdata;
+pub mod portfolio;
 pub mod reference;
+pub mod rules;
 pub mod store;
 pub mod table;
 

@@ -25,6 +25,15 @@ pub fn rate_number(d: Decimal) -> Value {
     exact(d)
 }
 
+/// A rate as a decimal string with at least two decimals and no digit lost (`"6.80"`, `"6.875"`).
+pub fn rate_string(d: Decimal) -> String {
+    let mut d = d.normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    d.to_string()
+}
+
 /// A decimal string with exactly two decimals, e.g. `"696.19"` (Portfolio objects).
 pub fn string(d: Decimal) -> String {
     cents(d).to_string()

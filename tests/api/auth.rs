@@ -155,3 +155,58 @@ async fn health_needs_no_key_and_reports_readiness() {
     let (s, _) = send(&broken, get, call("GET", "/").id(1)).await;
     assert_eq!(s, 500, "a store failure is a 500 with a generic body");
 }
+
+#[tokio::test]
+async fn reference_data_is_served_with_sources() {
+    use shared::api::reference;
+    let t = app().await;
+    let (s, body) = send(
+        &t.ctx,
+        reference::loan_types,
+        call("GET", "/api/v1/loan_types"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let d2 = body["loan_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "D2")
+        .unwrap();
+    assert_eq!(d2["federal"], true);
+    assert!(d2["source"].as_str().unwrap().len() > 5);
+    let (_, plans) = send(&t.ctx, reference::repayment_plans, call("GET", "/")).await;
+    let types: Vec<&str> = plans["repayment_plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    for want in [
+        "standard",
+        "ibr",
+        "new_ibr",
+        "paye",
+        "icr",
+        "repaye",
+        "save",
+        "rap",
+        "tiered_standard",
+    ] {
+        assert!(types.contains(&want), "{want}");
+    }
+    let (_, statuses) = send(&t.ctx, reference::loan_statuses, call("GET", "/")).await;
+    assert!(statuses["loan_statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["code"] == "RP"));
+    let (_, servicers) = send(&t.ctx, reference::servicers, call("GET", "/")).await;
+    assert!(servicers["servicers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "MOHELA"));
+    let (s, _) = send(&t.ctx, reference::servicers, call("GET", "/").auth(None)).await;
+    assert_eq!(s, 401);
+}

@@ -1,12 +1,21 @@
 //! Every function's sample event in events/ goes through its handler.
 
 use loanpath_tests::{app, split};
-use shared::api::{borrowers, health};
+use shared::api::{borrowers, health, loans, reference};
+
+/// The sample placeholder uuid in events/portfolio-get.json.
+const SAMPLE_UUID: &str = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 
 fn event(name: &str) -> lambda_http::Request {
+    event_with(name, SAMPLE_UUID, SAMPLE_UUID)
+}
+
+/// The sample with a placeholder swapped for a real value (a uuid only known at run time).
+fn event_with(name: &str, from: &str, to: &str) -> lambda_http::Request {
     let path = format!("{}/../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    lambda_http::request::from_str(&text.replace(from, to))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[tokio::test]
@@ -34,6 +43,42 @@ async fn sample_events_run_through_their_handlers() {
     );
     let (s, b) = split(borrowers::list(ctx, event("borrowers-list")).await);
     assert_eq!((s, b["borrowers"].as_array().map(Vec::len)), (200, Some(1)));
+    let uuid = b["borrowers"][0]["uuid"].as_str().unwrap().to_string();
+    let refs = [
+        (
+            "loan_types",
+            split(reference::loan_types(ctx, event("reference-loan-types")).await),
+        ),
+        (
+            "loan_statuses",
+            split(reference::loan_statuses(ctx, event("reference-loan-statuses")).await),
+        ),
+        (
+            "repayment_plans",
+            split(reference::repayment_plans(ctx, event("reference-repayment-plans")).await),
+        ),
+        (
+            "servicers",
+            split(reference::servicers(ctx, event("reference-servicers")).await),
+        ),
+    ];
+    for (key, (s, b)) in refs {
+        assert_eq!(s, 200, "{key}");
+        assert!(b[key].as_array().unwrap().len() > 5, "{key}");
+    }
+    let (s, b) = split(loans::create(ctx, event("loans-create")).await);
+    assert_eq!((s, b["created"].as_i64()), (201, Some(1)), "{b}");
+    let (s, b) = split(loans::list(ctx, event("loans-list")).await);
+    assert_eq!((s, b["loans"].as_array().map(Vec::len)), (200, Some(1)));
+    let (s, b) =
+        split(loans::portfolio(ctx, event_with("portfolio-get", SAMPLE_UUID, &uuid)).await);
+    assert_eq!(
+        (s, b["summary"]["current_principal"].as_str()),
+        (200, Some("20000.00")),
+        "{b}"
+    );
+    let (s, _) = split(loans::delete(ctx, event("loans-delete")).await);
+    assert_eq!(s, 204);
     let (s, _) = split(borrowers::delete(ctx, event("borrowers-delete")).await);
     assert_eq!(s, 204);
 }

@@ -4,3 +4,4 @@ mod auth;
 mod borrowers;
 mod events;
 mod infra;
+mod loans;

@@ -3,6 +3,8 @@
 
 pub mod borrowers;
 pub mod health;
+pub mod loans;
+pub mod reference;
 
 use lambda_http::{http::header::AUTHORIZATION, Request};
 

@@ -168,9 +168,9 @@ impl Rules {
 }
 
 /// HHS poverty guideline (100%) in cents, for the guideline in force on
-/// `d`. Beyond the latest published year it grows by `inflation` per whole
-/// year (ED's IDR-estimate convention).
-pub(crate) fn poverty_guideline_cents(d: NaiveDate, family_size: u32, region: Region, inflation: i128) -> i64 {
+/// `d`, before inflation, and the whole years since the latest published
+/// table (0 unless `d` is past the latest table's first year).
+pub(crate) fn poverty_guideline_base(d: NaiveDate, family_size: u32, region: Region) -> (i64, u32) {
     let row = at(params::POVERTY_GUIDELINES, d);
     let (base, step) = match region {
         Region::Contiguous => row.value.contiguous,
@@ -184,28 +184,51 @@ pub(crate) fn poverty_guideline_cents(d: NaiveDate, family_size: u32, region: Re
     } else {
         0
     };
-    let f = fx::pow(inflation, years);
-    fx::round_cents(dollars as i128 * 100 * f, ONE)
+    (dollars * 100, years)
+}
+
+/// Poverty guideline in cents; beyond the latest published year it grows by
+/// `inflation` per whole year (ED's IDR-estimate convention).
+pub(crate) fn poverty_guideline_cents(
+    d: NaiveDate,
+    family_size: u32,
+    region: Region,
+    inflation: i128,
+) -> i64 {
+    let (c, years) = poverty_guideline_base(d, family_size, region);
+    fx::round_cents(c as i128 * fx::pow(inflation, years), ONE)
+}
+
+/// Whole years since the ICR factor table in force on `d` took effect (0
+/// unless it is the latest table).
+pub(crate) fn ipf_years(d: NaiveDate) -> u32 {
+    let row = at(params::ICR_IPF, d);
+    let last = params::ICR_IPF.last().expect("table");
+    if std::ptr::eq(row, last) {
+        whole_years(params::date(row.effective), d)
+    } else {
+        0
+    }
 }
 
 /// ICR income percentage factor in hundredths of a percent (86.83% -> 8683),
 /// interpolated linearly and rounded to the nearest hundredth of a percent.
-/// Thresholds grow by `inflation` per whole year after the latest table.
-pub(crate) fn ipf_bp(d: NaiveDate, status: FilingStatus, agi_cents: i64, inflation: i128) -> i64 {
+/// `factor` (fixed point) is the inflation of the table's income thresholds
+/// since publication; scaling every threshold by it is the same as dividing
+/// the AGI by it, which is what is done here.
+pub(crate) fn ipf_bp_with(d: NaiveDate, status: FilingStatus, agi_cents: i64, factor: i128) -> i64 {
     let row = at(params::ICR_IPF, d);
     let rows = match status {
         FilingStatus::Single => row.value.single,
         _ => row.value.married,
     };
-    let last = params::ICR_IPF.last().expect("table");
-    let years = if std::ptr::eq(row, last) {
-        whole_years(params::date(row.effective), d)
+    // AGI deflated to table money, in thousandths of a cent.
+    let agi = if factor == ONE {
+        agi_cents as i128 * 1_000
     } else {
-        0
+        fx::div_round(agi_cents as i128 * 1_000 * ONE, factor)
     };
-    let f = fx::pow(inflation, years);
-    let thr = |dollars: i64| -> i128 { fx::div_round(dollars as i128 * 100 * f, ONE) };
-    let agi = agi_cents as i128;
+    let thr = |dollars: i64| -> i128 { dollars as i128 * 100_000 };
     if agi <= thr(rows[0].0) {
         return rows[0].1;
     }
@@ -219,18 +242,34 @@ pub(crate) fn ipf_bp(d: NaiveDate, status: FilingStatus, agi_cents: i64, inflati
     rows[rows.len() - 1].1
 }
 
+/// [`ipf_bp_with`] with the inflation factor computed for `d`.
+pub(crate) fn ipf_bp(d: NaiveDate, status: FilingStatus, agi_cents: i64, inflation: i128) -> i64 {
+    ipf_bp_with(d, status, agi_cents, fx::pow(inflation, ipf_years(d)))
+}
+
 /// ED's "constant multiplier" (annualised 12-year amortisation factor),
-/// rounded to 7 decimals as in 34 CFR 685 Appendix A; returned x 10^7.
+/// returned x 10^7. ED rounds the *monthly* factor to 7 decimals and
+/// multiplies by 12: 12 x 0.0109621 = 0.1315452 at 8.25% (34 CFR 685
+/// Appendix A), 12 x 0.0097585 = 0.1171020 at 6% (2026 ICR notice). The
+/// unrounded annual factor (0.1315449) misses Appendix A's 1998 example by
+/// a cent.
 pub(crate) fn constant_multiplier_e7(rate_milli: i64, months: u32) -> i64 {
     let f = fx::level_factor(rate_milli, months);
-    fx::div_round(12 * f * 10_000_000, ONE) as i64
+    12 * fx::div_round(f * 10_000_000, ONE) as i64
 }
 
 /// ICR annual payment (cents) from the amortised arm numerator, income arm.
 /// `amort_num` is sum(balance_cents x CM_e7); the result is
 /// min(round(round(amort) x IPF), round(20% x (AGI - PG))).
 #[inline]
-pub(crate) fn icr_annual(amort_num: i128, ipf_bp: i64, agi: i64, pg: i64, pct: i64, pg_multiple: i64) -> i64 {
+pub(crate) fn icr_annual(
+    amort_num: i128,
+    ipf_bp: i64,
+    agi: i64,
+    pg: i64,
+    pct: i64,
+    pg_multiple: i64,
+) -> i64 {
     let amort = fx::round_cents(amort_num, 10_000_000);
     let factor_arm = fx::round_cents(amort as i128 * ipf_bp as i128, 10_000);
     let discretionary = (agi as i128 * 100 - pg as i128 * pg_multiple as i128).max(0);
@@ -289,11 +328,18 @@ pub fn icr_payment_with_parameters(
         r.icr_pct,
         r.icr_pg_multiple,
     );
-    IcrPayment { annual: dollars(annual), monthly: dollars(fx::round_cents(annual as i128, 12)) }
+    IcrPayment {
+        annual: dollars(annual),
+        monthly: dollars(fx::round_cents(annual as i128, 12)),
+    }
 }
 
 /// ICR income percentage factor (percent, two decimals) in force on `d`.
-pub fn icr_income_percentage_factor(d: NaiveDate, filing_status: FilingStatus, agi: Decimal) -> Decimal {
+pub fn icr_income_percentage_factor(
+    d: NaiveDate,
+    filing_status: FilingStatus,
+    agi: Decimal,
+) -> Decimal {
     let r = Rules::at(d);
     Decimal::new(ipf_bp(d, filing_status, cents(agi), r.inflation), 2)
 }
@@ -304,14 +350,27 @@ pub fn icr_constant_multiplier(interest_rate: Decimal) -> Decimal {
 }
 
 /// HHS poverty guideline (100%) in force on `d` for a family size and state.
-pub fn poverty_guideline(d: NaiveDate, family_size: u32, state_of_residence: Option<&str>) -> Decimal {
+pub fn poverty_guideline(
+    d: NaiveDate,
+    family_size: u32,
+    state_of_residence: Option<&str>,
+) -> Decimal {
     let r = Rules::at(d);
-    dollars(poverty_guideline_cents(d, family_size, Region::of(state_of_residence), r.inflation))
+    dollars(poverty_guideline_cents(
+        d,
+        family_size,
+        Region::of(state_of_residence),
+        r.inflation,
+    ))
 }
 
 /// Level monthly payment over `months`, rounded to the cent.
 pub fn amortized_payment(balance: Decimal, interest_rate: Decimal, months: u32) -> Decimal {
-    dollars(fx::level_payment(cents(balance), rate_milli(interest_rate), months))
+    dollars(fx::level_payment(
+        cents(balance),
+        rate_milli(interest_rate),
+        months,
+    ))
 }
 
 /// Consolidation (pre-2026-07-01) maximum term.
@@ -322,11 +381,17 @@ pub struct ConsolidationTerm {
 }
 
 /// Other education loans count only up to the consolidation amount.
-pub fn consolidation_term(consolidation_amount: Decimal, other_education_debt: Decimal) -> ConsolidationTerm {
+pub fn consolidation_term(
+    consolidation_amount: Decimal,
+    other_education_debt: Decimal,
+) -> ConsolidationTerm {
     let c = cents(consolidation_amount).max(0);
     let counted = c + cents(other_education_debt).max(0).min(c);
     let months = consolidation_term_months(date_param("new_loan_cutoff"), counted);
-    ConsolidationTerm { counted_indebtedness: dollars(counted), max_term_years: months / 12 }
+    ConsolidationTerm {
+        counted_indebtedness: dollars(counted),
+        max_term_years: months / 12,
+    }
 }
 
 /// Tiered Standard term in years for a total Direct Loan balance.

@@ -85,11 +85,29 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error>
     d.deserialize_any(DecimalVisitor)
 }
 
+/// Text of a money value with exactly two decimals, e.g. `-12.05`.
+pub fn cents_text(d: Decimal) -> String {
+    let d = if d.scale() == 2 {
+        d
+    } else {
+        to_cents_decimal(d)
+    };
+    match i64::try_from(d.mantissa()) {
+        // Fast path for the engine's own values (already whole cents).
+        Ok(m) => {
+            let sign = if m < 0 { "-" } else { "" };
+            let a = m.unsigned_abs();
+            format!("{sign}{}.{:02}", a / 100, a % 100)
+        }
+        Err(_) => d.to_string(),
+    }
+}
+
 /// Money as a JSON number with exactly two decimals.
 pub mod money2 {
     use super::*;
     pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        serialize_number(&to_cents_decimal(*d).to_string(), s)
+        serialize_number(&cents_text(*d), s)
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
         super::deserialize(d)

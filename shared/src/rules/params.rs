@@ -25,13 +25,20 @@ pub struct Row<T: 'static> {
 /// The row in force on `d`: the latest row with `effective <= d`, or the
 /// earliest row when `d` precedes every row.
 pub(crate) fn at<T>(rows: &'static [Row<T>], d: NaiveDate) -> &'static Row<T> {
+    let key = ymd(d);
     let mut best = &rows[0];
     for r in rows {
-        if date(r.effective) <= d {
+        if r.effective <= key {
             best = r;
         }
     }
     best
+}
+
+/// A date as a comparable (year, month, day) tuple.
+#[inline]
+pub(crate) fn ymd(d: NaiveDate) -> Ymd {
+    (d.year(), d.month(), d.day())
 }
 
 /// A named scalar parameter row.
@@ -44,7 +51,8 @@ pub struct Scalar {
     pub source: &'static str,
 }
 
-const RISE: &str = "RISE final rule, 91 FR 23768 (FR Doc 2026-08556, 2026-05-01), effective 2026-07-01";
+const RISE: &str =
+    "RISE final rule, 91 FR 23768 (FR Doc 2026-08556, 2026-05-01), effective 2026-07-01";
 
 /// Scalar parameters. Lookups take the latest row for the name whose
 /// effective date is on or before the date asked for.
@@ -119,13 +127,15 @@ pub static SCALARS: &[Scalar] = &[
 
 /// Scalar lookup by name at a date.
 pub(crate) fn scalar(name: &str, d: NaiveDate) -> i64 {
+    let key = ymd(d);
     let mut best: Option<&Scalar> = None;
     for s in SCALARS.iter().filter(|s| s.name == name) {
-        if best.is_none() || date(s.effective) <= d {
+        if best.is_none() || s.effective <= key {
             best = Some(s);
         }
     }
-    best.unwrap_or_else(|| panic!("unknown parameter {name}")).value
+    best.unwrap_or_else(|| panic!("unknown parameter {name}"))
+        .value
 }
 
 /// A named date parameter row.
@@ -291,13 +301,28 @@ impl TaxYear {
 pub fn parameter_sources() -> Vec<ParameterSource> {
     let mut out = Vec::new();
     let mut push = |name: String, effective: Ymd, value: String, source: &str| {
-        out.push(ParameterSource { name, effective: date(effective), value, source: source.to_string() });
+        out.push(ParameterSource {
+            name,
+            effective: date(effective),
+            value,
+            source: source.to_string(),
+        });
     };
     for s in SCALARS {
-        push(s.name.to_string(), s.effective, format!("{} {}", s.value, s.unit), s.source);
+        push(
+            s.name.to_string(),
+            s.effective,
+            format!("{} {}", s.value, s.unit),
+            s.source,
+        );
     }
     for d in DATES {
-        push(d.name.to_string(), d.value, format!("{:04}-{:02}-{:02}", d.value.0, d.value.1, d.value.2), d.source);
+        push(
+            d.name.to_string(),
+            d.value,
+            format!("{:04}-{:02}-{:02}", d.value.0, d.value.1, d.value.2),
+            d.source,
+        );
     }
     for r in POVERTY_GUIDELINES {
         let v = r.value;
@@ -312,7 +337,10 @@ pub fn parameter_sources() -> Vec<ParameterSource> {
         );
     }
     for r in ICR_IPF {
-        for (col, rows) in [("single", r.value.single), ("married_or_hoh", r.value.married)] {
+        for (col, rows) in [
+            ("single", r.value.single),
+            ("married_or_hoh", r.value.married),
+        ] {
             for (agi, bp) in rows {
                 push(
                     format!("icr.income_percentage_factor.{col}.{agi}"),
@@ -323,7 +351,10 @@ pub fn parameter_sources() -> Vec<ParameterSource> {
             }
         }
     }
-    for (name, table) in [("consolidation.term", CONSOLIDATION_TERMS), ("tiered_standard.term", TIERED_STANDARD_TERMS)] {
+    for (name, table) in [
+        ("consolidation.term", CONSOLIDATION_TERMS),
+        ("tiered_standard.term", TIERED_STANDARD_TERMS),
+    ] {
         for r in table {
             for (min, months) in r.value.iter() {
                 push(
@@ -353,7 +384,12 @@ pub fn parameter_sources() -> Vec<ParameterSource> {
                     Some(t) => format!("{rate}% up to ${t}"),
                     None => format!("{rate}% above"),
                 };
-                push(format!("tax.{}.{status}.bracket_{rate}", r.effective.0), r.effective, v, r.source);
+                push(
+                    format!("tax.{}.{status}.bracket_{rate}", r.effective.0),
+                    r.effective,
+                    v,
+                    r.source,
+                );
             }
         }
     }

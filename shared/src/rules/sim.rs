@@ -46,7 +46,14 @@ pub(crate) struct SimLoan {
 
 impl SimLoan {
     pub(crate) fn new(p: i64, int: i64, rate: i64) -> SimLoan {
-        SimLoan { p, int, rate, last_month: u32::MAX, step_at: u32::MAX, ..SimLoan::default() }
+        SimLoan {
+            p,
+            int,
+            rate,
+            last_month: u32::MAX,
+            step_at: u32::MAX,
+            ..SimLoan::default()
+        }
     }
     #[inline]
     fn balance(&self) -> i64 {
@@ -58,12 +65,19 @@ impl SimLoan {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Rule {
     /// IBR, new IBR, PAYE: pct of income above 150% PG, capped.
-    Ibr { pct: i64, cap: i64 },
+    Ibr {
+        pct: i64,
+        cap: i64,
+    },
     /// ICR; `spouse_amort` is the spouse's sum(balance x CM) for joint filers.
-    Icr { spouse_amort: i128 },
+    Icr {
+        spouse_amort: i128,
+    },
     Rap,
     /// A fixed amount (the borrower's current payment).
-    Fixed { payment: i64 },
+    Fixed {
+        payment: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -81,9 +95,15 @@ pub(crate) struct Phase {
 
 pub(crate) enum Mode<'a> {
     /// Each loan pays its own schedule of `(from_month, amount)` steps.
-    PerLoan { steps: &'a [(u32, i64)], plan: PlanType },
+    PerLoan {
+        steps: &'a [(u32, i64)],
+        plan: PlanType,
+    },
     /// One household payment for all loans, recalculated every 12 months.
-    Income { phases: &'a [Phase], first_year: Option<i64> },
+    Income {
+        phases: &'a [Phase],
+        first_year: Option<i64>,
+    },
 }
 
 pub(crate) struct SimSpec<'a> {
@@ -170,7 +190,8 @@ fn calc_payment(spec: &SimSpec, ph: &Phase, yp: &YearParams, loans: &[SimLoan]) 
 pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
     let mut res = SimResult::default();
     if spec.snapshots {
-        res.snapshots.reserve((spec.max_months as usize).div_ceil(12));
+        res.snapshots
+            .reserve((spec.max_months as usize).div_ceil(12));
     }
     let (phases, first_year, steps, fixed_plan) = match spec.mode {
         Mode::Income { phases, first_year } => (phases, first_year, &[][..], None),
@@ -269,7 +290,7 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
         }
 
         let due;
-        if let Some(_plan) = fixed_plan {
+        if fixed_plan.is_some() {
             let mut sched = 0i64;
             let mut paid = 0i64;
             for l in loans.iter_mut() {
@@ -277,14 +298,22 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
                     let (_, amt) = steps[l.step_idx as usize];
                     l.inst = amt;
                     l.step_idx += 1;
-                    l.step_at = if l.step_idx < l.steps_end { steps[l.step_idx as usize].0 } else { u32::MAX };
+                    l.step_at = if l.step_idx < l.steps_end {
+                        steps[l.step_idx as usize].0
+                    } else {
+                        u32::MAX
+                    };
                 }
                 let bal = l.p + l.int;
                 if bal == 0 {
                     continue;
                 }
                 sched += l.inst;
-                let d = if m >= l.last_month { bal } else { l.inst.min(bal) };
+                let d = if m >= l.last_month {
+                    bal
+                } else {
+                    l.inst.min(bal)
+                };
                 let xi = d.min(l.int);
                 l.int -= xi;
                 l.p -= d - xi;
@@ -296,8 +325,8 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
             due = paid;
         } else {
             let ph = &phases[phase_idx];
-            if new_year || recalc {
-                snap.monthly = if new_year { pay } else { snap.monthly };
+            if new_year {
+                snap.monthly = pay;
             }
             due = pay.min(total_bal);
             if matches!(ph.rule, Rule::Rap) {
@@ -393,7 +422,11 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
 
         // Count qualifying payments; forgive what has reached its target.
         let counts = income && !matches!(phases[phase_idx].rule, Rule::Fixed { .. });
-        let target = if income { phases[phase_idx].target } else { u32::MAX };
+        let target = if income {
+            phases[phase_idx].target
+        } else {
+            u32::MAX
+        };
         alive = 0;
         for l in loans.iter_mut() {
             let b = l.p + l.int;
@@ -450,7 +483,13 @@ pub(crate) fn level_steps(balance: i64, rate: i64, months: u32) -> Vec<(u32, i64
 /// Graduated steps (convention documented in docs/rules.md): payments rise
 /// every `step` months by a constant amount; the first payment is at least
 /// the monthly interest and the last is at most `ratio` times the first.
-pub(crate) fn graduated_steps(balance: i64, rate: i64, months: u32, step: u32, ratio: i64) -> Vec<(u32, i64)> {
+pub(crate) fn graduated_steps(
+    balance: i64,
+    rate: i64,
+    months: u32,
+    step: u32,
+    ratio: i64,
+) -> Vec<(u32, i64)> {
     let months = months.max(1);
     let levels = months.div_ceil(step);
     if levels <= 1 || balance == 0 {
@@ -473,7 +512,11 @@ pub(crate) fn graduated_steps(balance: i64, rate: i64, months: u32, step: u32, r
     let mut a1: i128 = 0;
     let mut disc = one;
     for k in 0..levels {
-        let m_k = if k + 1 == levels { months - step * (levels - 1) } else { step };
+        let m_k = if k + 1 == levels {
+            months - step * (levels - 1)
+        } else {
+            step
+        };
         let a_k = if m_k == step { a_full } else { annuity(m_k) };
         let term = fx::mul(a_k, disc);
         a0 += term;
@@ -484,7 +527,7 @@ pub(crate) fn graduated_steps(balance: i64, rate: i64, months: u32, step: u32, r
     let l1 = (levels - 1) as i128;
     // First payment with last/first exactly `ratio`.
     let denom_r = a0 + fx::div_round((ratio - 1) as i128 * a1, l1);
-    let p0_ratio = fx::div_round(p, denom_r) ; // cents, fixed point / fixed point -> cents
+    let p0_ratio = fx::div_round(p, denom_r); // cents, fixed point / fixed point -> cents
     let interest_only = fx::div_round(balance as i128 * i, one);
     let p0 = (p0_ratio).max(interest_only);
     // d solves balance = p0*A0 + d*A1.

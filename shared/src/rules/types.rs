@@ -68,7 +68,10 @@ impl LoanProgram {
         )
     }
     pub fn is_parent_plus(self) -> bool {
-        matches!(self, LoanProgram::DirectParentPlus | LoanProgram::FfelParentPlus)
+        matches!(
+            self,
+            LoanProgram::DirectParentPlus | LoanProgram::FfelParentPlus
+        )
     }
     pub fn is_federal(self) -> bool {
         self.is_direct() || self.is_ffel() || self == LoanProgram::Perkins
@@ -238,13 +241,21 @@ impl PlanType {
         match self {
             PlanType::Standard => ("Standard", "Standard", "Standard Repayment Plan"),
             PlanType::Graduated => ("Graduated", "Graduated", "Graduated Repayment Plan"),
-            PlanType::Extended => ("Extended Fixed", "Extended", "Extended Fixed Repayment Plan"),
+            PlanType::Extended => (
+                "Extended Fixed",
+                "Extended",
+                "Extended Fixed Repayment Plan",
+            ),
             PlanType::ExtendedGraduated => (
                 "Extended Graduated",
                 "Extended Graduated",
                 "Extended Graduated Repayment Plan",
             ),
-            PlanType::Ibr => ("IBR", "Income-Based Repayment", "Income-Based Repayment Plan"),
+            PlanType::Ibr => (
+                "IBR",
+                "Income-Based Repayment",
+                "Income-Based Repayment Plan",
+            ),
             PlanType::NewIbr => (
                 "New IBR",
                 "Income-Based Repayment (new borrowers)",

@@ -58,3 +58,7 @@ pub fn key_id_index(key_id: &str) -> String {
 pub fn api_key(hash: &str) -> String {
     format!("APIKEY#{hash}")
 }
+
+pub fn loan(uuid: &Uuid) -> String {
+    format!("LOAN#{uuid}")
+}

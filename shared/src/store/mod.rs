@@ -4,6 +4,7 @@
 pub mod borrowers;
 pub mod clients;
 pub mod keys;
+pub mod loans;
 pub mod schema;
 mod tx;
 

@@ -126,6 +126,25 @@ impl Tx {
         self.push(label, TransactWriteItem::builder().update(update).build());
     }
 
+    /// Assert that an item still has `version = expected`, without writing it.
+    pub fn check_version(
+        &mut self,
+        store: &Store,
+        label: &'static str,
+        pk: &str,
+        sk: &str,
+        expected: u64,
+    ) {
+        let check = ConditionCheck::builder()
+            .table_name(&store.table)
+            .key("PK", s(pk))
+            .key("SK", s(sk))
+            .condition_expression("#ver = :expected")
+            .expression_attribute_names("#ver", "version")
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
+        self.check(label, built(check.build()));
+    }
+
     /// Assert a condition on an item without writing it.
     pub fn check(&mut self, label: &'static str, check: ConditionCheck) {
         self.push(

@@ -1,0 +1,365 @@
+//! Loans: the stored domain struct, the v1 `LoanPayload` parser, the v1
+//! `Loan` / `PortfolioLoan` / Portfolio views, payoff quotes and the
+//! MyStudentData.txt import mapping.
+//!
+//! * [`Loan`] is what we store. Its data fields live in [`LoanData`], shared
+//!   with [`NewLoan`] (a loan not yet stored) so that [`same_data`] is a plain
+//!   comparison and re-imports are idempotent.
+//! * [`parse_loans_payload`] validates a `[LoanPayload, ...]` batch
+//!   atomically: every error, keyed `loans[i].field`.
+//! * [`loan_view`], [`portfolio_loan_view`], [`portfolio_view`] build the wire
+//!   objects (see `views.rs` for the format decisions).
+//! * [`loans_from_file`] and [`profile_fill`] map a parsed MyStudentData.txt.
+//!
+//! Money is `Decimal` everywhere (never `f64`); rates are percents
+//! (`7.08` means 7.08 %); dates are `NaiveDate`.
+
+mod import;
+mod money;
+mod payload;
+mod payoff;
+mod views;
+
+#[cfg(test)]
+mod tests;
+
+pub use import::{loans_from_file, profile_fill, ProfileFill};
+pub use money::{cents, money_number, money_string, rate_number, rate_string};
+pub use payload::{parse_loan_payload, parse_loans_payload};
+pub use payoff::{payoff_quote, Payoff, DAYS_PER_YEAR};
+pub use views::{loan_view, portfolio_loan_view, portfolio_view, PAYOFF_QUOTE_DATE_FORMAT};
+
+use crate::reference::{
+    loan_status_by_code, loan_type_by_code, repayment_plan_by_type, servicer, LoanFamily,
+    LoanStatusRow, LoanTypeRow, RepaymentPlanRow, ServicerRow, StatusGroup,
+};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Where a loan's data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoanSource {
+    /// POSTed as a `LoanPayload`.
+    Api,
+    /// Imported from a MyStudentData.txt upload.
+    #[serde(rename = "mystudentdata")]
+    MyStudentData,
+    /// Aggregated from a linked servicer.
+    Nexus,
+}
+
+/// Payitoff `Address` (`{street1, street2, street3, city, state, zipcode}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub street1: Option<String>,
+    pub street2: Option<String>,
+    pub street3: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zipcode: Option<String>,
+}
+
+impl Address {
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.street1,
+            &self.street2,
+            &self.street3,
+            &self.city,
+            &self.state,
+            &self.zipcode,
+        ]
+        .iter()
+        .all(|f| f.is_none())
+    }
+}
+
+/// PSLF `IneligiblePayment`: `{denial_reason, description, period}` (`period` is `MM/YYYY`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IneligiblePayment {
+    pub denial_reason: Option<String>,
+    pub description: Option<String>,
+    pub period: Option<String>,
+}
+
+/// PSLF `NonQualifyingPayment`: `{description, period, status}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NonQualifyingPayment {
+    pub description: Option<String>,
+    pub period: Option<String>,
+    pub status: Option<String>,
+}
+
+/// PSLF counts beyond the qualifying count (which is
+/// [`LoanData::pslf_cumulative_periods`]). Filled by aggregation (Nexus);
+/// neither LoanPayload nor MyStudentData.txt carries them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PslfCounts {
+    pub eligible_payments: Option<u32>,
+    pub ineligible_payments: Option<u32>,
+    pub non_qualifying_payments: Option<u32>,
+    /// Stored value; if `None` the views derive `120 - qualifying` for Direct loans.
+    pub remaining_payments: Option<u32>,
+    pub expected_forgiveness_date: Option<NaiveDate>,
+    pub ineligible_payment_details: Vec<IneligiblePayment>,
+    pub non_qualifying_payment_details: Vec<NonQualifyingPayment>,
+}
+
+/// Every data field of a loan (everything except identity and bookkeeping).
+///
+/// Fields that `LoanPayload` requires are still `Option` here because a
+/// MyStudentData.txt loan may lack them and we never invent values; the
+/// payload parser guarantees they are `Some` for API loans.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoanData {
+    /// Canonical NSLDS loan type code (`"D2"`). A code unknown to
+    /// `crate::reference` is only possible for imported files.
+    pub loan_type: String,
+    /// MyStudentData Parent PLUS consolidation indicator (D5/D6/D9 → Parent PLUS family).
+    pub parent_plus_consolidation: Option<bool>,
+    /// Canonical NSLDS status code (`"RP"`).
+    pub loan_status: Option<String>,
+    /// Date → status (as given; MyStudentData: description, else code).
+    pub loan_status_history: BTreeMap<NaiveDate, String>,
+    /// Canonical Payitoff plan type (`"paye"`).
+    pub repayment_plan_type: Option<String>,
+    /// Canonical servicer name when the name is a known alias, else as given.
+    pub servicer_name: Option<String>,
+    /// Servicer address as given by the source (e.g. MyStudentData contact
+    /// block); views fall back to the reference table's address.
+    pub servicer_address: Option<Address>,
+    pub account_number: Option<String>,
+    pub guarantor: Option<String>,
+    /// Percent (`7.08`), as provided by the servicer (`interest_rate.effective`).
+    pub interest_rate: Option<Decimal>,
+    /// Percent: statutory rate (`interest_rate.original`); `None` → same as `interest_rate`.
+    pub original_interest_rate: Option<Decimal>,
+    pub original_principal: Option<Decimal>,
+    pub origination_date: Option<NaiveDate>,
+    pub outstanding_principal: Option<Decimal>,
+    pub outstanding_interest: Option<Decimal>,
+    /// Date the outstanding balances were reported as of (MyStudentData
+    /// "as of Date"); `None` for API loans (then `updated_at` is used).
+    pub balance_as_of: Option<NaiveDate>,
+    pub capitalized_amount: Option<Decimal>,
+    pub disbursement_dates: Vec<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub idr_renewal_date: Option<NaiveDate>,
+    pub is_overdue: Option<bool>,
+    pub last_payment: Option<Decimal>,
+    pub last_payment_date: Option<NaiveDate>,
+    pub last_statement_balance: Option<Decimal>,
+    pub last_statement_date: Option<NaiveDate>,
+    pub maturity_date: Option<NaiveDate>,
+    pub min_payment: Option<Decimal>,
+    /// Scheduled monthly payment (`monthly_payment.scheduled_amount`).
+    pub monthly_payment: Option<Decimal>,
+    /// PSLF qualifying payments counted so far (`pslf.qualifying_payments`;
+    /// MyStudentData "Loan PSLF Cumulative Matched Months").
+    pub pslf_cumulative_periods: Option<u32>,
+    pub pslf: PslfCounts,
+    pub repayment_begin_date: Option<NaiveDate>,
+    pub repayment_plan_begin_date: Option<NaiveDate>,
+    pub payment_group_id: Option<Uuid>,
+    pub payment_reference_number: Option<String>,
+    /// Free-form extras shown as the v1 `Loan.metadata` (school name, ...).
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl LoanData {
+    pub fn type_row(&self) -> Option<&'static LoanTypeRow> {
+        loan_type_by_code(&self.loan_type)
+    }
+
+    pub fn status_row(&self) -> Option<&'static LoanStatusRow> {
+        self.loan_status.as_deref().and_then(loan_status_by_code)
+    }
+
+    pub fn plan_row(&self) -> Option<&'static RepaymentPlanRow> {
+        self.repayment_plan_type
+            .as_deref()
+            .and_then(repayment_plan_by_type)
+    }
+
+    pub fn servicer_row(&self) -> Option<&'static ServicerRow> {
+        self.servicer_name.as_deref().and_then(servicer)
+    }
+
+    /// Product family (Parent PLUS consolidation indicator applied);
+    /// [`LoanFamily::Other`] for an unknown code.
+    pub fn family(&self) -> LoanFamily {
+        self.type_row()
+            .map(|r| r.family_with_parent_plus(self.parent_plus_consolidation))
+            .unwrap_or(LoanFamily::Other)
+    }
+
+    /// Status group; a missing or unknown status counts as
+    /// [`StatusGroup::Active`] (still owed), like `ParsedLoan::is_open`.
+    pub fn status_group(&self) -> StatusGroup {
+        self.status_row()
+            .map(|r| r.group)
+            .unwrap_or(StatusGroup::Active)
+    }
+
+    /// Not [`StatusGroup::Closed`].
+    pub fn is_open(&self) -> bool {
+        self.status_group() != StatusGroup::Closed
+    }
+
+    /// Outstanding principal + outstanding interest (missing parts count as 0).
+    pub fn balance(&self) -> Decimal {
+        self.outstanding_principal.unwrap_or_default()
+            + self.outstanding_interest.unwrap_or_default()
+    }
+}
+
+/// A loan to be stored (from a payload, a file or aggregation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewLoan {
+    pub source: LoanSource,
+    /// Caller's identifier (e.g. Plaid `account_id`); unique per borrower.
+    pub external_id: Option<String>,
+    /// Import key for MyStudentData loans (`ParsedLoan::import_key`:
+    /// `award:<id>` or `loan:<type>:<date>:<amount>`).
+    pub award_id: Option<String>,
+    pub data: LoanData,
+}
+
+/// A stored loan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loan {
+    /// Integer id (v1 `Loan.id`), allocated by the store.
+    pub id: i64,
+    /// UUID (v1 `Loan.uuid`, `PortfolioLoan.id`).
+    pub uuid: Uuid,
+    pub borrower_uuid: Uuid,
+    pub source: LoanSource,
+    pub external_id: Option<String>,
+    pub award_id: Option<String>,
+    /// Starts at 1; bumped by [`merge_into`] when the data changes.
+    pub version: u64,
+    /// RFC 3339, microseconds, `Z` (e.g. `2021-03-03T17:01:24.108424Z`).
+    pub created_at: String,
+    pub updated_at: String,
+    pub data: LoanData,
+}
+
+impl NewLoan {
+    pub fn into_loan(self, id: i64, uuid: Uuid, borrower_uuid: Uuid, now: &str) -> Loan {
+        Loan {
+            id,
+            uuid,
+            borrower_uuid,
+            source: self.source,
+            external_id: self.external_id,
+            award_id: self.award_id,
+            version: 1,
+            created_at: now.to_owned(),
+            updated_at: now.to_owned(),
+            data: self.data,
+        }
+    }
+}
+
+impl Loan {
+    pub fn family(&self) -> LoanFamily {
+        self.data.family()
+    }
+
+    pub fn status_group(&self) -> StatusGroup {
+        self.data.status_group()
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.data.is_open()
+    }
+
+    pub fn type_row(&self) -> Option<&'static LoanTypeRow> {
+        self.data.type_row()
+    }
+
+    pub fn status_row(&self) -> Option<&'static LoanStatusRow> {
+        self.data.status_row()
+    }
+
+    pub fn plan_row(&self) -> Option<&'static RepaymentPlanRow> {
+        self.data.plan_row()
+    }
+
+    /// Date part of `updated_at` (`None` if it is not RFC 3339-like).
+    pub fn updated_date(&self) -> Option<NaiveDate> {
+        self.updated_at
+            .get(..10)
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    }
+
+    /// Payoff quote at `quote_date`; see [`payoff_quote`].
+    pub fn payoff(&self, quote_date: NaiveDate) -> Payoff {
+        payoff_quote(self, quote_date)
+    }
+}
+
+/// True if `new` would not change `existing`: same data, and any identifier
+/// `new` carries (`external_id`, `award_id`) is already on `existing`.
+/// (`source` is not compared: re-posting the same data is "unchanged".)
+pub fn same_data(existing: &Loan, new: &NewLoan) -> bool {
+    existing.data == new.data
+        && new
+            .external_id
+            .as_ref()
+            .is_none_or(|e| existing.external_id.as_ref() == Some(e))
+        && new
+            .award_id
+            .as_ref()
+            .is_none_or(|a| existing.award_id.as_ref() == Some(a))
+}
+
+/// The loan `new` updates: same `external_id`, else same `award_id`.
+/// Pass only the borrower's loans.
+pub fn find_match<'a>(existing: &'a [Loan], new: &NewLoan) -> Option<&'a Loan> {
+    let by_external = new
+        .external_id
+        .as_ref()
+        .and_then(|e| existing.iter().find(|l| l.external_id.as_ref() == Some(e)));
+    by_external.or_else(|| {
+        new.award_id
+            .as_ref()
+            .and_then(|a| existing.iter().find(|l| l.award_id.as_ref() == Some(a)))
+    })
+}
+
+/// Upsert: `existing` with `new`'s data. Identity (`id`, `uuid`,
+/// `borrower_uuid`, `created_at`) is kept; `external_id`/`award_id` are
+/// taken from `new` when it has them; `source` becomes `new.source`.
+/// If [`same_data`] holds the result equals `existing` exactly (re-import
+/// changes nothing); otherwise `version` is bumped. `updated_at` is left
+/// unchanged: use [`merge_into_at`] to stamp it.
+pub fn merge_into(existing: &Loan, new: &NewLoan) -> Loan {
+    if same_data(existing, new) {
+        return existing.clone();
+    }
+    Loan {
+        source: new.source,
+        external_id: new
+            .external_id
+            .clone()
+            .or_else(|| existing.external_id.clone()),
+        award_id: new.award_id.clone().or_else(|| existing.award_id.clone()),
+        version: existing.version + 1,
+        data: new.data.clone(),
+        ..existing.clone()
+    }
+}
+
+/// [`merge_into`] that also sets `updated_at = now` when something changed.
+pub fn merge_into_at(existing: &Loan, new: &NewLoan, now: &str) -> Loan {
+    let mut merged = merge_into(existing, new);
+    if merged.version != existing.version {
+        merged.updated_at = now.to_owned();
+    }
+    merged
+}

@@ -1,0 +1,400 @@
+//! `LoanPayload` validation (POST loans, JSON form).
+//!
+//! Rules:
+//! * Required: `interest_rate`, `loan_type`, `original_principal`,
+//!   `origination_date`, `outstanding_interest`, `outstanding_principal`,
+//!   `servicer_name`. A JSON `null` counts as absent.
+//! * Money and rates: a JSON number or a decimal string (`"20000.00"`), read
+//!   exactly from its digits (never through `f64`); negative values are
+//!   rejected; `interest_rate` is a percent and must be ≤ 100.
+//! * Dates: `YYYY-MM-DD`.
+//! * `loan_type`, `loan_status`, `repayment_plan_type` are coerced through
+//!   `crate::reference`; a value that can't be mapped (unknown or ambiguous)
+//!   is an error whose message lists the accepted values. `servicer_name` is
+//!   free text; a known alias becomes the canonical name (`"NELNET"` → `"Nelnet"`).
+//! * Unknown fields are ignored. Duplicate `external_id`s in one batch are errors.
+//! * The batch is atomic: all errors are collected, keyed `loans[i].field`
+//!   (`loans[i].disbursement_dates[j]`, `loans[i].loan_status_history.<date>`).
+
+use super::{LoanData, LoanSource, NewLoan};
+use crate::reference::{loan_status, loan_type, repayment_plan, servicer};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use uuid::Uuid;
+
+type Errors = BTreeMap<String, String>;
+
+/// Validates `[LoanPayload, ...]` (the array under `"loans"`; an object
+/// `{"loans": [...]}` is unwrapped). Returns every loan, or every error.
+pub fn parse_loans_payload(value: &Value) -> Result<Vec<NewLoan>, BTreeMap<String, String>> {
+    let mut errors = Errors::new();
+    let value = match value {
+        Value::Object(o) if o.contains_key("loans") => &o["loans"],
+        v => v,
+    };
+    let Value::Array(items) = value else {
+        errors.insert(
+            "loans".into(),
+            "must be an array of LoanPayload objects".into(),
+        );
+        return Err(errors);
+    };
+    if items.is_empty() {
+        errors.insert("loans".into(), "must contain at least one loan".into());
+        return Err(errors);
+    }
+    let mut loans = Vec::with_capacity(items.len());
+    let mut seen_external: HashMap<String, usize> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let prefix = format!("loans[{i}]");
+        match parse_loan_payload(item, &prefix, &mut errors) {
+            Some(loan) => {
+                if let Some(ext) = &loan.external_id {
+                    if let Some(first) = seen_external.get(ext) {
+                        errors.insert(
+                            format!("{prefix}.external_id"),
+                            format!("duplicate external_id {ext:?} (also used by loans[{first}])"),
+                        );
+                    } else {
+                        seen_external.insert(ext.clone(), i);
+                    }
+                }
+                loans.push(loan);
+            }
+            None => continue,
+        }
+    }
+    if errors.is_empty() {
+        Ok(loans)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Validates one `LoanPayload`, adding errors keyed `<prefix>.<field>` to
+/// `errors`. Returns `None` if it added any error.
+pub fn parse_loan_payload(item: &Value, prefix: &str, errors: &mut Errors) -> Option<NewLoan> {
+    let Value::Object(obj) = item else {
+        errors.insert(prefix.to_owned(), "must be a LoanPayload object".into());
+        return None;
+    };
+    let before = errors.len();
+    let mut f = Fields {
+        obj,
+        prefix,
+        errors,
+    };
+
+    let mut data = LoanData::default();
+
+    // Required.
+    if let Some(s) = f.coercible("loan_type", true) {
+        match loan_type(&s) {
+            Ok(row) => data.loan_type = row.code.to_owned(),
+            Err(e) => f.err("loan_type", e.to_string()),
+        }
+    }
+    data.interest_rate = f.rate("interest_rate", true);
+    data.original_principal = f.money("original_principal", true);
+    data.origination_date = f.date("origination_date", true);
+    data.outstanding_interest = f.money("outstanding_interest", true);
+    data.outstanding_principal = f.money("outstanding_principal", true);
+    data.servicer_name = f
+        .text("servicer_name", true)
+        .map(|s| servicer(&s).map(|r| r.name.to_owned()).unwrap_or(s));
+
+    // Optional, coerced.
+    if let Some(s) = f.coercible("loan_status", false) {
+        match loan_status(&s) {
+            Ok(row) => data.loan_status = Some(row.code.to_owned()),
+            Err(e) => f.err("loan_status", e.to_string()),
+        }
+    }
+    if let Some(s) = f.coercible("repayment_plan_type", false) {
+        match repayment_plan(&s) {
+            Ok(row) => data.repayment_plan_type = Some(row.plan_type.to_owned()),
+            Err(e) => f.err("repayment_plan_type", e.to_string()),
+        }
+    }
+
+    // Optional, plain.
+    data.account_number = f.text("account_number", false);
+    data.guarantor = f.text("guarantor", false);
+    data.capitalized_amount = f.money("capitalized_amount", false);
+    data.disbursement_dates = f.dates("disbursement_dates");
+    data.due_date = f.date("due_date", false);
+    data.idr_renewal_date = f.date("idr_renewal_date", false);
+    data.is_overdue = f.boolean("is_overdue");
+    data.last_payment = f.money("last_payment", false);
+    data.last_payment_date = f.date("last_payment_date", false);
+    data.last_statement_balance = f.money("last_statement_balance", false);
+    data.last_statement_date = f.date("last_statement_date", false);
+    data.loan_status_history = f.status_history("loan_status_history");
+    data.maturity_date = f.date("maturity_date", false);
+    data.min_payment = f.money("min_payment", false);
+    data.monthly_payment = f.money("monthly_payment", false);
+    data.pslf_cumulative_periods = f.count("pslf_cumulative_periods");
+    data.repayment_begin_date = f.date("repayment_begin_date", false);
+    data.repayment_plan_begin_date = f.date("repayment_plan_begin_date", false);
+    data.payment_group_id = f.uuid("payment_group_id");
+    data.payment_reference_number = f.text("payment_reference_number", false);
+    let external_id = f.text("external_id", false);
+
+    if f.errors.len() != before {
+        return None;
+    }
+    Some(NewLoan {
+        source: LoanSource::Api,
+        external_id,
+        award_id: None,
+        data,
+    })
+}
+
+struct Fields<'a> {
+    obj: &'a Map<String, Value>,
+    prefix: &'a str,
+    errors: &'a mut Errors,
+}
+
+impl Fields<'_> {
+    fn err(&mut self, field: &str, message: impl Into<String>) {
+        self.errors
+            .insert(format!("{}.{field}", self.prefix), message.into());
+    }
+
+    /// The value, or `None` if absent/null (an error if `required`).
+    fn get(&mut self, field: &str, required: bool) -> Option<&Value> {
+        match self.obj.get(field) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.err(field, "is required");
+                }
+                None
+            }
+            Some(v) => Some(v),
+        }
+    }
+
+    /// A non-blank string (trimmed). Numbers are accepted for identifiers
+    /// like `account_number`. Blank strings are absent (an error if required).
+    fn text(&mut self, field: &str, required: bool) -> Option<String> {
+        let v = self.get(field, required)?.clone();
+        match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::String(_) => {
+                if required {
+                    self.err(field, "must not be blank");
+                }
+                None
+            }
+            Value::Number(n) => Some(n.to_string()),
+            _ => {
+                self.err(field, "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A value to coerce: a string, or an object as returned by our views
+    /// (`{"code": "D2", ...}`, `{"type": "paye", ...}`), read through its
+    /// `code`, `type` or `description` (the v2 docs accept `{code, description}`).
+    fn coercible(&mut self, field: &str, required: bool) -> Option<String> {
+        if let Some(Value::Object(o)) = self.obj.get(field) {
+            let picked = ["code", "type", "description"].iter().find_map(|k| {
+                o.get(*k)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            });
+            if picked.is_none() {
+                self.err(
+                    field,
+                    "object form needs a non-blank \"code\" or \"description\"",
+                );
+            }
+            return picked.map(str::to_owned);
+        }
+        self.text(field, required)
+    }
+
+    fn decimal(&mut self, field: &str, required: bool) -> Option<Decimal> {
+        let v = self.get(field, required)?.clone();
+        let text = match &v {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.trim().to_owned(),
+            _ => {
+                self.err(field, "must be a number or a decimal string");
+                return None;
+            }
+        };
+        match parse_decimal(&text) {
+            Some(d) => Some(d),
+            None => {
+                self.err(
+                    field,
+                    format!("must be a number or a decimal string like \"1234.56\"; got {v}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn money(&mut self, field: &str, required: bool) -> Option<Decimal> {
+        let d = self.decimal(field, required)?;
+        if d.is_sign_negative() && !d.is_zero() {
+            self.err(field, format!("must not be negative; got {d}"));
+            return None;
+        }
+        Some(d)
+    }
+
+    /// Percent, 0–100.
+    fn rate(&mut self, field: &str, required: bool) -> Option<Decimal> {
+        let d = self.decimal(field, required)?;
+        if (d.is_sign_negative() && !d.is_zero()) || d > Decimal::ONE_HUNDRED {
+            self.err(
+                field,
+                format!("must be a percent between 0 and 100 (e.g. 7.08 for 7.08%); got {d}"),
+            );
+            return None;
+        }
+        Some(d)
+    }
+
+    fn date(&mut self, field: &str, required: bool) -> Option<NaiveDate> {
+        let v = self.get(field, required)?.clone();
+        let parsed = v.as_str().and_then(parse_date);
+        if parsed.is_none() {
+            self.err(
+                field,
+                format!("must be a date formatted YYYY-MM-DD; got {v}"),
+            );
+        }
+        parsed
+    }
+
+    fn dates(&mut self, field: &str) -> Vec<NaiveDate> {
+        let Some(v) = self.get(field, false).cloned() else {
+            return Vec::new();
+        };
+        let Value::Array(items) = v else {
+            self.err(field, "must be an array of dates formatted YYYY-MM-DD");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (j, item) in items.iter().enumerate() {
+            match item.as_str().and_then(parse_date) {
+                Some(d) => out.push(d),
+                None => self.err(
+                    &format!("{field}[{j}]"),
+                    format!("must be a date formatted YYYY-MM-DD; got {item}"),
+                ),
+            }
+        }
+        out
+    }
+
+    fn status_history(&mut self, field: &str) -> BTreeMap<NaiveDate, String> {
+        let Some(v) = self.get(field, false).cloned() else {
+            return BTreeMap::new();
+        };
+        let Value::Object(map) = v else {
+            self.err(
+                field,
+                "must be an object mapping YYYY-MM-DD dates to statuses, e.g. {\"2014-05-01\": \"In Repayment\"}",
+            );
+            return BTreeMap::new();
+        };
+        let mut out = BTreeMap::new();
+        for (k, status) in &map {
+            let key = format!("{field}.{k}");
+            let Some(date) = parse_date(k) else {
+                self.err(
+                    &key,
+                    format!("key must be a date formatted YYYY-MM-DD; got {k:?}"),
+                );
+                continue;
+            };
+            match status.as_str().map(str::trim) {
+                Some(s) if !s.is_empty() => {
+                    out.insert(date, s.to_owned());
+                }
+                _ => self.err(&key, "must be a non-blank status string"),
+            }
+        }
+        out
+    }
+
+    fn boolean(&mut self, field: &str) -> Option<bool> {
+        let v = self.get(field, false)?.clone();
+        match &v {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+            _ => {
+                self.err(field, format!("must be true or false; got {v}"));
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, field: &str) -> Option<u32> {
+        let v = self.get(field, false)?.clone();
+        let text = match &v {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.trim().to_owned(),
+            _ => String::new(),
+        };
+        match text.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.err(field, format!("must be a non-negative integer; got {v}"));
+                None
+            }
+        }
+    }
+
+    fn uuid(&mut self, field: &str) -> Option<Uuid> {
+        let v = self.get(field, false)?.clone();
+        match v.as_str().and_then(|s| Uuid::parse_str(s.trim()).ok()) {
+            Some(u) => Some(u),
+            None => {
+                self.err(field, format!("must be a UUID; got {v}"));
+                None
+            }
+        }
+    }
+}
+
+/// Exact decimal from a JSON number's text or a decimal string
+/// (`"20000.00"`, `"7.08"`, `"1e3"`). No thousands separators or `$`.
+pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
+    let s = s.trim();
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && s.chars().any(|c| c.is_ascii_digit());
+    if !plain {
+        return None;
+    }
+    let s = s.strip_prefix('+').unwrap_or(s);
+    if s.contains(['e', 'E']) {
+        Decimal::from_scientific(s).ok()
+    } else {
+        Decimal::from_str_exact(s)
+            .or_else(|_| Decimal::from_str(s))
+            .ok()
+    }
+}
+
+/// Strict `YYYY-MM-DD`.
+pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    (s.len() == 10)
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+}

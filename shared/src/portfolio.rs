@@ -1,0 +1,272 @@
+//! Loans and the Portfolio: create (JSON or a MyStudentData.txt file), list, delete, and the
+//! Portfolio view. Every write is one transaction under the borrower's version, so a batch is
+//! all-or-nothing and a borrower deleted meanwhile is never given orphan loans.
+
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use crate::borrowers::now;
+use crate::context::AppContext;
+use crate::error::ApiError;
+use crate::loans::{self, find_match, merge_into_at, Loan, LoanSource, NewLoan, ProfileFill};
+use crate::model::{payload::BorrowerRef, Address, Borrower, Tenant};
+use crate::mystudentdata;
+use crate::store::{borrowers as borrower_items, keys, loans as loan_items, Tx, TxError};
+
+/// Most loans one request may write (a transaction holds 100 items; one is the borrower).
+pub const MAX_BATCH: usize = 99;
+
+/// A Create Loans body: `{"loans": [LoanPayload, ...]}` or `{"loans": "<base64 MyStudentData.txt>"}`.
+pub enum LoansBody {
+    Json(Vec<NewLoan>),
+    File(Box<mystudentdata::ParsedFile>),
+}
+
+pub fn parse_loans_body(body: &Map<String, Value>) -> Result<LoansBody, ApiError> {
+    match body.get("loans") {
+        None | Some(Value::Null) => Err(ApiError::field(
+            "loans",
+            "is required: an array of LoanPayload objects, or a base64-encoded MyStudentData.txt file",
+        )),
+        Some(Value::Array(_)) => {
+            let parsed = loans::parse_loans_payload(&body["loans"]).map_err(|fields| {
+                ApiError::fields(fields).expect_err("a parse failure always names a field")
+            })?;
+            if parsed.len() > MAX_BATCH {
+                return Err(ApiError::field("loans", format!("must hold at most {MAX_BATCH} loans per request")));
+            }
+            Ok(LoansBody::Json(parsed))
+        }
+        Some(Value::String(text)) => {
+            let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            let bytes = B64.decode(compact).map_err(|_| {
+                ApiError::field("loans", "must be an array of loans, or a MyStudentData.txt file encoded as base64")
+            })?;
+            let file = mystudentdata::parse(&bytes).map_err(|e| {
+                let mut fields = std::collections::BTreeMap::new();
+                fields.insert("loans".to_string(), format!("line {}: {}", e.line, e.message));
+                ApiError::Validation {
+                    detail: format!("The MyStudentData.txt file could not be imported: line {}: {}", e.line, e.message),
+                    fields,
+                }
+            })?;
+            Ok(LoansBody::File(Box::new(file)))
+        }
+        Some(_) => Err(ApiError::field(
+            "loans",
+            "must be an array of LoanPayload objects, or a base64-encoded MyStudentData.txt file",
+        )),
+    }
+}
+
+/// The v1 Loan object with its borrower's integer id.
+pub fn loan_view(l: &Loan, b: &Borrower) -> Value {
+    let mut v = loans::loan_view(l);
+    v["borrower_id"] = json!(b.id);
+    v["borrower_uuid"] = json!(b.uuid);
+    v
+}
+
+/// Fills only the profile fields that are empty. Returns the names of the fields it set.
+fn fill_profile(b: &mut Borrower, fill: &ProfileFill) -> Vec<&'static str> {
+    let mut set = Vec::new();
+    let mut take = |name: &'static str, slot: &mut Option<String>, v: &Option<String>| {
+        if slot.as_deref().is_none_or(str::is_empty) {
+            if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
+                *slot = Some(v.trim().to_string());
+                set.push(name);
+            }
+        }
+    };
+    take("first_name", &mut b.first_name, &fill.first_name);
+    take("last_name", &mut b.last_name, &fill.last_name);
+    take("email", &mut b.email, &fill.email);
+    take("phone", &mut b.phone, &fill.phone);
+    let empty = b.address.as_ref().is_none_or(|a| *a == Address::default());
+    if let (true, Some(a)) = (empty, fill.address.as_ref().filter(|a| !a.is_empty())) {
+        b.address = Some(Address {
+            street1: a.street1.clone(),
+            street2: a.street2.clone(),
+            street3: a.street3.clone(),
+            city: a.city.clone(),
+            state: a.state.clone(),
+            zipcode: a.zipcode.clone(),
+        });
+        set.push("address");
+    }
+    set
+}
+
+/// Creates or updates a borrower's loans from either body form.
+pub async fn add_loans(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+    body: LoansBody,
+) -> Result<(bool, Value), ApiError> {
+    let uuid = ctx.store.borrower(tenant, r).await?.uuid;
+    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let mut borrower = coll.borrower.clone();
+    let (incoming, filled, file_warnings) = match body {
+        LoansBody::Json(list) => (list, Vec::new(), Vec::new()),
+        LoansBody::File(file) => {
+            let filled = fill_profile(&mut borrower, &loans::profile_fill(&file));
+            let warnings: Vec<String> = file
+                .warnings
+                .iter()
+                .map(|w| format!("line {}: {}", w.line, w.message))
+                .collect();
+            (loans::loans_from_file(&file), filled, warnings)
+        }
+    };
+    if incoming.len() > MAX_BATCH {
+        return Err(ApiError::field(
+            "loans",
+            format!(
+                "holds {} loans; at most {MAX_BATCH} per request",
+                incoming.len()
+            ),
+        ));
+    }
+
+    let stamp = now();
+    let mut tx = Tx::new();
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    let mut result: Vec<Loan> = Vec::new();
+    for new in incoming {
+        match find_match(&coll.loans, &new) {
+            Some(existing) if loans::same_data(existing, &new) => {
+                unchanged += 1;
+                result.push(existing.clone());
+            }
+            Some(existing) => {
+                let merged = merge_into_at(existing, &new, &stamp);
+                tx.put_versioned(
+                    &ctx.store,
+                    "loan",
+                    loan_items::to_item(&merged)?,
+                    existing.version,
+                );
+                updated += 1;
+                result.push(merged);
+            }
+            None => {
+                let id = ctx.store.next_id("loan").await?;
+                let loan = new.into_loan(id, Uuid::new_v4(), uuid, &stamp);
+                tx.put_new(&ctx.store, "loan", loan_items::to_item(&loan)?);
+                created += 1;
+                result.push(loan);
+            }
+        }
+    }
+    let pk = keys::borrower(&uuid);
+    if filled.is_empty() {
+        if !tx.is_empty() {
+            tx.check_version(
+                &ctx.store,
+                "borrower",
+                &pk,
+                keys::PROFILE_SK,
+                coll.borrower.version,
+            );
+        }
+    } else {
+        borrower.version += 1;
+        borrower.updated_at = stamp.clone();
+        tx.put_versioned(
+            &ctx.store,
+            "borrower",
+            borrower_items::to_item(&borrower)?,
+            coll.borrower.version,
+        );
+    }
+    match tx.commit(&ctx.store).await {
+        Ok(()) => {}
+        Err(TxError::Conflict(_)) => {
+            return Err(ApiError::Conflict(
+                "The borrower or its loans changed while this request ran. Nothing was written; please retry.".into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let body = json!({
+        "loans": result.iter().map(|l| loan_view(l, &borrower)).collect::<Vec<_>>(),
+        "created": created,
+        "updated": updated,
+        "unchanged": unchanged,
+        "profile_fields_filled": filled,
+        "warnings": file_warnings,
+    });
+    Ok((created > 0, body))
+}
+
+pub async fn list_loans(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+) -> Result<Value, ApiError> {
+    let uuid = match r {
+        BorrowerRef::Uuid(u) => *u,
+        BorrowerRef::Id(_) => ctx.store.borrower(tenant, r).await?.uuid,
+    };
+    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    Ok(
+        json!({"loans": coll.loans.iter().map(|l| loan_view(l, &coll.borrower)).collect::<Vec<_>>()}),
+    )
+}
+
+/// Deletes a loan created through the API. Imported and linked loans stay: they would come
+/// back at the next sync, so deleting them would only mislead.
+pub async fn delete_loan(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+    loan_ref: &str,
+) -> Result<(), ApiError> {
+    let uuid = ctx.store.borrower(tenant, r).await?.uuid;
+    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let wanted = loan_ref.trim();
+    let loan = coll
+        .loans
+        .iter()
+        .find(|l| l.id.to_string() == wanted || l.uuid.to_string().eq_ignore_ascii_case(wanted))
+        .ok_or_else(|| ApiError::not_found("Loan"))?;
+    if loan.source != LoanSource::Api {
+        let from = match loan.source {
+            LoanSource::MyStudentData => "a MyStudentData.txt import",
+            LoanSource::Nexus => "a linked servicer account (Nexus)",
+            LoanSource::Api => "the API",
+        };
+        return Err(ApiError::Conflict(format!(
+            "Loan {} came from {from}; only loans created through the API can be deleted.",
+            loan.id
+        )));
+    }
+    let mut tx = Tx::new();
+    tx.delete(
+        &ctx.store,
+        "loan",
+        &keys::borrower(&uuid),
+        &keys::loan(&loan.uuid),
+        Some(loan.version),
+    );
+    tx.commit(&ctx.store).await.map_err(ApiError::from)
+}
+
+/// `GET /borrowers/{uuid}/portfolio`: the uuid only, as the v1.0.1 changelog says.
+pub async fn portfolio(ctx: &AppContext, tenant: &Tenant, raw_id: &str) -> Result<Value, ApiError> {
+    let uuid = match BorrowerRef::parse(raw_id) {
+        Some(BorrowerRef::Uuid(u)) => u,
+        Some(BorrowerRef::Id(id)) => {
+            return Err(ApiError::BadRequest(format!(
+                "The Portfolio API identifies borrowers by uuid only (API v1.0.1); {id} is an integer id. \
+                 Use the borrower's uuid, returned as `uuid` when the borrower was created."
+            )))
+        }
+        None => return Err(ApiError::not_found("Borrower")),
+    };
+    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let today = chrono::Utc::now().date_naive();
+    Ok(loans::portfolio_view(&coll.loans, today))
+}

@@ -1,0 +1,60 @@
+//! Federal student-loan repayment rules engine (late-2026 law: RISE final
+//! rule and P.L. 119-21).
+//!
+//! Pure library: no I/O. Money is `rust_decimal::Decimal` at the boundary and
+//! integer cents inside the month-by-month projection; nothing uses floating
+//! point. Every legal parameter is a dated, cited row in [`params`].
+//! The rules and their sources are documented in `docs/rules.md`.
+//!
+//! Entry points: [`assess`], [`forgiveness_options`], [`parameter_sources`].
+
+mod eligibility;
+mod engine;
+pub mod formulas;
+mod fx;
+pub mod money;
+pub mod params;
+mod sim;
+mod tax;
+mod types;
+
+pub use engine::{assess, forgiveness_options};
+pub use params::parameter_sources;
+pub use types::*;
+
+use std::fmt;
+
+/// Version of the rules and tables this engine implements.
+pub const RULES_VERSION: &str = "2026.11.22+rise-91fr23768";
+
+/// Why an assessment could not be made. The message names the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesError {
+    /// A required field is absent (e.g. `household.spouse_agi` for joint filers).
+    Missing { field: String, reason: String },
+    /// A field has an unusable value.
+    Invalid { field: String, reason: String },
+}
+
+impl RulesError {
+    /// The offending field, as a dotted path (`loans[2].interest_rate`).
+    pub fn field(&self) -> &str {
+        match self {
+            RulesError::Missing { field, .. } | RulesError::Invalid { field, .. } => field,
+        }
+    }
+}
+
+impl fmt::Display for RulesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RulesError::Missing { field, reason } => write!(f, "missing field `{field}`: {reason}"),
+            RulesError::Invalid { field, reason } => write!(f, "invalid field `{field}`: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for RulesError {}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,67 @@
+//! Loan items live in their borrower's collection: `PK = BORROWER#<uuid>`, `SK = LOAN#<uuid>`.
+
+use super::{keys, s, Item, Store};
+use crate::error::ApiError;
+use crate::loans::Loan;
+use crate::model::{Borrower, Tenant};
+use crate::store::borrowers as borrower_items;
+
+pub const ENTITY: &str = "Loan";
+
+pub fn to_item(l: &Loan) -> Result<Item, ApiError> {
+    let mut item: Item = serde_dynamo::to_item(l)?;
+    item.insert("PK".into(), s(keys::borrower(&l.borrower_uuid)));
+    item.insert("SK".into(), s(keys::loan(&l.uuid)));
+    item.insert("entity".into(), s(ENTITY));
+    Ok(item)
+}
+
+pub fn from_item(item: Item) -> Result<Loan, ApiError> {
+    Ok(serde_dynamo::from_item(item)?)
+}
+
+/// A borrower read with everything it owns, from one Query of its item collection.
+pub struct BorrowerCollection {
+    pub borrower: Borrower,
+    /// Sorted by integer id.
+    pub loans: Vec<Loan>,
+    /// Every raw item, for deletes.
+    pub items: Vec<Item>,
+}
+
+fn entity(item: &Item) -> Option<&str> {
+    item.get("entity")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+impl Store {
+    /// One Query reads the profile and all loans. Another tenant's borrower is not found.
+    pub async fn borrower_collection(
+        &self,
+        tenant: &Tenant,
+        uuid: &uuid::Uuid,
+    ) -> Result<BorrowerCollection, ApiError> {
+        let items = self.collection(&keys::borrower(uuid)).await?;
+        let mut borrower = None;
+        let mut loans = Vec::new();
+        for item in &items {
+            match entity(item) {
+                Some(borrower_items::ENTITY) => {
+                    borrower = Some(borrower_items::from_item(item.clone())?)
+                }
+                Some(ENTITY) => loans.push(from_item(item.clone())?),
+                _ => {}
+            }
+        }
+        let borrower = borrower
+            .filter(|b| b.client_id == tenant.client_id)
+            .ok_or_else(|| ApiError::not_found("Borrower"))?;
+        loans.sort_by_key(|l| l.id);
+        Ok(BorrowerCollection {
+            borrower,
+            loans,
+            items,
+        })
+    }
+}

@@ -1,0 +1,445 @@
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
+use loanpath_tests::{app, call, send, OTHER_KEY};
+use serde_json::{json, Value};
+use shared::api::{borrowers, loans};
+
+const SEED_LOAN: &str = r#"{
+  "loan_type": "Direct Stafford Unsubsidized Loan",
+  "interest_rate": 7.08,
+  "outstanding_principal": 20000.00,
+  "outstanding_interest": 0.0,
+  "original_principal": 20000.00,
+  "origination_date": "2019-09-22",
+  "servicer_name": "Nelnet",
+  "loan_status": "in repayment",
+  "monthly_payment": 300,
+  "repayment_plan_begin_date": "2020-05-11"
+}"#;
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/fixtures/mystudentdata/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    B64.encode(std::fs::read(path).unwrap())
+}
+
+async fn borrower(ctx: &shared::AppContext, body: Value) -> Value {
+    let (s, b) = send(
+        ctx,
+        borrowers::create,
+        call("POST", "/").json(json!({"borrower": body})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    b
+}
+
+async fn loan_list(ctx: &shared::AppContext, id: &Value) -> Vec<Value> {
+    let id = id
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| id.to_string());
+    let (s, l) = send(ctx, loans::list, call("GET", "/").id(id)).await;
+    assert_eq!(s, 200, "{l}");
+    l["loans"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn the_seed_loan_payload_is_accepted_as_is() {
+    let t = app().await;
+    let b = borrower(&t.ctx, json!({"first_name": "James"})).await;
+    let seed: Value = serde_json::from_str(SEED_LOAN).unwrap();
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(&b["id"])
+            .json(json!({"loans": [seed]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+    assert_eq!(out["created"], 1);
+    let listed = loan_list(&t.ctx, &b["uuid"]).await;
+    assert_eq!(listed.len(), 1);
+    let l = &listed[0];
+    assert_eq!(l["borrower_id"], b["id"]);
+    assert_eq!(l["loan_type_code"], "D2");
+    assert_eq!(l["loan_status_code"], "RP");
+    assert_eq!(l["servicer_name"], "Nelnet");
+    assert_eq!(l["outstanding_principal"].to_string(), "20000.00");
+    assert_eq!(l["interest_rate"].to_string(), "7.08");
+    assert_eq!(l["monthly_payment"].to_string(), "300.00");
+}
+
+#[tokio::test]
+async fn a_bad_item_rejects_the_whole_batch() {
+    let t = app().await;
+    let b = borrower(&t.ctx, json!({})).await;
+    let good: Value = serde_json::from_str(SEED_LOAN).unwrap();
+    let mut no_servicer = good.clone();
+    no_servicer.as_object_mut().unwrap().remove("servicer_name");
+    let mut bad_type = good.clone();
+    bad_type["loan_type"] = json!("Car loan");
+    bad_type["outstanding_principal"] = json!(-1);
+    let (s, err) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(1)
+            .json(json!({"loans": [good, no_servicer, bad_type]})),
+    )
+    .await;
+    assert_eq!(s, 422, "{err}");
+    let fields = err["error"]["fields"].as_object().unwrap();
+    assert!(fields.contains_key("loans[1].servicer_name"), "{err}");
+    assert!(
+        fields.contains_key("loans[2].outstanding_principal"),
+        "{err}"
+    );
+    assert!(
+        fields["loans[2].loan_type"]
+            .as_str()
+            .unwrap()
+            .contains("D2"),
+        "lists the accepted values: {err}"
+    );
+    assert!(
+        loan_list(&t.ctx, &b["id"]).await.is_empty(),
+        "nothing written"
+    );
+    // Wrong envelopes are named too.
+    for body in [
+        json!({}),
+        json!({"loans": 5}),
+        json!({"loans": []}),
+        json!({"loans": "%%%not base64"}),
+    ] {
+        let (s, err) = send(
+            &t.ctx,
+            loans::create,
+            call("POST", "/").id(1).json(body.clone()),
+        )
+        .await;
+        assert_eq!(s, 422, "{body} -> {err}");
+        assert!(
+            err["error"]["fields"]["loans"].is_string(),
+            "{body} -> {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn external_id_makes_creation_idempotent_and_coercion_is_tolerant() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let first = json!({"loans": [{
+        "external_id": "plaid-acct-1", "loan_type": "DIRECT STAFFORD UNSUBSIDIZED", "loan_status": "forbearance",
+        "repayment_plan_type": "pay as you earn", "interest_rate": "5.5", "original_principal": "10000",
+        "origination_date": "2018-08-01", "outstanding_interest": "12.34", "outstanding_principal": "9000.10",
+        "servicer_name": "great lakes educational loan services"
+    }]});
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(first.clone()),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+    let l = &out["loans"][0];
+    assert_eq!(
+        (l["loan_type_code"].as_str(), l["loan_status_code"].as_str()),
+        (Some("D2"), Some("FB"))
+    );
+    assert_eq!(l["repayment_plan"]["type"], "paye");
+    let mut again = first.clone();
+    again["loans"][0]["outstanding_principal"] = json!("8500.00");
+    let (s, out) = send(&t.ctx, loans::create, call("POST", "/").id(1).json(again)).await;
+    assert_eq!(s, 200, "{out}");
+    assert_eq!(
+        (out["created"].as_i64(), out["updated"].as_i64()),
+        (Some(0), Some(1))
+    );
+    let listed = loan_list(&t.ctx, &json!(1)).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["outstanding_principal"].to_string(), "8500.00");
+    let (s, out) = send(&t.ctx, loans::create, call("POST", "/").id(1).json(first)).await;
+    assert_eq!((s, out["updated"].as_i64()), (200, Some(1)));
+}
+
+#[tokio::test]
+async fn the_portfolio_takes_uuids_only_and_renders_decimal_strings() {
+    let t = app().await;
+    let b = borrower(&t.ctx, json!({})).await;
+    let seed: Value = serde_json::from_str(SEED_LOAN).unwrap();
+    send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(json!({"loans": [seed]})),
+    )
+    .await;
+    let (s, err) = send(&t.ctx, loans::portfolio, call("GET", "/").id(1)).await;
+    assert_eq!(s, 400);
+    assert!(
+        err["error"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("uuid only"),
+        "{err}"
+    );
+    let (s, p) = send(
+        &t.ctx,
+        loans::portfolio,
+        call("GET", "/").id(b["uuid"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(s, 200, "{p}");
+    let l = &p["loans"][0];
+    let mut keys: Vec<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    for k in [
+        "account_number",
+        "created_at",
+        "disbursement_dates",
+        "id",
+        "interest_rate",
+        "monthly_payment",
+        "origination",
+        "outstanding_interest",
+        "outstanding_principal",
+        "payment_group_id",
+        "payment_reference_number",
+        "payoff",
+        "pslf",
+        "repayment_plan",
+        "servicer",
+        "status",
+        "type",
+        "updated_at",
+    ] {
+        assert!(keys.contains(&k), "PortfolioLoan lacks {k}: {keys:?}");
+    }
+    assert_eq!(l["outstanding_principal"], "20000.00");
+    assert_eq!(l["outstanding_interest"], "0.00");
+    assert_eq!(l["interest_rate"]["effective"], "7.08");
+    assert_eq!(
+        l["origination"],
+        json!({"amount": "20000.00", "date": "2019-09-22"})
+    );
+    assert_eq!(
+        l["status"],
+        json!({"code": "RP", "description": "In Repayment"})
+    );
+    assert_eq!(l["type"]["code"], "D2");
+    assert_eq!(l["type"]["federal"], true);
+    assert_eq!(l["servicer"]["name"], "Nelnet");
+    assert_eq!(l["monthly_payment"]["scheduled_amount"], "300.00");
+    assert_eq!(l["id"].as_str().unwrap().len(), 36);
+    assert!(
+        l["pslf"].is_object() && l["repayment_plan"].is_object(),
+        "canonical objects are never null"
+    );
+    assert_eq!(p["summary"]["current_principal"], "20000.00");
+    assert_eq!(p["servicers"][0]["servicer"]["name"], "Nelnet");
+    let (s, _) = send(
+        &t.ctx,
+        loans::portfolio,
+        call("GET", "/")
+            .id(b["uuid"].as_str().unwrap())
+            .key(OTHER_KEY),
+    )
+    .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn mystudentdata_import_matches_the_file_to_the_cent_and_is_idempotent() {
+    let t = app().await;
+    let b = borrower(&t.ctx, json!({"email": "mine@example.com"})).await;
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(1)
+            .json(json!({"loans": fixture("modern.txt")})),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+    assert_eq!(out["created"], 6);
+    let filled: Vec<&str> = out["profile_fields_filled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        filled.contains(&"first_name") && filled.contains(&"address") && !filled.contains(&"email"),
+        "{filled:?}"
+    );
+    let (_, me) = send(&t.ctx, borrowers::get, call("GET", "/").id(1)).await;
+    assert_eq!(me["first_name"], "TESTY");
+    assert_eq!(
+        me["email"], "mine@example.com",
+        "filled fields never overwrite"
+    );
+    assert_eq!(me["address"]["city"], "SAMPLEVILLE");
+
+    let (_, p) = send(
+        &t.ctx,
+        loans::portfolio,
+        call("GET", "/").id(b["uuid"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(p["summary"]["current_principal"], "98765.43");
+    assert_eq!(p["summary"]["accrued_interest"], "1234.56");
+    let by_type = |code: &str| {
+        p["loans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["type"]["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_type("D1")["outstanding_principal"], "2104.17");
+    assert_eq!(by_type("D1")["interest_rate"]["effective"], "3.86");
+    assert_eq!(by_type("D3")["outstanding_principal"], "23456.78");
+    assert_eq!(by_type("D5")["interest_rate"]["effective"], "6.875");
+    assert_eq!(by_type("D6")["outstanding_principal"], "61340.29");
+    assert_eq!(
+        by_type("D4")["status"]["code"],
+        "PC",
+        "a consolidated loan is kept, closed"
+    );
+    assert_eq!(by_type("D4")["outstanding_principal"], "0.00");
+
+    // Importing the same file again changes nothing.
+    let before = loan_list(&t.ctx, &json!(1)).await;
+    let (s, again) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(1)
+            .json(json!({"loans": fixture("modern.txt")})),
+    )
+    .await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(
+        (
+            again["created"].as_i64(),
+            again["updated"].as_i64(),
+            again["unchanged"].as_i64()
+        ),
+        (Some(0), Some(0), Some(6))
+    );
+    assert_eq!(loan_list(&t.ctx, &json!(1)).await, before);
+
+    // Imported loans can't be deleted through the API; API loans can.
+    let imported = before[0]["id"].clone();
+    let (s, _) = send(
+        &t.ctx,
+        loans::delete,
+        call("DELETE", "/").id(1).param("loan_id", &imported),
+    )
+    .await;
+    assert_eq!(s, 409);
+    let seed: Value = serde_json::from_str(SEED_LOAN).unwrap();
+    let (_, made) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(json!({"loans": [seed]})),
+    )
+    .await;
+    let uuid = made["loans"][0]["uuid"].as_str().unwrap().to_string();
+    let (s, _) = send(
+        &t.ctx,
+        loans::delete,
+        call("DELETE", "/").id(1).param("loan_id", &uuid),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (s, _) = send(
+        &t.ctx,
+        loans::delete,
+        call("DELETE", "/").id(1).param("loan_id", &uuid),
+    )
+    .await;
+    assert_eq!(s, 404);
+    assert_eq!(loan_list(&t.ctx, &json!(1)).await.len(), 6);
+
+    // Deleting the borrower removes its loans.
+    let pk = format!("BORROWER#{}", b["uuid"].as_str().unwrap());
+    assert_eq!(t.ctx.store.collection(&pk).await.unwrap().len(), 7);
+    send(&t.ctx, borrowers::delete, call("DELETE", "/").id(1)).await;
+    assert!(t.ctx.store.collection(&pk).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_legacy_upper_case_layout_imports() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(1)
+            .json(json!({"loans": fixture("legacy_uppercase.txt")})),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+    assert!(out["created"].as_i64().unwrap() >= 3);
+}
+
+#[tokio::test]
+async fn a_bad_file_names_its_line_and_writes_nothing() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    for (file, line) in [
+        ("broken_money.txt", "line 10"),
+        ("not_mystudentdata.txt", "line 1"),
+    ] {
+        let (s, err) = send(
+            &t.ctx,
+            loans::create,
+            call("POST", "/")
+                .id(1)
+                .json(json!({"loans": fixture(file)})),
+        )
+        .await;
+        assert_eq!(s, 422, "{file}: {err}");
+        assert!(
+            err["error"]["fields"]["loans"]
+                .as_str()
+                .unwrap()
+                .starts_with(line),
+            "{file}: {err}"
+        );
+    }
+    assert!(loan_list(&t.ctx, &json!(1)).await.is_empty());
+    let (_, me) = send(&t.ctx, borrowers::get, call("GET", "/").id(1)).await;
+    assert_eq!(
+        me["first_name"],
+        Value::Null,
+        "the profile was not filled from a rejected file"
+    );
+}
+
+#[tokio::test]
+async fn loans_of_another_client_are_not_found() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let seed: Value = serde_json::from_str(SEED_LOAN).unwrap();
+    let (s, _) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(1)
+            .key(OTHER_KEY)
+            .json(json!({"loans": [seed]})),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, _) = send(&t.ctx, loans::list, call("GET", "/").id(1).key(OTHER_KEY)).await;
+    assert_eq!(s, 404);
+    assert!(loan_list(&t.ctx, &json!(1)).await.is_empty());
+}
