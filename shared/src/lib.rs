@@ -4,6 +4,7 @@
 //! `model` (and later `rules`) hold no AWS types; `store` is the DynamoDB adapter.
 
 pub mod api;
+pub mod assessment;
 pub mod borrowers;
 pub mod context;
 pub mod crypto;

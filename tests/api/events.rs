@@ -1,7 +1,7 @@
 //! Every function's sample event in events/ goes through its handler.
 
 use loanpath_tests::{app, split};
-use shared::api::{borrowers, health, loans, reference};
+use shared::api::{assessments, borrowers, health, loans, reference};
 
 /// The sample placeholder uuid in events/portfolio-get.json.
 const SAMPLE_UUID: &str = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
@@ -77,6 +77,17 @@ async fn sample_events_run_through_their_handlers() {
         (200, Some("20000.00")),
         "{b}"
     );
+    let (s, b) = split(borrowers::update(ctx, event("borrowers-update")).await);
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = split(assessments::repayment_options(ctx, event("repayment-options-get")).await);
+    assert_eq!(
+        (s, b["repayment_options"].as_array().map(Vec::len)),
+        (200, Some(12)),
+        "{b}"
+    );
+    let (s, b) =
+        split(assessments::forgiveness_options(ctx, event("forgiveness-options-get")).await);
+    assert_eq!(s, 200, "{b}");
     let (s, _) = split(loans::delete(ctx, event("loans-delete")).await);
     assert_eq!(s, 204);
     let (s, _) = split(borrowers::delete(ctx, event("borrowers-delete")).await);

@@ -1,5 +1,6 @@
 //! Integration tests: real handlers, real AWS SDK, in-process DynamoDB emulator.
 
+mod assessments;
 mod auth;
 mod borrowers;
 mod events;

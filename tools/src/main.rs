@@ -8,6 +8,7 @@
 //! loanpath list-clients                 clients and their key ids (never key material)
 //! loanpath revoke-key <key_id | key>
 //! loanpath gen-ssn-key                  a fresh 32-byte SSN key (base64)
+//! loanpath assess FILE [--case ID]      Repayment Options JSON for a scenario file (no AWS)
 //! ```
 //! Table commands use `TABLE_NAME` and the AWS SDK's environment (`AWS_ENDPOINT_URL_DYNAMODB`
 //! for a local emulator, or real credentials for AWS).
@@ -24,7 +25,8 @@ pub const SANDBOX_NEXUS_KEY: &str = "GIVINGHERALLSHESGOT";
 fn usage() -> ExitCode {
     eprintln!(
         "usage: loanpath <db serve [--host H] [--port P] [--data FILE] | table create | seed-sandbox | \
-         create-client NAME | list-clients | revoke-key KEY_ID_OR_KEY | gen-ssn-key>"
+         create-client NAME | list-clients | revoke-key KEY_ID_OR_KEY | gen-ssn-key | \
+         assess FILE [--case ID]>"
     );
     ExitCode::from(2)
 }
@@ -90,6 +92,7 @@ async fn main() -> ExitCode {
             .await
             .map(|k| println!("{}", json!({"key_id": k.key_id, "client_id": k.client_id, "revoked": true})))
             .map_err(|e| e.to_string()),
+        ["assess", file, rest @ ..] => assess(file, rest),
         ["gen-ssn-key"] => {
             println!("{}", shared::crypto::SsnCipher::generate_key_text());
             Ok(())
@@ -127,4 +130,44 @@ async fn serve_db(args: &[String]) -> Result<(), String> {
         }
     };
     dynoxide::server::serve_with_shutdown(listener, db, shutdown).await
+}
+
+/// Prints the Repayment Options for a scenario file: one case object, a borrower-plus-loans
+/// JSON, or a whole `official.json` (`{"cases": [...]}`; pick one with `--case ID`, or get an
+/// object keyed by case id).
+fn assess(file: &str, rest: &[&str]) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
+    let wanted = rest
+        .iter()
+        .position(|a| *a == "--case")
+        .and_then(|i| rest.get(i + 1));
+    let run = |case: &serde_json::Value| {
+        shared::assessment::assess_scenario(case).map_err(|e| match e {
+            shared::ApiError::Validation { detail, .. } => detail,
+            other => other.to_string(),
+        })
+    };
+    let out = match doc.get("cases").and_then(serde_json::Value::as_array) {
+        Some(cases) => {
+            let scenarios = cases
+                .iter()
+                .filter(|c| c.get("plan").is_some() || c.get("borrower").is_some());
+            let mut all = serde_json::Map::new();
+            for case in scenarios {
+                let id = case["id"].as_str().unwrap_or_default();
+                if wanted.is_none_or(|w| *w == id) {
+                    all.insert(id.to_string(), run(case).map_err(|e| format!("{id}: {e}"))?);
+                }
+            }
+            match (wanted, all.len()) {
+                (Some(w), 0) => return Err(format!("no scenario case {w} in {file}")),
+                (Some(_), _) => all.into_iter().next().map(|(_, v)| v).unwrap_or_default(),
+                _ => serde_json::Value::Object(all),
+            }
+        }
+        None => run(&doc)?,
+    };
+    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    Ok(())
 }

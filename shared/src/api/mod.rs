@@ -1,6 +1,7 @@
 //! HTTP handlers: parse the request, call the domain, map the result. One per route; each
 //! function binary in `functions/` serves exactly one of them.
 
+pub mod assessments;
 pub mod borrowers;
 pub mod health;
 pub mod loans;

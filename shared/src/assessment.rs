@@ -1,0 +1,319 @@
+//! Repayment Options and Forgiveness Options for a stored borrower: reads the borrower's
+//! collection (and the spouse's, for joint filers), maps it onto the engine's input, and runs
+//! the pure engine in `crate::rules` under the law in force on `as_of`.
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+use crate::context::AppContext;
+use crate::error::ApiError;
+use crate::loans::Loan;
+use crate::model::{payload::BorrowerRef, Borrower, FilingStatus, Tenant};
+use crate::reference::{LoanFamily, StatusGroup};
+use crate::rules::{
+    self, AssessmentInput, Assumption, FilingStatus as RulesFiling, Household, LoanInput,
+    LoanProgram, LoanStatusClass, RulesError,
+};
+
+pub fn program(f: LoanFamily) -> LoanProgram {
+    match f {
+        LoanFamily::DirectSubsidized => LoanProgram::DirectSubsidized,
+        LoanFamily::DirectUnsubsidized => LoanProgram::DirectUnsubsidized,
+        LoanFamily::DirectGradPlus => LoanProgram::DirectGradPlus,
+        LoanFamily::DirectParentPlus => LoanProgram::DirectParentPlus,
+        LoanFamily::DirectConsolidation => LoanProgram::DirectConsolidation,
+        LoanFamily::DirectConsolidationParentPlus => LoanProgram::DirectConsolidationParentPlus,
+        LoanFamily::FfelStafford => LoanProgram::FfelStafford,
+        LoanFamily::FfelPlusGrad => LoanProgram::FfelPlusGrad,
+        LoanFamily::FfelParentPlus => LoanProgram::FfelParentPlus,
+        LoanFamily::FfelConsolidation => LoanProgram::FfelConsolidation,
+        LoanFamily::Perkins => LoanProgram::Perkins,
+        LoanFamily::Private => LoanProgram::Private,
+        LoanFamily::Other => LoanProgram::Other,
+    }
+}
+
+fn filing(f: FilingStatus) -> RulesFiling {
+    match f {
+        FilingStatus::Single => RulesFiling::Single,
+        FilingStatus::MarriedFilingJointly => RulesFiling::MarriedFilingJointly,
+        FilingStatus::MarriedFilingSeparately => RulesFiling::MarriedFilingSeparately,
+        FilingStatus::HeadOfHousehold => RulesFiling::HeadOfHousehold,
+    }
+}
+
+/// A stored loan as the engine sees it. The id is the loan's uuid (PortfolioLoan.id).
+pub fn loan_input(l: &Loan) -> LoanInput {
+    let d = &l.data;
+    LoanInput {
+        id: l.uuid.to_string(),
+        program: program(l.family()),
+        status: match l.status_group() {
+            StatusGroup::Active => LoanStatusClass::Active,
+            StatusGroup::InDefault => LoanStatusClass::InDefault,
+            StatusGroup::Closed => LoanStatusClass::Closed,
+        },
+        interest_rate: d.interest_rate.unwrap_or_default(),
+        outstanding_principal: d.outstanding_principal.unwrap_or_default(),
+        outstanding_interest: d.outstanding_interest.unwrap_or_default(),
+        original_principal: d.original_principal,
+        origination_date: d.origination_date,
+        disbursement_dates: d.disbursement_dates.clone(),
+        repayment_plan: d.repayment_plan_type.clone(),
+        monthly_payment: d.monthly_payment,
+        repayment_begin_date: d.repayment_begin_date,
+        pslf_qualifying_payments: d.pslf_cumulative_periods,
+        idr_qualifying_payments: None,
+    }
+}
+
+fn rules_error(e: RulesError) -> ApiError {
+    let field = e.field().trim_start_matches("household.").to_string();
+    let reason = match &e {
+        RulesError::Missing { reason, .. } | RulesError::Invalid { reason, .. } => reason.clone(),
+    };
+    ApiError::field(field, reason)
+}
+
+/// Parses `as_of` (default: today, UTC).
+pub fn as_of(raw: Option<&str>) -> Result<NaiveDate, ApiError> {
+    match raw {
+        None => Ok(chrono::Utc::now().date_naive()),
+        Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| ApiError::field("as_of", "must be a date written YYYY-MM-DD")),
+    }
+}
+
+/// Everything an assessment reads: the borrower's collection, and the spouse's when they file
+/// jointly (one Query each, no Scan).
+pub async fn input_for(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+    as_of: NaiveDate,
+) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
+    let uuid = match r {
+        BorrowerRef::Uuid(u) => *u,
+        BorrowerRef::Id(_) => ctx.store.borrower(tenant, r).await?.uuid,
+    };
+    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let spouse = match (
+        &coll.borrower.spouse,
+        coll.borrower.financial.filing_status().is_married(),
+    ) {
+        (Some(link), true) => Some(ctx.store.borrower_collection(tenant, &link.uuid).await?),
+        _ => None,
+    };
+    build_input(
+        &coll.borrower,
+        &coll.loans,
+        spouse.as_ref().map(|s| (&s.borrower, s.loans.as_slice())),
+        as_of,
+    )
+}
+
+/// The engine input from a borrower, their loans and (if linked and married) the spouse.
+pub fn build_input(
+    b: &Borrower,
+    loans: &[Loan],
+    spouse: Option<(&Borrower, &[Loan])>,
+    as_of: NaiveDate,
+) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
+    let f = &b.financial;
+    let mut notes = Vec::new();
+    let agi = f.agi.ok_or_else(|| {
+        ApiError::field(
+            "agi",
+            "is required for an assessment: set it on the borrower (PATCH /borrowers/{id})",
+        )
+    })?;
+    let status = f.filing_status();
+    let mut spouse_agi = f.spouse_agi.filter(|_| status.is_married());
+    if spouse_agi.is_none() && status == FilingStatus::MarriedFilingJointly {
+        if let Some(agi) = spouse.and_then(|(s, _)| s.financial.agi) {
+            spouse_agi = Some(agi);
+            notes.push(Assumption {
+                code: "spouse_agi_from_spouse".into(),
+                description: format!(
+                    "spouse_agi was not set, so the linked spouse's own agi ({agi}) was used for the joint return."
+                ),
+                source: "The borrower's spouse_id link (Payitoff Borrowers guide: Spouses).".into(),
+            });
+        } else {
+            return Err(ApiError::field(
+                "spouse_agi",
+                "is required for married_filing_jointly: set spouse_agi, or link a spouse whose agi is set",
+            ));
+        }
+    }
+    let spouse_loans: Vec<LoanInput> = match (status, spouse) {
+        (
+            FilingStatus::MarriedFilingJointly | FilingStatus::MarriedFilingSeparately,
+            Some((_, sl)),
+        ) => sl.iter().map(loan_input).collect(),
+        _ => Vec::new(),
+    };
+    let input = AssessmentInput {
+        as_of,
+        household: Household {
+            agi,
+            spouse_agi,
+            filing_status: filing(status),
+            family_size: f.family_size(),
+            dependents: f.rap_dependents(),
+            state_of_residence: f
+                .state_of_residence
+                .clone()
+                .or_else(|| b.address.as_ref().and_then(|a| a.state.clone())),
+            income_growth: f.income_growth(),
+            pslf: f.pslf.unwrap_or(false),
+            new_borrower_date: f.new_borrower_date,
+        },
+        loans: loans.iter().map(loan_input).collect(),
+        spouse_loans,
+    };
+    Ok((input, notes))
+}
+
+pub async fn repayment_options(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+    as_of: NaiveDate,
+) -> Result<Value, ApiError> {
+    let (input, notes) = input_for(ctx, tenant, r, as_of).await?;
+    let mut assessment = rules::assess(&input).map_err(rules_error)?;
+    assessment.assumptions.extend(notes);
+    serde_json::to_value(&assessment).map_err(|e| ApiError::Internal(format!("serialising: {e}")))
+}
+
+pub async fn forgiveness_options(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+    as_of: NaiveDate,
+) -> Result<Value, ApiError> {
+    let (input, _) = input_for(ctx, tenant, r, as_of).await?;
+    let options = rules::forgiveness_options(&input).map_err(rules_error)?;
+    Ok(
+        json!({ "forgiveness_options": options, "as_of": as_of, "rules_version": rules::RULES_VERSION }),
+    )
+}
+
+/// A scenario as analysts write it: the `../shared/vectors/official.json` case format, or any
+/// `{"borrower": BorrowerPayload, "loans": [LoanPayload], "spouse_loans": [...], "as_of"}`.
+/// LoanPayload fields that don't change a payment may be left out (`servicer_name`,
+/// `original_principal`, `outstanding_interest`).
+pub fn scenario_input(case: &Value) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
+    use crate::borrowers::{apply_fields, Mode};
+    use crate::model::payload::parse_borrower_payload;
+
+    let as_of = as_of(case.get("as_of").and_then(Value::as_str))?;
+    let empty = serde_json::Map::new();
+    let payload = case
+        .get("borrower")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let patch = parse_borrower_payload(payload)?;
+    let mut borrower = Borrower::new(1, uuid::Uuid::nil(), "scenario", "");
+    apply_fields(&mut borrower, &patch, Mode::Merge);
+
+    let loans_of = |key: &str, owner: uuid::Uuid| -> Result<Vec<Loan>, ApiError> {
+        let list = match case.get(key).and_then(Value::as_array) {
+            Some(list) if !list.is_empty() => list,
+            _ => return Ok(Vec::new()),
+        };
+        let filled: Vec<Value> = list
+            .iter()
+            .map(|l| {
+                let mut l = l.clone();
+                if let Some(o) = l.as_object_mut() {
+                    let principal = o.get("outstanding_principal").cloned().unwrap_or(json!(0));
+                    o.entry("servicer_name")
+                        .or_insert(json!("Unknown servicer"));
+                    o.entry("original_principal").or_insert(principal);
+                    o.entry("outstanding_interest").or_insert(json!(0));
+                    o.entry("origination_date").or_insert(json!(as_of));
+                }
+                l
+            })
+            .collect();
+        let parsed =
+            crate::loans::parse_loans_payload(&Value::Array(filled)).map_err(|fields| {
+                let fields = fields
+                    .into_iter()
+                    .map(|(k, v)| (k.replacen("loans", key, 1), v))
+                    .collect();
+                ApiError::fields(fields).expect_err("a parse failure names a field")
+            })?;
+        Ok(parsed
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| n.into_loan(i as i64 + 1, uuid::Uuid::new_v4(), owner, ""))
+            .collect())
+    };
+    let loans = loans_of("loans", borrower.uuid)?;
+    let spouse_loans = loans_of("spouse_loans", uuid::Uuid::max())?;
+    let spouse = Borrower::new(2, uuid::Uuid::max(), "scenario", "");
+    let spouse_ref = (!spouse_loans.is_empty()).then_some((&spouse, spouse_loans.as_slice()));
+    build_input(&borrower, &loans, spouse_ref, as_of)
+}
+
+/// Runs a scenario through the engine: the Repayment Options JSON.
+pub fn assess_scenario(case: &Value) -> Result<Value, ApiError> {
+    let (input, notes) = scenario_input(case)?;
+    let mut assessment = rules::assess(&input).map_err(rules_error)?;
+    assessment.assumptions.extend(notes);
+    serde_json::to_value(&assessment).map_err(|e| ApiError::Internal(format!("serialising: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scenario path (CLI) and the engine agree on every official scenario case.
+    #[test]
+    fn official_scenarios_through_the_scenario_reader() {
+        let cases: Value =
+            serde_json::from_str(include_str!("../../../shared/vectors/official.json")).unwrap();
+        let mut n = 0;
+        for case in cases["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c.get("plan").is_some())
+        {
+            let out = assess_scenario(case).unwrap();
+            let option = out["repayment_options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["repayment_plan"]["type"] == case["plan"])
+                .unwrap();
+            assert_eq!(
+                option["starting_monthly_payment"].to_string(),
+                case["expect"]["starting_monthly_payment"].as_str().unwrap(),
+                "{}",
+                case["id"]
+            );
+            n += 1;
+        }
+        assert!(n >= 5);
+    }
+
+    #[test]
+    fn scenario_errors_name_the_field() {
+        let err =
+            assess_scenario(&json!({"borrower": {"family_size": 1}, "loans": []})).unwrap_err();
+        assert!(
+            matches!(err, ApiError::Validation { ref fields, .. } if fields.contains_key("agi"))
+        );
+        let err = assess_scenario(
+            &json!({"borrower": {"agi": 1}, "spouse_loans": [{"loan_type": "zz"}]}),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, ApiError::Validation { ref fields, .. } if fields.keys().any(|k| k.starts_with("spouse_loans[0]")))
+        );
+    }
+}
