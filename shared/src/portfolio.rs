@@ -83,16 +83,9 @@ fn fill_profile(b: &mut Borrower, fill: &ProfileFill) -> Vec<&'static str> {
     take("last_name", &mut b.last_name, &fill.last_name);
     take("email", &mut b.email, &fill.email);
     take("phone", &mut b.phone, &fill.phone);
-    let empty = b.address.as_ref().is_none_or(|a| *a == Address::default());
+    let empty = b.address.as_ref().is_none_or(Address::is_empty);
     if let (true, Some(a)) = (empty, fill.address.as_ref().filter(|a| !a.is_empty())) {
-        b.address = Some(Address {
-            street1: a.street1.clone(),
-            street2: a.street2.clone(),
-            street3: a.street3.clone(),
-            city: a.city.clone(),
-            state: a.state.clone(),
-            zipcode: a.zipcode.clone(),
-        });
+        b.address = Some(a.clone());
         set.push("address");
     }
     set

@@ -48,14 +48,7 @@ pub struct ProfileFill {
 }
 
 fn address(a: &PostalAddress) -> Option<Address> {
-    (!a.is_empty()).then(|| Address {
-        street1: a.street1.clone(),
-        street2: a.street2.clone(),
-        street3: a.street3.clone(),
-        city: a.city.clone(),
-        state: a.state.clone(),
-        zipcode: a.zipcode.clone(),
-    })
+    (!a.is_empty()).then(|| a.clone())
 }
 
 /// The student section as a [`ProfileFill`].

@@ -52,31 +52,7 @@ pub enum LoanSource {
     Nexus,
 }
 
-/// Payitoff `Address` (`{street1, street2, street3, city, state, zipcode}`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Address {
-    pub street1: Option<String>,
-    pub street2: Option<String>,
-    pub street3: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zipcode: Option<String>,
-}
-
-impl Address {
-    pub fn is_empty(&self) -> bool {
-        [
-            &self.street1,
-            &self.street2,
-            &self.street3,
-            &self.city,
-            &self.state,
-            &self.zipcode,
-        ]
-        .iter()
-        .all(|f| f.is_none())
-    }
-}
+pub use crate::model::Address;
 
 /// PSLF `IneligiblePayment`: `{denial_reason, description, period}` (`period` is `MM/YYYY`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::money;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+/// Payitoff `Address` (`{street1, street2, street3, city, state, zipcode}`): borrowers,
+/// servicers and the MyStudentData student section all use it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Address {
     pub street1: Option<String>,
     pub street2: Option<String>,
@@ -16,6 +18,21 @@ pub struct Address {
     pub city: Option<String>,
     pub state: Option<String>,
     pub zipcode: Option<String>,
+}
+
+impl Address {
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.street1,
+            &self.street2,
+            &self.street3,
+            &self.city,
+            &self.state,
+            &self.zipcode,
+        ]
+        .iter()
+        .all(|f| f.is_none())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]

@@ -73,31 +73,8 @@ pub enum Layout {
     Legacy,
 }
 
-/// A postal address as written in the file (Payitoff `Address` field names).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PostalAddress {
-    pub street1: Option<String>,
-    pub street2: Option<String>,
-    pub street3: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zipcode: Option<String>,
-}
-
-impl PostalAddress {
-    pub fn is_empty(&self) -> bool {
-        [
-            &self.street1,
-            &self.street2,
-            &self.street3,
-            &self.city,
-            &self.state,
-            &self.zipcode,
-        ]
-        .iter()
-        .all(|f| f.is_none())
-    }
-}
+/// The student's postal address.
+pub type PostalAddress = crate::model::Address;
 
 /// The borrower's own section.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
