@@ -180,11 +180,13 @@ pub async fn repayment_options(
     tenant: &Tenant,
     r: &BorrowerRef,
     as_of: NaiveDate,
-) -> Result<Value, ApiError> {
+) -> Result<rules::Assessment, ApiError> {
     let (input, notes) = input_for(ctx, tenant, r, as_of).await?;
     let mut assessment = rules::assess(&input).map_err(rules_error)?;
     assessment.assumptions.extend(notes);
-    serde_json::to_value(&assessment).map_err(|e| ApiError::Internal(format!("serialising: {e}")))
+    // Returned as the struct, so the response is written straight to text (no Value tree in
+    // between: serialising dominates the cost of an assessment, see docs/benchmarks.md).
+    Ok(assessment)
 }
 
 pub async fn forgiveness_options(
