@@ -281,9 +281,10 @@ impl<'a> Ctx<'a> {
                 ));
             }
         }
-        let has_new_loan = loans
-            .iter()
-            .any(|l| l.is_new && l.status == LoanStatusClass::Active);
+        // "Received a Direct Loan on or after 2026-07-01" (§ 685.208(b)):
+        // only Direct Loans count (a private refinance does not), in
+        // repayment or in default; closed loans are ignored.
+        let has_new_loan = loans.iter().any(|l| l.is_new && l.program.is_direct());
 
         // Per-year parameters (law in force on each recertification date).
         let growth = growth_factor(h.income_growth);
@@ -416,6 +417,21 @@ impl<'a> Ctx<'a> {
         }
         let mut unknown = false;
         for l in &self.input.loans {
+            // The tests ask about Direct and FFEL balances only (34 CFR
+            // 685.208(b)(4)(i), 685.209(b)(13)); private and Perkins loans
+            // are no evidence either way. An unrecognised program may be an
+            // old FFEL-family loan (SLS, FISL), so it only leaves the answer
+            // unknown.
+            match l.program {
+                LoanProgram::Private | LoanProgram::Perkins => continue,
+                LoanProgram::Other => {
+                    if loan_date(l).is_none_or(|d| d < threshold) {
+                        unknown = true;
+                    }
+                    continue;
+                }
+                _ => {}
+            }
             let d = loan_date(l);
             match (l.status, d) {
                 (LoanStatusClass::Closed, Some(d)) if d < threshold => unknown = true,
@@ -438,6 +454,16 @@ impl<'a> Ctx<'a> {
         } else {
             Known::Yes
         }
+    }
+
+    /// Due date of the first projected payment.
+    pub(crate) fn start_date(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(
+            self.start_ym.div_euclid(12),
+            self.start_ym.rem_euclid(12) as u32 + 1,
+            1,
+        )
+        .expect("valid date")
     }
 
     /// Month index (from the first payment) at which `date` falls, if later.
@@ -589,10 +615,12 @@ pub(crate) fn idr_phases(ctx: &Ctx, plan: PlanType, idx: &[usize]) -> Vec<Phase>
                     ibr_phase(m, PlanType::Ibr)
                 }
             };
-            match ctx.month_of(end.succ_opt().expect("date")) {
+            let ended = end.succ_opt().expect("date");
+            match ctx.month_of(ended) {
                 Some(m) => vec![first, successor(m)],
-                // The plan has already ended (a borrower still recorded on it).
-                None if ctx.as_of > end => vec![successor(0)],
+                // The first projected payment is due after the plan ended
+                // (assessed in June 2028, or a borrower still recorded on it).
+                None if ctx.start_date() >= ended => vec![successor(0)],
                 None => vec![first],
             }
         }

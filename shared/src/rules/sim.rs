@@ -525,13 +525,30 @@ pub(crate) fn graduated_steps(
     }
     let p = balance as i128 * one; // balance in cents, fixed point
     let l1 = (levels - 1) as i128;
-    // First payment with last/first exactly `ratio`.
+    // p0 * denom_r = balance when last/first is exactly `ratio`.
     let denom_r = a0 + fx::div_round((ratio - 1) as i128 * a1, l1);
-    let p0_ratio = fx::div_round(p, denom_r); // cents, fixed point / fixed point -> cents
-    let interest_only = fx::div_round(balance as i128 * i, one);
-    let p0 = (p0_ratio).max(interest_only);
-    // d solves balance = p0*A0 + d*A1.
-    let d = fx::div_round(p - p0 * a0, a1);
+    // First payment with last/first exactly `ratio`, and the monthly
+    // interest: both in cents, fixed point.
+    let p0_ratio = balance as i128 * fx::div(one, denom_r);
+    let interest_only = balance as i128 * i;
+    // The first payment covers the interest and is rounded up to the cent.
+    let p0_min = fx::div_ceil(p0_ratio.max(interest_only), one);
+    // Largest step (cents) that keeps the last payment within `ratio` times
+    // the first (34 CFR 685.208(b)(6)(iii)).
+    let d_max = (ratio - 1) as i128 * p0_min / l1;
+    // Step that repays the balance from `p0_min`, rounded up.
+    let d_pv = fx::div_ceil((p - p0_min * a0).max(0), a1);
+    // One cent is added to the first payment so that the schedule repays
+    // a little more than the balance: the final payment, which absorbs the
+    // cent rounding of each month's interest, then stays below the last
+    // step, and no payment exceeds `ratio` times the first.
+    let (p0, d) = if d_pv <= d_max {
+        (p0_min + 1, d_pv)
+    } else {
+        // The 3x limit binds: keep the step within it and solve the first
+        // payment for it.
+        (fx::div_ceil((p - d_max * a1).max(0), a0) + 1, d_max)
+    };
     (0..levels)
         .map(|k| {
             let amt = p0 + d * k as i128;

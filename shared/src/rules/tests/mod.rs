@@ -2,6 +2,7 @@
 
 mod boundaries;
 mod properties;
+mod review;
 mod vectors;
 
 use crate::rules::*;
