@@ -9,45 +9,17 @@ use crate::context::AppContext;
 use crate::error::ApiError;
 use crate::loans::Loan;
 use crate::model::{payload::BorrowerRef, Borrower, FilingStatus, Tenant};
-use crate::reference::{LoanFamily, StatusGroup};
+use crate::reference::StatusGroup;
 use crate::rules::{
-    self, AssessmentInput, Assumption, FilingStatus as RulesFiling, Household, LoanInput,
-    LoanProgram, LoanStatusClass, RulesError,
+    self, AssessmentInput, Assumption, Household, LoanInput, LoanStatusClass, RulesError,
 };
-
-pub fn program(f: LoanFamily) -> LoanProgram {
-    match f {
-        LoanFamily::DirectSubsidized => LoanProgram::DirectSubsidized,
-        LoanFamily::DirectUnsubsidized => LoanProgram::DirectUnsubsidized,
-        LoanFamily::DirectGradPlus => LoanProgram::DirectGradPlus,
-        LoanFamily::DirectParentPlus => LoanProgram::DirectParentPlus,
-        LoanFamily::DirectConsolidation => LoanProgram::DirectConsolidation,
-        LoanFamily::DirectConsolidationParentPlus => LoanProgram::DirectConsolidationParentPlus,
-        LoanFamily::FfelStafford => LoanProgram::FfelStafford,
-        LoanFamily::FfelPlusGrad => LoanProgram::FfelPlusGrad,
-        LoanFamily::FfelParentPlus => LoanProgram::FfelParentPlus,
-        LoanFamily::FfelConsolidation => LoanProgram::FfelConsolidation,
-        LoanFamily::Perkins => LoanProgram::Perkins,
-        LoanFamily::Private => LoanProgram::Private,
-        LoanFamily::Other => LoanProgram::Other,
-    }
-}
-
-fn filing(f: FilingStatus) -> RulesFiling {
-    match f {
-        FilingStatus::Single => RulesFiling::Single,
-        FilingStatus::MarriedFilingJointly => RulesFiling::MarriedFilingJointly,
-        FilingStatus::MarriedFilingSeparately => RulesFiling::MarriedFilingSeparately,
-        FilingStatus::HeadOfHousehold => RulesFiling::HeadOfHousehold,
-    }
-}
 
 /// A stored loan as the engine sees it. The id is the loan's uuid (PortfolioLoan.id).
 pub fn loan_input(l: &Loan) -> LoanInput {
     let d = &l.data;
     LoanInput {
         id: l.uuid.to_string(),
-        program: program(l.family()),
+        program: l.family(),
         status: match l.status_group() {
             StatusGroup::Active => LoanStatusClass::Active,
             StatusGroup::InDefault => LoanStatusClass::InDefault,
@@ -158,7 +130,7 @@ pub fn build_input(
         household: Household {
             agi,
             spouse_agi,
-            filing_status: filing(status),
+            filing_status: status,
             family_size: f.family_size(),
             dependents: f.rap_dependents(),
             state_of_residence: f

@@ -23,8 +23,8 @@
 use super::{as_code, match_key, CoercionError, CoercionFailure};
 use serde::{Deserialize, Serialize};
 
-/// Product family of a loan. Must stay in sync with the engine's enum of the
-/// same name (same variants, same order).
+/// Product family of a loan. The rules engine uses this same enum as
+/// `rules::LoanProgram`; its eligibility helpers (`is_direct`, `is_ffel`, ...) live there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LoanFamily {
@@ -32,7 +32,9 @@ pub enum LoanFamily {
     DirectUnsubsidized,
     DirectGradPlus,
     DirectParentPlus,
+    /// Direct Consolidation Loan that did not repay a Parent PLUS loan.
     DirectConsolidation,
+    /// Direct Consolidation Loan that repaid a Parent PLUS loan.
     DirectConsolidationParentPlus,
     FfelStafford,
     FfelPlusGrad,

@@ -6,37 +6,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Federal income-tax filing status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FilingStatus {
-    Single,
-    MarriedFilingJointly,
-    MarriedFilingSeparately,
-    HeadOfHousehold,
-}
+/// Federal income-tax filing status: the borrower model's own enum.
+pub use crate::model::FilingStatus;
 
-/// Federal (and non-federal) loan programs. NSLDS codes are mapped onto this
-/// elsewhere; see `docs/rules.md` for the mapping used in tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LoanProgram {
-    DirectSubsidized,
-    DirectUnsubsidized,
-    DirectGradPlus,
-    DirectParentPlus,
-    /// Direct Consolidation Loan that did not repay a Parent PLUS loan.
-    DirectConsolidation,
-    /// Direct Consolidation Loan that repaid a Parent PLUS loan.
-    DirectConsolidationParentPlus,
-    FfelStafford,
-    FfelPlusGrad,
-    FfelParentPlus,
-    FfelConsolidation,
-    Perkins,
-    Private,
-    Other,
-}
+/// Federal (and non-federal) loan programs: the product family of the reference tables
+/// (`crate::reference::LoanFamily`), which map NSLDS codes onto it. One enum serves both.
+pub use crate::reference::LoanFamily as LoanProgram;
 
 impl LoanProgram {
     pub fn is_direct(self) -> bool {
