@@ -127,6 +127,10 @@ async fn a_bad_item_rejects_the_whole_batch() {
             "{body} -> {err}"
         );
     }
+    assert!(
+        loan_list(&t.ctx, &b["id"]).await.is_empty(),
+        "no rejected envelope wrote a loan"
+    );
 }
 
 #[tokio::test]
