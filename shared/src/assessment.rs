@@ -39,12 +39,30 @@ pub fn loan_input(l: &Loan) -> LoanInput {
     }
 }
 
-fn rules_error(e: RulesError) -> ApiError {
-    let field = e.field().trim_start_matches("household.").to_string();
+/// The engine's error as a 422 naming the field. A loan is named by its id (the PortfolioLoan
+/// uuid), not by its position in the engine's input, so the caller can find and fix it.
+fn rules_error(input: &AssessmentInput, e: RulesError) -> ApiError {
     let reason = match &e {
         RulesError::Missing { reason, .. } | RulesError::Invalid { reason, .. } => reason.clone(),
     };
-    ApiError::field(field, reason)
+    let field = e.field().trim_start_matches("household.");
+    let named = [
+        ("loans[", &input.loans),
+        ("spouse_loans[", &input.spouse_loans),
+    ]
+    .into_iter()
+    .find_map(|(prefix, list)| {
+        let rest = field.strip_prefix(prefix)?;
+        let (index, tail) = rest.split_once(']')?;
+        let loan = list.get(index.parse::<usize>().ok()?)?;
+        let owner = if prefix == "loans[" {
+            "loan"
+        } else {
+            "spouse's loan"
+        };
+        Some(format!("{owner} {}{tail}", loan.id))
+    });
+    ApiError::field(named.unwrap_or_else(|| field.to_string()), reason)
 }
 
 /// Parses `as_of` (default: today, UTC).
@@ -154,7 +172,7 @@ pub async fn repayment_options(
     as_of: NaiveDate,
 ) -> Result<rules::Assessment, ApiError> {
     let (input, notes) = input_for(ctx, tenant, r, as_of).await?;
-    let mut assessment = rules::assess(&input).map_err(rules_error)?;
+    let mut assessment = rules::assess(&input).map_err(|e| rules_error(&input, e))?;
     assessment.assumptions.extend(notes);
     // Returned as the struct, so the response is written straight to text (no Value tree in
     // between: serialising dominates the cost of an assessment, see docs/benchmarks.md).
@@ -168,7 +186,7 @@ pub async fn forgiveness_options(
     as_of: NaiveDate,
 ) -> Result<Value, ApiError> {
     let (input, _) = input_for(ctx, tenant, r, as_of).await?;
-    let options = rules::forgiveness_options(&input).map_err(rules_error)?;
+    let options = rules::forgiveness_options(&input).map_err(|e| rules_error(&input, e))?;
     Ok(
         json!({ "forgiveness_options": options, "as_of": as_of, "rules_version": rules::RULES_VERSION }),
     )
@@ -236,7 +254,7 @@ pub fn scenario_input(case: &Value) -> Result<(AssessmentInput, Vec<Assumption>)
 /// Runs a scenario through the engine: the Repayment Options JSON.
 pub fn assess_scenario(case: &Value) -> Result<Value, ApiError> {
     let (input, notes) = scenario_input(case)?;
-    let mut assessment = rules::assess(&input).map_err(rules_error)?;
+    let mut assessment = rules::assess(&input).map_err(|e| rules_error(&input, e))?;
     assessment.assumptions.extend(notes);
     serde_json::to_value(&assessment).map_err(|e| ApiError::Internal(format!("serialising: {e}")))
 }

@@ -119,6 +119,13 @@ fn validate_final(b: &Borrower) -> Result<(), ApiError> {
         + u32::from(f.filing_status().is_married())
         + f.children.unwrap_or(0)
         + f.dependents.unwrap_or(0);
+    let max = crate::rules::limits::MAX_FAMILY;
+    if f.rap_dependents() > max {
+        return Err(ApiError::field(
+            "dependents",
+            format!("children plus dependents must be at most {max}"),
+        ));
+    }
     if let Some(size) = f.family_size {
         // Family size counts the borrower, spouse, children and dependents; it can't be smaller
         // than the children and dependents plus the borrower.

@@ -4,5 +4,6 @@ mod assessments;
 mod auth;
 mod borrowers;
 mod events;
+mod fuzz;
 mod infra;
 mod loans;

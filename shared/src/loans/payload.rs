@@ -6,7 +6,9 @@
 //!   `servicer_name`. A JSON `null` counts as absent.
 //! * Money and rates: a JSON number or a decimal string (`"20000.00"`), read
 //!   exactly from its digits (never through `f64`); negative values are
-//!   rejected; `interest_rate` is a percent and must be ≤ 100.
+//!   rejected; money is at most 1,000,000,000 and `interest_rate` is a percent
+//!   under 100: the engine's bounds (`crate::rules::limits`), so any stored loan
+//!   can be assessed.
 //! * Dates: `YYYY-MM-DD`.
 //! * `loan_type`, `loan_status`, `repayment_plan_type` are coerced through
 //!   `crate::reference`; a value that can't be mapped (unknown or ambiguous)
@@ -18,6 +20,7 @@
 
 use super::{LoanData, LoanSource, NewLoan};
 use crate::reference::{loan_status, loan_type, repayment_plan, servicer};
+use crate::rules::limits;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -249,16 +252,23 @@ impl Fields<'_> {
             self.err(field, format!("must not be negative; got {d}"));
             return None;
         }
+        if d > limits::MAX_MONEY {
+            self.err(
+                field,
+                format!("must be at most {}; got {d}", limits::MAX_MONEY),
+            );
+            return None;
+        }
         Some(d)
     }
 
-    /// Percent, 0–100.
+    /// Percent, from 0 to under 100.
     fn rate(&mut self, field: &str, required: bool) -> Option<Decimal> {
         let d = self.decimal(field, required)?;
-        if (d.is_sign_negative() && !d.is_zero()) || d > Decimal::ONE_HUNDRED {
+        if (d.is_sign_negative() && !d.is_zero()) || d >= limits::MAX_RATE {
             self.err(
                 field,
-                format!("must be a percent between 0 and 100 (e.g. 7.08 for 7.08%); got {d}"),
+                format!("must be a percent from 0 to under 100 (e.g. 7.08 for 7.08%); got {d}"),
             );
             return None;
         }

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::borrower::{Address, FilingStatus};
 use super::states::normalize_state;
 use crate::error::ApiError;
+use crate::rules::limits;
 
 /// A field in a payload: not mentioned, explicitly `null`, or set.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -281,7 +282,7 @@ impl<'a> Reader<'a> {
     }
 
     fn money(&mut self, field: &str) -> Patch<Decimal> {
-        self.decimal(field, Decimal::ZERO, Decimal::from(1_000_000_000_000i64))
+        self.decimal(field, Decimal::ZERO, limits::MAX_MONEY)
     }
 
     fn date(&mut self, field: &str) -> Patch<NaiveDate> {
@@ -507,13 +508,17 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                 "must be one of single, married_filing_jointly, married_filing_separately, head_of_household".into()
             })
         }),
-        family_size: r.count("family_size", 1, 50),
-        children: r.count("children", 0, 50),
-        dependents: r.count("dependents", 0, 50),
+        family_size: r.count("family_size", 1, limits::MAX_FAMILY),
+        children: r.count("children", 0, limits::MAX_FAMILY),
+        dependents: r.count("dependents", 0, limits::MAX_FAMILY),
         state_of_residence: r.state("state_of_residence"),
         employer_state: r.state("employer_state"),
         extra_monthly_payment: r.money("extra_monthly_payment"),
-        income_growth: r.decimal("income_growth", -hundred, hundred),
+        income_growth: r.decimal(
+            "income_growth",
+            limits::MIN_INCOME_GROWTH,
+            limits::MAX_INCOME_GROWTH,
+        ),
         new_borrower_date: r.date("new_borrower_date"),
         pslf: r.boolean("pslf"),
         refinance_rate: r.decimal("refinance_rate", Decimal::ZERO, hundred),
@@ -565,9 +570,11 @@ mod tests {
 
     #[test]
     fn money_from_numbers_and_strings_is_exact() {
-        let p = parse(json!({"agi": 35000.10, "spouse_agi": "999999999999.99"})).unwrap();
+        let p = parse(json!({"agi": 35000.10, "spouse_agi": "999999999.99"})).unwrap();
         assert_eq!(p.financial.agi, Patch::Set(dec!(35000.10)));
-        assert_eq!(p.financial.spouse_agi, Patch::Set(dec!(999999999999.99)));
+        assert_eq!(p.financial.spouse_agi, Patch::Set(dec!(999999999.99)));
+        // Above the engine's bound is refused on write, not at assessment time.
+        assert!(field_errors(json!({"agi": "1000000000.01"})).contains_key("agi"));
     }
 
     #[test]

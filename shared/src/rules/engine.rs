@@ -92,7 +92,7 @@ fn assumption(code: &str, description: String, source: &str) -> Assumption {
 
 fn validate(input: &AssessmentInput) -> Result<(), RulesError> {
     let h = &input.household;
-    let limit = Decimal::from(1_000_000_000i64);
+    let limit = super::limits::MAX_MONEY;
     let earliest = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
     let latest = NaiveDate::from_ymd_opt(2100, 12, 31).expect("date");
     if input.as_of < earliest || input.as_of > latest {
@@ -123,13 +123,13 @@ fn validate(input: &AssessmentInput) -> Result<(), RulesError> {
             });
         }
     }
-    if h.family_size == 0 || h.family_size > 50 {
+    if h.family_size == 0 || h.family_size > super::limits::MAX_FAMILY {
         return Err(RulesError::Invalid {
             field: "household.family_size".into(),
             reason: "must be between 1 and 50 (the borrower counts)".into(),
         });
     }
-    if h.dependents > 50 {
+    if h.dependents > super::limits::MAX_FAMILY {
         return Err(RulesError::Invalid {
             field: "household.dependents".into(),
             reason: "must be at most 50".into(),
@@ -144,10 +144,16 @@ fn validate(input: &AssessmentInput) -> Result<(), RulesError> {
             });
         }
     }
-    if h.income_growth < Decimal::from(-50) || h.income_growth > Decimal::from(100) {
+    if h.income_growth < super::limits::MIN_INCOME_GROWTH
+        || h.income_growth > super::limits::MAX_INCOME_GROWTH
+    {
         return Err(RulesError::Invalid {
             field: "household.income_growth".into(),
-            reason: "must be a percent between -50 and 100".into(),
+            reason: format!(
+                "must be a percent between {} and {}",
+                super::limits::MIN_INCOME_GROWTH,
+                super::limits::MAX_INCOME_GROWTH
+            ),
         });
     }
     for (list, name) in [
@@ -169,7 +175,7 @@ fn validate(input: &AssessmentInput) -> Result<(), RulesError> {
                     reason: format!("duplicate loan id `{}`", l.id),
                 });
             }
-            if l.interest_rate < Decimal::ZERO || l.interest_rate >= Decimal::from(100) {
+            if l.interest_rate < Decimal::ZERO || l.interest_rate >= super::limits::MAX_RATE {
                 return Err(RulesError::Invalid {
                     field: f("interest_rate"),
                     reason: "must be a percent from 0 to under 100".into(),

@@ -62,14 +62,18 @@ pub(crate) fn monthly_rate(rate_milli: i64) -> i128 {
 }
 
 /// Level-payment factor `i / (1 - (1+i)^-n)` (or `1/n` at 0 %), fixed point.
+///
+/// It is computed from the discount factor `v = 1/(1+i) < 1`, whose powers shrink, so no
+/// intermediate product can overflow at any rate the engine accepts (growing `(1+i)^n`
+/// overflows `i128` for rates above about 45 % over 30 years).
 pub(crate) fn level_factor(rate_milli: i64, months: u32) -> i128 {
     let months = months.max(1);
     if rate_milli == 0 {
         return div_round(ONE, months as i128);
     }
     let i = monthly_rate(rate_milli);
-    let g = pow(ONE + i, months);
-    div_round(i * g, g - ONE)
+    let h = pow(div(ONE, ONE + i), months);
+    div(i, ONE - h)
 }
 
 /// Level monthly payment in cents for `balance` cents, rounded half up.

@@ -19,6 +19,24 @@ mod tax;
 mod types;
 
 pub use engine::{assess, forgiveness_options};
+
+/// The input bounds the engine accepts. The API validates every write against these same
+/// numbers, so a stored borrower and its loans can always be assessed.
+pub mod limits {
+    use rust_decimal::Decimal;
+
+    /// Largest AGI, balance or payment, in dollars (1,000,000,000).
+    pub const MAX_MONEY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+    /// Interest rates are percents in `[0, MAX_RATE)`.
+    pub const MAX_RATE: Decimal = Decimal::ONE_HUNDRED;
+    /// `income_growth` is a yearly percent in `[MIN_INCOME_GROWTH, MAX_INCOME_GROWTH]`.
+    /// 25 % a year for 45 years multiplies income by about 23,000: projections stay within
+    /// exact integer arithmetic for every AGI up to `MAX_MONEY`.
+    pub const MIN_INCOME_GROWTH: Decimal = Decimal::from_parts(50, 0, 0, true, 0);
+    pub const MAX_INCOME_GROWTH: Decimal = Decimal::from_parts(25, 0, 0, false, 0);
+    /// Largest family size; children plus dependents stay within it too.
+    pub const MAX_FAMILY: u32 = 50;
+}
 pub use params::parameter_sources;
 pub use types::*;
 
