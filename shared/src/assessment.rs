@@ -82,10 +82,7 @@ pub async fn input_for(
     r: &BorrowerRef,
     as_of: NaiveDate,
 ) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
-    let uuid = match r {
-        BorrowerRef::Uuid(u) => *u,
-        BorrowerRef::Id(_) => ctx.store.borrower(tenant, r).await?.uuid,
-    };
+    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     let spouse = match (
         &coll.borrower.spouse,

@@ -98,7 +98,7 @@ pub async fn add_loans(
     r: &BorrowerRef,
     body: LoansBody,
 ) -> Result<(bool, Value), ApiError> {
-    let uuid = ctx.store.borrower(tenant, r).await?.uuid;
+    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     let mut borrower = coll.borrower.clone();
     let (incoming, filled, file_warnings) = match body {
@@ -127,6 +127,12 @@ pub async fn add_loans(
     let mut tx = Tx::new();
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     let mut result: Vec<Loan> = Vec::new();
+    // One counter update for all the new loans' ids.
+    let fresh = incoming
+        .iter()
+        .filter(|n| find_match(&coll.loans, n).is_none())
+        .count();
+    let mut ids = ctx.store.next_ids("loan", fresh).await?;
     for new in incoming {
         match find_match(&coll.loans, &new) {
             Some(existing) if loans::same_data(existing, &new) => {
@@ -145,7 +151,9 @@ pub async fn add_loans(
                 result.push(merged);
             }
             None => {
-                let id = ctx.store.next_id("loan").await?;
+                let id = ids
+                    .next()
+                    .ok_or_else(|| ApiError::Internal("loan ids ran out".into()))?;
                 let loan = new.into_loan(id, Uuid::new_v4(), uuid, &stamp);
                 tx.put_new(&ctx.store, "loan", loan_items::to_item(&loan)?);
                 created += 1;
@@ -199,10 +207,7 @@ pub async fn list_loans(
     tenant: &Tenant,
     r: &BorrowerRef,
 ) -> Result<Value, ApiError> {
-    let uuid = match r {
-        BorrowerRef::Uuid(u) => *u,
-        BorrowerRef::Id(_) => ctx.store.borrower(tenant, r).await?.uuid,
-    };
+    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     Ok(
         json!({"loans": coll.loans.iter().map(|l| loan_view(l, &coll.borrower)).collect::<Vec<_>>()}),
@@ -217,7 +222,7 @@ pub async fn delete_loan(
     r: &BorrowerRef,
     loan_ref: &str,
 ) -> Result<(), ApiError> {
-    let uuid = ctx.store.borrower(tenant, r).await?.uuid;
+    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     let wanted = loan_ref.trim();
     let loan = coll

@@ -319,6 +319,9 @@ async fn mystudentdata_import_matches_the_file_to_the_cent_and_is_idempotent() {
 
     // Importing the same file again changes nothing.
     let before = loan_list(&t.ctx, &json!(1)).await;
+    // One counter update hands the six new loans consecutive ids.
+    let ids: Vec<i64> = before.iter().map(|l| l["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![1, 2, 3, 4, 5, 6]);
     let (s, again) = send(
         &t.ctx,
         loans::create,

@@ -94,6 +94,24 @@ impl Store {
             .ok_or_else(|| ApiError::not_found("Borrower"))
     }
 
+    /// The uuid an `{id}` names, without reading the profile: a uuid is returned as is (the
+    /// caller's collection read checks the tenant); an integer id goes through its lookup
+    /// item, which carries the owner, so another client's id is not found.
+    pub async fn borrower_uuid(&self, tenant: &Tenant, r: &BorrowerRef) -> Result<Uuid, ApiError> {
+        match r {
+            BorrowerRef::Uuid(u) => Ok(*u),
+            BorrowerRef::Id(id) => self
+                .get(&keys::borrower_id(*id), keys::LOOKUP_SK)
+                .await?
+                .filter(|item| {
+                    item.get("client_id").and_then(|v| v.as_s().ok()) == Some(&tenant.client_id)
+                })
+                .as_ref()
+                .and_then(lookup_uuid)
+                .ok_or_else(|| ApiError::not_found("Borrower")),
+        }
+    }
+
     pub async fn borrower_by_external_id(
         &self,
         tenant: &Tenant,

@@ -93,6 +93,18 @@ impl Store {
 
     /// The next value of a named, table-wide atomic counter (1, 2, 3, ...).
     pub async fn next_id(&self, counter: &str) -> Result<i64, ApiError> {
+        self.next_ids(counter, 1).await.map(|r| r.start)
+    }
+
+    /// `n` consecutive values of a counter in one atomic UpdateItem.
+    pub async fn next_ids(
+        &self,
+        counter: &str,
+        n: usize,
+    ) -> Result<std::ops::Range<i64>, ApiError> {
+        if n == 0 {
+            return Ok(0..0);
+        }
         let out = self
             .db
             .update_item()
@@ -102,7 +114,7 @@ impl Store {
             .update_expression("ADD #v :one SET #e = :e")
             .expression_attribute_names("#v", "value")
             .expression_attribute_names("#e", "entity")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":one", AttributeValue::N(n.to_string()))
             .expression_attribute_values(":e", s("Counter"))
             .return_values(ReturnValue::UpdatedNew)
             .send()
@@ -112,7 +124,8 @@ impl Store {
             .as_ref()
             .and_then(|a| a.get("value"))
             .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse::<i64>().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(|last| last - n as i64 + 1..last + 1)
             .ok_or_else(|| ApiError::Internal("counter returned no value".into()))
     }
 
