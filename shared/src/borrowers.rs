@@ -312,7 +312,7 @@ pub async fn create(
     apply_fields(&mut b, &p, Mode::Merge);
     validate_final(&b)?;
     if let Patch::Set(ssn) = &p.ssn {
-        b.ssn_sealed = Some(ctx.ssn.seal(ssn, &b.uuid.to_string()));
+        b.ssn_sealed = Some(ctx.ssn.seal(ssn.digits(), &b.uuid.to_string()));
     }
     let spouse = plan_spouse(ctx, tenant, &b, &p.spouse, Mode::Merge).await?;
     b.spouse = spouse.link.clone();
@@ -349,7 +349,9 @@ pub async fn update(
     apply_fields(&mut b, &p, mode);
     validate_final(&b)?;
     match (&p.ssn, mode) {
-        (Patch::Set(ssn), _) => b.ssn_sealed = Some(ctx.ssn.seal(ssn, &b.uuid.to_string())),
+        (Patch::Set(ssn), _) => {
+            b.ssn_sealed = Some(ctx.ssn.seal(ssn.digits(), &b.uuid.to_string()))
+        }
         (Patch::Clear, _) | (Patch::Absent, Mode::Replace) => b.ssn_sealed = None,
         (Patch::Absent, Mode::Merge) => {}
     }

@@ -40,6 +40,23 @@ impl<T: Clone> Patch<T> {
     }
 }
 
+/// A validated SSN (9 digits), held only until it is sealed. `Debug` never shows it, so no log
+/// line or panic message can carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Ssn(String);
+
+impl Ssn {
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Ssn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ssn([redacted])")
+    }
+}
+
 /// How a borrower is named in a request: the integer `id` or the `uuid`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BorrowerRef {
@@ -113,7 +130,7 @@ pub struct BorrowerPatch {
     pub external_id: Patch<String>,
     pub spouse: Patch<BorrowerRef>,
     /// Normalised to 9 digits. Only ever held in memory until sealed.
-    pub ssn: Patch<String>,
+    pub ssn: Patch<Ssn>,
     pub income_certification: Option<IncomeCertUpload>,
     pub financial: FinancialPatch,
     pub warnings: Vec<String>,
@@ -395,6 +412,7 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
     p.ssn = r.with("ssn", |v| {
         v.as_str()
             .and_then(normalize_ssn)
+            .map(Ssn)
             .ok_or_else(|| "must be 9 digits, written 123456789 or 123-45-6789".into())
     });
     p.spouse = r.with("spouse_id", |v| {
@@ -607,13 +625,18 @@ mod tests {
 
     #[test]
     fn ssn_forms() {
+        let p = parse(json!({"ssn": "123-45-6789"})).unwrap();
+        assert!(
+            !format!("{p:?}").contains("6789"),
+            "Debug must not show the SSN"
+        );
         assert_eq!(
             parse(json!({"ssn": "123-45-6789"})).unwrap().ssn,
-            Patch::Set("123456789".into())
+            Patch::Set(Ssn("123456789".into()))
         );
         assert_eq!(
             parse(json!({"ssn": "123456789"})).unwrap().ssn,
-            Patch::Set("123456789".into())
+            Patch::Set(Ssn("123456789".into()))
         );
         for bad in [
             "12345678",
