@@ -1,21 +1,37 @@
 # Shared helpers for scripts/*. Sourced, not run.
 
+# Pinned, so every machine and CI run the same tools (bump deliberately).
+CARGO_LAMBDA_VERSION=1.9.2
+ZIGLANG_VERSION=0.17.1
+CFN_LINT_VERSION=1.58.0
+
+ensure_venv() {
+  if [ ! -x .venv/bin/pip ]; then
+    python3 -m venv .venv || {
+      echo "python3 -m venv failed: install the venv module (Debian/Ubuntu: apt-get install python3-venv)" >&2
+      return 1
+    }
+  fi
+}
+
 # cargo-lambda and zig (its linker) from PyPI into the project-local .venv.
 ensure_cargo_lambda() {
-  if [ ! -x .venv/bin/cargo-lambda ] || ! .venv/bin/python -c 'import ziglang' 2>/dev/null; then
-    echo "==> installing cargo-lambda and ziglang into .venv"
-    python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check cargo-lambda ziglang
+  if ! .venv/bin/pip show cargo-lambda 2>/dev/null | grep -qx "Version: $CARGO_LAMBDA_VERSION" \
+    || ! .venv/bin/pip show ziglang 2>/dev/null | grep -qx "Version: $ZIGLANG_VERSION"; then
+    echo "==> installing cargo-lambda $CARGO_LAMBDA_VERSION and ziglang $ZIGLANG_VERSION into .venv"
+    ensure_venv
+    .venv/bin/pip install -q --disable-pip-version-check \
+      "cargo-lambda==$CARGO_LAMBDA_VERSION" "ziglang==$ZIGLANG_VERSION"
   fi
   export PATH="$PWD/.venv/bin:$PATH"
 }
 
 # cfn-lint (and optionally the SAM CLI) from PyPI into .venv.
 ensure_cfn_lint() {
-  if [ ! -x .venv/bin/cfn-lint ]; then
-    echo "==> installing cfn-lint into .venv"
-    [ -x .venv/bin/pip ] || python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check cfn-lint
+  if ! .venv/bin/pip show cfn-lint 2>/dev/null | grep -qx "Version: $CFN_LINT_VERSION"; then
+    echo "==> installing cfn-lint $CFN_LINT_VERSION into .venv"
+    ensure_venv
+    .venv/bin/pip install -q --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION"
   fi
   export PATH="$PWD/.venv/bin:$PATH"
 }

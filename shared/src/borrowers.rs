@@ -253,6 +253,11 @@ fn spouse_writes(
     Ok(())
 }
 
+/// The associated data an income-certification document is sealed with.
+pub fn income_cert_record(borrower: &Uuid, id: i64) -> String {
+    format!("{borrower}#{}", keys::income_cert(id))
+}
+
 async fn income_cert_write(
     ctx: &AppContext,
     tx: &mut Tx,
@@ -275,7 +280,13 @@ async fn income_cert_write(
                 ),
                 ("type".into(), s(&up.kind)),
                 ("inserted_at".into(), s(&inserted_at)),
-                ("file".into(), s(&up.file_base64)),
+                // Income documents (a tax return holds the SSN) are sealed like SSNs.
+                (
+                    "file_sealed".into(),
+                    s(ctx
+                        .cipher()?
+                        .seal_bytes(&up.bytes, &income_cert_record(&b.uuid, id))),
+                ),
             ]),
         );
         b.income_certifications.push(IncomeCertification {
@@ -306,13 +317,14 @@ pub async fn create(
     tenant: &Tenant,
     p: BorrowerPatch,
 ) -> Result<Outcome, ApiError> {
-    let id = ctx.store.next_id("borrower").await?;
     let stamp = now();
-    let mut b = Borrower::new(id, Uuid::new_v4(), &tenant.client_id, &stamp);
+    let mut b = Borrower::new(0, Uuid::new_v4(), &tenant.client_id, &stamp);
     apply_fields(&mut b, &p, Mode::Merge);
     validate_final(&b)?;
+    // The id is taken only once the payload is known to be valid.
+    b.id = ctx.store.next_id("borrower").await?;
     if let Patch::Set(ssn) = &p.ssn {
-        b.ssn_sealed = Some(ctx.ssn.seal(ssn.digits(), &b.uuid.to_string()));
+        b.ssn_sealed = Some(ctx.cipher()?.seal(ssn.digits(), &b.uuid.to_string()));
     }
     let spouse = plan_spouse(ctx, tenant, &b, &p.spouse, Mode::Merge).await?;
     b.spouse = spouse.link.clone();
@@ -350,7 +362,7 @@ pub async fn update(
     validate_final(&b)?;
     match (&p.ssn, mode) {
         (Patch::Set(ssn), _) => {
-            b.ssn_sealed = Some(ctx.ssn.seal(ssn.digits(), &b.uuid.to_string()))
+            b.ssn_sealed = Some(ctx.cipher()?.seal(ssn.digits(), &b.uuid.to_string()))
         }
         (Patch::Clear, _) | (Patch::Absent, Mode::Replace) => b.ssn_sealed = None,
         (Patch::Absent, Mode::Merge) => {}
@@ -405,7 +417,7 @@ pub async fn update(
 /// The payload fields that held a value before a write and hold none after it.
 fn cleared_fields(before: &Borrower, after: &Borrower) -> Vec<&'static str> {
     let (fb, fa) = (&before.financial, &after.financial);
-    let pairs: [(&'static str, bool, bool); 27] = [
+    let pairs = [
         (
             "first_name",
             before.first_name.is_some(),
@@ -504,16 +516,47 @@ fn cleared_fields(before: &Borrower, after: &Borrower) -> Vec<&'static str> {
             fa.refinance_rate.is_some(),
         ),
         (
-            "teaching_state",
-            fb.teaching_state.is_some(),
-            fa.teaching_state.is_some(),
+            "refinance_term",
+            fb.refinance_term.is_some(),
+            fa.refinance_term.is_some(),
+        ),
+        (
+            "related_to_major",
+            fb.related_to_major.is_some(),
+            fa.related_to_major.is_some(),
         ),
         (
             "tcli_enabled",
             fb.tcli_enabled.is_some(),
             fa.tcli_enabled.is_some(),
         ),
+        (
+            "tcli_start_year",
+            fb.tcli_start_year.is_some(),
+            fa.tcli_start_year.is_some(),
+        ),
+        (
+            "tcli_end_year",
+            fb.tcli_end_year.is_some(),
+            fa.tcli_end_year.is_some(),
+        ),
+        (
+            "teaching_level",
+            fb.teaching_level.is_some(),
+            fa.teaching_level.is_some(),
+        ),
+        (
+            "teaching_state",
+            fb.teaching_state.is_some(),
+            fa.teaching_state.is_some(),
+        ),
+        (
+            "teaching_subject",
+            fb.teaching_subject.is_some(),
+            fa.teaching_subject.is_some(),
+        ),
     ];
+
     pairs
         .iter()
         .filter(|(_, was, is)| *was && !*is)
@@ -525,22 +568,8 @@ fn cleared_fields(before: &Borrower, after: &Borrower) -> Vec<&'static str> {
 /// for lookups and the spouse).
 const ONE_TX_ITEMS: usize = 95;
 
-/// Deletes a borrower and everything it owns, and unlinks its spouse.
-pub async fn delete(ctx: &AppContext, tenant: &Tenant, r: &BorrowerRef) -> Result<(), ApiError> {
-    let b = ctx.store.borrower(tenant, r).await?;
-    let collection = ctx.store.collection(&keys::borrower(&b.uuid)).await?;
-    let (profile, children): (Vec<Item>, Vec<Item>) = collection.into_iter().partition(|i| {
-        i.get("SK").and_then(|v| v.as_s().ok()).map(String::as_str) == Some(keys::PROFILE_SK)
-    });
-    // Small collections go in the same transaction as the profile. Large ones are deleted after
-    // the profile and lookups are gone, so no reader ever sees a half-deleted borrower.
-    let (in_tx, after): (Vec<Item>, Vec<Item>) = if children.len() < ONE_TX_ITEMS {
-        (profile.into_iter().chain(children).collect(), Vec::new())
-    } else {
-        (profile, children)
-    };
-    let mut tx = Tx::new();
-    ctx.store.delete_borrower_items(&mut tx, &b, &in_tx)?;
+/// The spouse unlink a borrower's removal implies, under the spouse's version.
+async fn unlink_spouse(ctx: &AppContext, tx: &mut Tx, b: &Borrower) -> Result<(), ApiError> {
     if let Some(link) = &b.spouse {
         if let Some(mut sp) = ctx.store.borrower_by_uuid(&link.uuid).await? {
             if sp.spouse.as_ref().map(|s| s.uuid) == Some(b.uuid) {
@@ -552,12 +581,99 @@ pub async fn delete(ctx: &AppContext, tenant: &Tenant, r: &BorrowerRef) -> Resul
             }
         }
     }
+    Ok(())
+}
+
+async fn commit(ctx: &AppContext, tx: Tx, b: &Borrower) -> Result<(), ApiError> {
     match tx.commit(&ctx.store).await {
-        Ok(()) => {}
-        Err(TxError::Conflict(labels)) => return Err(conflict_message(&labels, &b)),
-        Err(e) => return Err(e.into()),
+        Ok(()) => Ok(()),
+        Err(TxError::Conflict(labels)) => Err(conflict_message(&labels, b)),
+        Err(e) => Err(e.into()),
     }
-    ctx.store.delete_items(&after).await
+}
+
+/// Deletes a borrower and everything it owns, and unlinks its spouse.
+///
+/// A borrower whose collection fits in one transaction goes in one transaction. A larger one
+/// is deleted in steps that are safe to interrupt: first the profile is marked `deleting`
+/// (every read then treats it as gone), its external_id guard is freed and the spouse unlinked;
+/// then the owned items go in batches; last, the profile and its id lookup. A DELETE that finds
+/// a borrower still marked `deleting` finishes the job, so an interrupted delete is resumed by
+/// repeating it.
+pub async fn delete(ctx: &AppContext, tenant: &Tenant, r: &BorrowerRef) -> Result<(), ApiError> {
+    let b = ctx.store.borrower_to_delete(tenant, r).await?;
+    let pk = keys::borrower(&b.uuid);
+    let sk_of = |i: &Item| {
+        i.get("SK")
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let children: Vec<Item> = ctx
+        .store
+        .collection_keys(&pk)
+        .await?
+        .into_iter()
+        .filter(|i| sk_of(i) != keys::PROFILE_SK)
+        .collect();
+    let id_lookup = |tx: &mut Tx| {
+        tx.delete(
+            &ctx.store,
+            "id lookup",
+            &keys::borrower_id(b.id),
+            keys::LOOKUP_SK,
+            None,
+        )
+    };
+    let ext_guard = |tx: &mut Tx| {
+        if let Some(ext) = &b.external_id {
+            let guard = keys::external_id(&b.client_id, ext);
+            tx.delete(&ctx.store, "external_id", &guard, keys::LOOKUP_SK, None);
+        }
+    };
+
+    if !b.deleting && children.len() < ONE_TX_ITEMS {
+        let mut tx = Tx::new();
+        tx.delete(
+            &ctx.store,
+            "borrower",
+            &pk,
+            keys::PROFILE_SK,
+            Some(b.version),
+        );
+        for item in &children {
+            tx.delete(&ctx.store, "borrower item", &pk, &sk_of(item), None);
+        }
+        id_lookup(&mut tx);
+        ext_guard(&mut tx);
+        unlink_spouse(ctx, &mut tx, &b).await?;
+        return commit(ctx, tx, &b).await;
+    }
+
+    let mut current = b.clone();
+    if !b.deleting {
+        let mut marked = b.clone();
+        marked.deleting = true;
+        marked.version += 1;
+        marked.updated_at = now();
+        let mut tx = Tx::new();
+        tx.put_versioned(&ctx.store, "borrower", items::to_item(&marked)?, b.version);
+        ext_guard(&mut tx);
+        unlink_spouse(ctx, &mut tx, &b).await?;
+        commit(ctx, tx, &b).await?;
+        current = marked;
+    }
+    ctx.store.delete_items(&children).await?;
+    let mut tx = Tx::new();
+    tx.delete(
+        &ctx.store,
+        "borrower",
+        &pk,
+        keys::PROFILE_SK,
+        Some(current.version),
+    );
+    id_lookup(&mut tx);
+    commit(ctx, tx, &current).await
 }
 
 pub const DEFAULT_PAGE: i32 = 25;
@@ -583,6 +699,14 @@ pub async fn list(
         },
     };
     if let Some(ext) = external_id {
+        // The same rules as the payload field: trimmed, at most 200 characters.
+        let ext = ext.trim();
+        if ext.is_empty() || ext.chars().count() > 200 {
+            return Err(ApiError::field(
+                "external_id",
+                "must be 1 to 200 characters",
+            ));
+        }
         let found = ctx.store.borrower_by_external_id(tenant, ext).await?;
         let list: Vec<Value> = found.iter().map(Borrower::view).collect();
         return Ok(json!({"borrowers": list, "next_cursor": null}));
@@ -592,4 +716,56 @@ pub async fn list(
         "borrowers": page.iter().map(Borrower::view).collect::<Vec<_>>(),
         "next_cursor": next,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::payload::{parse_borrower_payload, PAYLOAD_FIELDS};
+    use serde_json::json;
+
+    /// A PUT that carries nothing reports every payload field it cleared, so no field can
+    /// vanish without a warning.
+    #[test]
+    fn cleared_fields_covers_every_payload_field() {
+        let full = json!({
+            "first_name": "A", "last_name": "B", "email": "a@b.example", "phone": "5555550100",
+            "address": {"city": "X"}, "date_of_birth": "1990-01-01", "collecting_unemployment": false,
+            "employer": "E", "employer_start_date": "2020-01-01", "employer_state": "NY",
+            "external_id": "x", "agi": 1, "spouse_agi": 1, "filing_status": "single",
+            "family_size": 3, "children": 1, "dependents": 1, "state_of_residence": "NY",
+            "extra_monthly_payment": 1, "income_growth": 3, "new_borrower_date": "2015-01-01",
+            "pslf": true, "refinance_rate": 5, "refinance_term": 10, "related_to_major": true,
+            "tcli_enabled": true, "tcli_start_year": 2020, "tcli_end_year": 2025,
+            "teaching_level": "elementary", "teaching_state": "NY", "teaching_subject": "math"
+        });
+        let mut before = Borrower::new(1, Uuid::nil(), "c", "now");
+        apply_fields(
+            &mut before,
+            &parse_borrower_payload(full.as_object().unwrap()).unwrap(),
+            Mode::Merge,
+        );
+        before.ssn_sealed = Some("v1:x".into());
+        before.spouse = Some(SpouseLink {
+            id: 2,
+            uuid: Uuid::max(),
+        });
+        let mut after = before.clone();
+        apply_fields(
+            &mut after,
+            &parse_borrower_payload(&serde_json::Map::new()).unwrap(),
+            Mode::Replace,
+        );
+        after.ssn_sealed = None;
+        after.spouse = None;
+        let mut cleared = cleared_fields(&before, &after);
+        cleared.sort_unstable();
+        let mut want: Vec<&str> = PAYLOAD_FIELDS
+            .iter()
+            .copied()
+            .filter(|f| *f != "income_certification")
+            .collect();
+        want.sort_unstable();
+        assert_eq!(cleared, want);
+    }
 }

@@ -9,13 +9,13 @@ use crate::table::DEFAULT_TABLE_NAME;
 #[derive(Clone, Debug)]
 pub struct AppContext {
     pub store: Store,
-    pub ssn: SsnCipher,
+    /// Only the functions that seal SSNs and income documents are given `SSN_KEY`
+    /// (template.yaml); the others have none.
+    ssn: Option<SsnCipher>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("SSN_KEY is not set: give the 32-byte SSN encryption key as base64 or hex")]
-    MissingSsnKey,
     #[error(transparent)]
     BadSsnKey(#[from] crate::crypto::CryptoError),
 }
@@ -24,16 +24,30 @@ impl AppContext {
     pub fn new(db: aws_sdk_dynamodb::Client, table: &str, ssn: SsnCipher) -> Self {
         AppContext {
             store: Store::new(db, table),
-            ssn,
+            ssn: Some(ssn),
         }
     }
 
-    /// Reads `TABLE_NAME` and `SSN_KEY`; the AWS SDK reads its own environment
-    /// (`AWS_ENDPOINT_URL_DYNAMODB` points it at the local emulator).
+    /// Reads `TABLE_NAME` and, where it is given, `SSN_KEY` (a malformed key fails the cold
+    /// start). The AWS SDK reads its own environment (`AWS_ENDPOINT_URL_DYNAMODB` points it at
+    /// the local emulator).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let key = std::env::var("SSN_KEY").map_err(|_| ConfigError::MissingSsnKey)?;
-        let ssn = SsnCipher::from_key_text(&key)?;
-        Ok(Self::new(dynamodb_from_env().await, &table_name(), ssn))
+        let ssn = match std::env::var("SSN_KEY") {
+            Ok(key) if !key.trim().is_empty() => Some(SsnCipher::from_key_text(&key)?),
+            _ => None,
+        };
+        Ok(AppContext {
+            store: Store::new(dynamodb_from_env().await, table_name()),
+            ssn,
+        })
+    }
+
+    /// The SSN and document cipher. A function deployed without `SSN_KEY` has none, which is
+    /// a configuration error, not the caller's.
+    pub fn cipher(&self) -> Result<&SsnCipher, crate::ApiError> {
+        self.ssn.as_ref().ok_or_else(|| {
+            crate::ApiError::Internal("SSN_KEY is not configured for this function".into())
+        })
     }
 }
 

@@ -56,13 +56,18 @@ impl SsnCipher {
     }
 
     pub fn seal(&self, plaintext: &str, record: &str) -> String {
+        self.seal_bytes(plaintext.as_bytes(), record)
+    }
+
+    /// Seals any bytes (an uploaded document) bound to `record`.
+    pub fn seal_bytes(&self, plaintext: &[u8], record: &str) -> String {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let sealed = self
             .cipher
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: record.as_bytes(),
                 },
             )
@@ -72,15 +77,15 @@ impl SsnCipher {
         format!("v1:{}", B64.encode(out))
     }
 
-    pub fn open(&self, sealed: &str, record: &str) -> Result<String, CryptoError> {
+    /// Opens what [`SsnCipher::seal_bytes`] sealed for `record`.
+    pub fn open_bytes(&self, sealed: &str, record: &str) -> Result<Vec<u8>, CryptoError> {
         let raw = sealed
             .strip_prefix("v1:")
             .and_then(|b| B64.decode(b).ok())
             .filter(|raw| raw.len() > 12)
             .ok_or(CryptoError::Open)?;
         let (nonce, ct) = raw.split_at(12);
-        let plain = self
-            .cipher
+        self.cipher
             .decrypt(
                 Nonce::from_slice(nonce),
                 Payload {
@@ -88,8 +93,11 @@ impl SsnCipher {
                     aad: record.as_bytes(),
                 },
             )
-            .map_err(|_| CryptoError::Open)?;
-        String::from_utf8(plain).map_err(|_| CryptoError::Open)
+            .map_err(|_| CryptoError::Open)
+    }
+
+    pub fn open(&self, sealed: &str, record: &str) -> Result<String, CryptoError> {
+        String::from_utf8(self.open_bytes(sealed, record)?).map_err(|_| CryptoError::Open)
     }
 }
 

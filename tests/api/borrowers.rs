@@ -207,7 +207,10 @@ async fn ssn_is_encrypted_at_rest_and_never_returned() {
         .unwrap();
     let sealed = raw["ssn_sealed"].as_s().unwrap();
     assert!(sealed.starts_with("v1:") && !sealed.contains("123456789"));
-    assert_eq!(t.ctx.ssn.open(sealed, uuid).unwrap(), "123456789");
+    assert_eq!(
+        t.ctx.cipher().unwrap().open(sealed, uuid).unwrap(),
+        "123456789"
+    );
     let (_, got) = send(&t.ctx, get, call("GET", "/").id(uuid)).await;
     assert!(!got.to_string().contains("6789"));
     // PATCH without ssn keeps it; null clears it.
@@ -628,4 +631,121 @@ async fn futures_join<F: std::future::Future<Output = u16>>(
     .await;
     out.extend(done.into_iter().map(Option::unwrap));
     out
+}
+
+#[tokio::test]
+async fn a_large_borrower_is_deleted_in_resumable_steps() {
+    use shared::api::loans;
+    let t = app().await;
+    let b = create_one(&t.ctx, json!({"external_id": "big-1"})).await;
+    let uuid = b["uuid"].as_str().unwrap().to_string();
+    let batch: Vec<Value> = (0..99)
+        .map(|i| json!({"loan_type": "D2", "interest_rate": 5, "original_principal": 1000 + i,
+            "origination_date": "2018-01-01", "outstanding_interest": 0, "outstanding_principal": 1000 + i,
+            "servicer_name": "Nelnet", "external_id": format!("l-{i}")}))
+        .collect();
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(json!({"loans": batch})),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+    let pk = format!("BORROWER#{uuid}");
+    assert_eq!(t.ctx.store.collection(&pk).await.unwrap().len(), 100);
+
+    // An interrupted delete: the profile is marked deleting, nothing else went yet.
+    let tenant = shared::model::Tenant {
+        client_id: "sandbox-client".into(),
+    };
+    let mut marked = t
+        .ctx
+        .store
+        .borrower(&tenant, &shared::model::payload::BorrowerRef::Id(1))
+        .await
+        .unwrap();
+    let expected = marked.version;
+    marked.deleting = true;
+    marked.version += 1;
+    let mut tx = shared::store::Tx::new();
+    tx.put_versioned(
+        &t.ctx.store,
+        "borrower",
+        shared::store::borrowers::to_item(&marked).unwrap(),
+        expected,
+    );
+    tx.commit(&t.ctx.store).await.unwrap();
+    // Every read treats it as gone...
+    for r in [json!(1), json!(uuid)] {
+        let id = r
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| r.to_string());
+        let (s, _) = send(&t.ctx, get, call("GET", "/").id(&id)).await;
+        assert_eq!(s, 404);
+        let (s, _) = send(&t.ctx, loans::list, call("GET", "/").id(&id)).await;
+        assert_eq!(s, 404);
+    }
+    // ...and a repeated DELETE finishes the job, by id or uuid.
+    let (s, body) = send(&t.ctx, delete, call("DELETE", "/").id(1)).await;
+    assert_eq!(s, 204, "{body}");
+    assert!(t.ctx.store.collection(&pk).await.unwrap().is_empty());
+    assert!(t
+        .ctx
+        .store
+        .get(&keys::borrower_id(1), keys::LOOKUP_SK)
+        .await
+        .unwrap()
+        .is_none());
+
+    // The uninterrupted path for a large borrower also leaves nothing behind.
+    let b2 = create_one(&t.ctx, json!({"external_id": "big-2"})).await;
+    let batch: Vec<Value> = (0..99)
+        .map(|i| json!({"loan_type": "D1", "interest_rate": 4, "original_principal": 500,
+            "origination_date": "2019-01-01", "outstanding_interest": 0, "outstanding_principal": 500,
+            "servicer_name": "MOHELA", "external_id": format!("m-{i}")}))
+        .collect();
+    let (s, _) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(&b2["id"])
+            .json(json!({"loans": batch})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, _) = send(&t.ctx, delete, call("DELETE", "/").id(&b2["id"])).await;
+    assert_eq!(s, 204);
+    let pk2 = format!("BORROWER#{}", b2["uuid"].as_str().unwrap());
+    assert!(t.ctx.store.collection(&pk2).await.unwrap().is_empty());
+    // Its external_id is free again.
+    create_one(&t.ctx, json!({"external_id": "big-2"})).await;
+}
+
+#[tokio::test]
+async fn income_documents_are_sealed_at_rest() {
+    let t = app().await;
+    let doc = "JVBERi0xLjQKIFRheCByZXR1cm4gZm9yIDEyMy00NS02Nzg5Cg=="; // "%PDF-1.4 Tax return for 123-45-6789"
+    let b = create_one(
+        &t.ctx,
+        json!({"income_certification": {"type": "tax_return", "file": doc}}),
+    )
+    .await;
+    let uuid: uuid::Uuid = b["uuid"].as_str().unwrap().parse().unwrap();
+    let cert_id = b["income_certifications"][0]["id"].as_i64().unwrap();
+    let item = t
+        .ctx
+        .store
+        .get(&format!("BORROWER#{uuid}"), &keys::income_cert(cert_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(item.get("file").is_none());
+    let sealed = item["file_sealed"].as_s().unwrap();
+    assert!(!sealed.contains(doc) && !sealed.contains("6789"));
+    let record = shared::borrowers::income_cert_record(&uuid, cert_id);
+    let opened = t.ctx.cipher().unwrap().open_bytes(sealed, &record).unwrap();
+    assert!(String::from_utf8(opened)
+        .unwrap()
+        .ends_with("Tax return for 123-45-6789\n"));
 }

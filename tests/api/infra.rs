@@ -139,3 +139,51 @@ fn every_function_is_deployed_routed_and_has_an_event() {
         );
     }
 }
+
+/// Least privilege: every function names its DynamoDB actions explicitly; GET routes can only
+/// read; only the functions that seal SSNs and documents receive SSN_KEY.
+#[test]
+fn functions_get_only_the_permissions_and_secrets_they_use() {
+    let t = template();
+    assert!(
+        t["Globals"]["Function"]["Environment"]["Variables"]["SSN_KEY"].is_null(),
+        "SSN_KEY must not be global"
+    );
+    let readers = ["dynamodb:GetItem", "dynamodb:Query"];
+    for (logical, f) in t["Resources"].as_mapping().unwrap() {
+        if f["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let name = f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
+        let policies = f["Properties"]["Policies"].as_sequence().unwrap();
+        assert_eq!(policies.len(), 1, "{name}");
+        let statements = policies[0]["Statement"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{name}: explicit Statement"));
+        let actions: Vec<String> = statements.iter().flat_map(|s| strs(&s["Action"])).collect();
+        assert!(
+            !actions
+                .iter()
+                .any(|a| a == "dynamodb:Scan" || a.ends_with(":*")),
+            "{name}: {actions:?}"
+        );
+        let methods: Vec<&str> = f["Properties"]["Events"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .map(|e| e["Properties"]["Method"].as_str().unwrap())
+            .collect();
+        if methods.iter().all(|m| *m == "GET") {
+            assert!(
+                actions.iter().all(|a| readers.contains(&a.as_str())),
+                "{name} reads only: {actions:?}"
+            );
+        }
+        let has_key = !f["Properties"]["Environment"]["Variables"]["SSN_KEY"].is_null();
+        assert_eq!(
+            has_key,
+            ["borrowers-create", "borrowers-update"].contains(&name),
+            "{logical:?} ({name}) SSN_KEY"
+        );
+    }
+}

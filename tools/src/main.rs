@@ -39,6 +39,17 @@ fn flag(args: &[String], name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
+/// Whether the DynamoDB endpoint is a local emulator.
+fn local_endpoint() -> bool {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .map(|e| {
+            ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                .iter()
+                .any(|p| e.starts_with(p))
+        })
+        .unwrap_or(false)
+}
+
 async fn store() -> Store {
     Store::new(
         shared::context::dynamodb_from_env().await,
@@ -59,7 +70,13 @@ async fn main() -> ExitCode {
             }
             Err(e) => Err(e.to_string()),
         },
-        ["seed-sandbox"] => store()
+        ["seed-sandbox", ..] if !local_endpoint() && !words.contains(&"--allow-remote") => Err(
+            "seed-sandbox writes the published sandbox keys (LIVELONGANDPROSPER), so it only runs \
+             against a local emulator (AWS_ENDPOINT_URL_DYNAMODB on localhost). Pass \
+             --allow-remote to seed a real sandbox table on purpose."
+                .into(),
+        ),
+        ["seed-sandbox", ..] => store()
             .await
             .create_client(
                 "Sandbox",

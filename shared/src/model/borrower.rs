@@ -173,6 +173,10 @@ pub struct Borrower {
     pub version: u64,
     pub created_at: String,
     pub updated_at: String,
+    /// Set while a large borrower is being deleted in steps: every read treats it as gone,
+    /// and a repeated DELETE finishes the job.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleting: bool,
 }
 
 impl Borrower {
@@ -195,6 +199,7 @@ impl Borrower {
             financial: FinancialDetails::default(),
             income_certifications: Vec::new(),
             ssn_sealed: None,
+            deleting: false,
             version: 0,
             created_at: now.to_string(),
             updated_at: now.to_string(),

@@ -87,7 +87,8 @@ pub const MAX_INCOME_CERT_BYTES: usize = 256 * 1024;
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncomeCertUpload {
     pub kind: String,
-    pub file_base64: String,
+    /// The decoded document, held only until it is sealed.
+    pub bytes: Vec<u8>,
     pub size_bytes: usize,
 }
 
@@ -480,7 +481,9 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                 );
                 None
             } else {
-                match B64.decode(file.trim()) {
+                // Line-wrapped base64 (what the `base64` tool writes) is accepted.
+                let compact: String = file.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                match B64.decode(compact) {
                     Ok(bytes) if bytes.is_empty() => {
                         r.err("income_certification.file", "must not be empty");
                         None
@@ -494,8 +497,8 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                     }
                     Ok(bytes) => Some(IncomeCertUpload {
                         kind: kind.to_string(),
-                        file_base64: file.trim().to_string(),
                         size_bytes: bytes.len(),
+                        bytes,
                     }),
                     Err(_) => {
                         r.err(
@@ -677,7 +680,7 @@ mod tests {
 
     #[test]
     fn income_certification_checks_type_and_base64() {
-        let ok = parse(json!({"income_certification": {"type": "pay_stub", "file": "aGVsbG8="}}))
+        let ok = parse(json!({"income_certification": {"type": "pay_stub", "file": "aGVs\nbG8="}}))
             .unwrap();
         assert_eq!(ok.income_certification.unwrap().size_bytes, 5);
         assert!(field_errors(

@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
 use uuid::Uuid;
 
-use super::{internal, keys, s, Item, Store, Tx};
+use super::{internal, keys, s, Item, Store};
 use crate::error::ApiError;
 use crate::model::{payload::BorrowerRef, Borrower, Tenant};
 
@@ -66,12 +66,31 @@ fn decode_cursor(c: &str) -> Option<(i64, Uuid)> {
 }
 
 impl Store {
-    /// The borrower with this uuid, whoever owns it (callers check the tenant).
+    /// The borrower with this uuid, whoever owns it (callers check the tenant). A borrower
+    /// being deleted is gone.
     pub async fn borrower_by_uuid(&self, uuid: &Uuid) -> Result<Option<Borrower>, ApiError> {
+        Ok(self.borrower_any_state(uuid).await?.filter(|b| !b.deleting))
+    }
+
+    /// The profile even while it is being deleted (only DELETE, to finish the job, wants it).
+    pub async fn borrower_any_state(&self, uuid: &Uuid) -> Result<Option<Borrower>, ApiError> {
         match self.get(&keys::borrower(uuid), keys::PROFILE_SK).await? {
             Some(item) => from_item(item).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Like [`Store::borrower`], but also finds a borrower whose deletion was interrupted.
+    pub async fn borrower_to_delete(
+        &self,
+        tenant: &Tenant,
+        r: &BorrowerRef,
+    ) -> Result<Borrower, ApiError> {
+        let uuid = self.borrower_uuid(tenant, r).await?;
+        self.borrower_any_state(&uuid)
+            .await?
+            .filter(|b| b.client_id == tenant.client_id)
+            .ok_or_else(|| ApiError::not_found("Borrower"))
     }
 
     /// Resolves an `{id}` path value (integer id or uuid) within a tenant. Another client's
@@ -177,45 +196,6 @@ impl Store {
             _ => None,
         };
         Ok((borrowers, next))
-    }
-
-    /// Adds the deletion of a borrower's whole footprint to `tx`: every item of its collection
-    /// (the profile under its version), its id lookup and its external_id guard.
-    pub fn delete_borrower_items(
-        &self,
-        tx: &mut Tx,
-        b: &Borrower,
-        collection: &[Item],
-    ) -> Result<(), ApiError> {
-        let pk = keys::borrower(&b.uuid);
-        for item in collection {
-            let sk = item
-                .get("SK")
-                .and_then(|v| v.as_s().ok())
-                .ok_or_else(|| ApiError::Internal("item without SK".into()))?;
-            if sk == keys::PROFILE_SK {
-                tx.delete(self, "borrower", &pk, sk, Some(b.version));
-            } else {
-                tx.delete(self, "borrower item", &pk, sk, None);
-            }
-        }
-        tx.delete(
-            self,
-            "id lookup",
-            &keys::borrower_id(b.id),
-            keys::LOOKUP_SK,
-            None,
-        );
-        if let Some(ext) = &b.external_id {
-            tx.delete(
-                self,
-                "external_id",
-                &keys::external_id(&b.client_id, ext),
-                keys::LOOKUP_SK,
-                None,
-            );
-        }
-        Ok(())
     }
 
     /// Deletes items outside any transaction, 25 at a time (used for large collections after

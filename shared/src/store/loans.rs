@@ -25,8 +25,6 @@ pub struct BorrowerCollection {
     pub borrower: Borrower,
     /// Sorted by integer id.
     pub loans: Vec<Loan>,
-    /// Every raw item, for deletes.
-    pub items: Vec<Item>,
 }
 
 fn entity(item: &Item) -> Option<&str> {
@@ -42,7 +40,8 @@ impl Store {
         tenant: &Tenant,
         uuid: &uuid::Uuid,
     ) -> Result<BorrowerCollection, ApiError> {
-        let items = self.collection(&keys::borrower(uuid)).await?;
+        // From `LOAN#` on: the loans and the `PROFILE`, not the stored income documents.
+        let items = self.collection_from(&keys::borrower(uuid), "LOAN#").await?;
         let mut borrower = None;
         let mut loans = Vec::new();
         for item in &items {
@@ -55,13 +54,9 @@ impl Store {
             }
         }
         let borrower = borrower
-            .filter(|b| b.client_id == tenant.client_id)
+            .filter(|b| b.client_id == tenant.client_id && !b.deleting)
             .ok_or_else(|| ApiError::not_found("Borrower"))?;
         loans.sort_by_key(|l| l.id);
-        Ok(BorrowerCollection {
-            borrower,
-            loans,
-            items,
-        })
+        Ok(BorrowerCollection { borrower, loans })
     }
 }

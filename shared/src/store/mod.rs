@@ -69,20 +69,49 @@ impl Store {
 
     /// Every item of one item collection (all pages of one Query).
     pub async fn collection(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
+        self.query_collection(pk, None, false).await
+    }
+
+    /// Only the keys of a collection's items (deletes need no more, and must not pull stored
+    /// documents).
+    pub async fn collection_keys(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
+        self.query_collection(pk, None, true).await
+    }
+
+    /// The items of a collection whose sort key is `sk_from` or later (e.g. `LOAN#` reads the
+    /// loans and the `PROFILE`, skipping income-certification documents).
+    pub async fn collection_from(&self, pk: &str, sk_from: &str) -> Result<Vec<Item>, ApiError> {
+        self.query_collection(pk, Some(sk_from), false).await
+    }
+
+    async fn query_collection(
+        &self,
+        pk: &str,
+        sk_from: Option<&str>,
+        keys_only: bool,
+    ) -> Result<Vec<Item>, ApiError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let out = self
+            let mut q = self
                 .db
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
+                .key_condition_expression(if sk_from.is_some() {
+                    "PK = :pk AND SK >= :from"
+                } else {
+                    "PK = :pk"
+                })
                 .expression_attribute_values(":pk", s(pk))
                 .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| internal("Query", e))?;
+                .set_exclusive_start_key(start);
+            if let Some(from) = sk_from {
+                q = q.expression_attribute_values(":from", s(from));
+            }
+            if keys_only {
+                q = q.projection_expression("PK, SK");
+            }
+            let out = q.send().await.map_err(|e| internal("Query", e))?;
             items.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),

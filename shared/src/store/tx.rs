@@ -36,6 +36,16 @@ impl From<TxError> for ApiError {
     }
 }
 
+/// A write DynamoDB refused as invalid: with our own keys and expressions that means the data
+/// was too large for one record (400 KB an item, 4 MB a transaction). A 413, not a 500.
+fn too_large(e: &dyn std::fmt::Display) -> ApiError {
+    tracing::info!(error = %e, "write refused as invalid");
+    ApiError::TooLarge(
+        "The request's data is too large to store as one record; send fewer or shorter values."
+            .into(),
+    )
+}
+
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     // Builders only fail when a required field is missing, which these helpers always set.
     r.unwrap_or_else(|e| panic!("transaction item missing a required field: {e}"))
@@ -168,18 +178,45 @@ impl Tx {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(se)) => match se.into_err() {
                 TransactWriteItemsError::TransactionCanceledException(c) => {
-                    let failed: Vec<&'static str> = c
-                        .cancellation_reasons()
-                        .iter()
-                        .zip(labels.iter())
-                        .filter(|(r, _)| r.code() == Some("ConditionalCheckFailed"))
-                        .map(|(_, l)| *l)
-                        .collect();
+                    let reasons = c.cancellation_reasons();
+                    let with = |code: &str| -> Vec<&'static str> {
+                        reasons
+                            .iter()
+                            .zip(labels.iter())
+                            .filter(|(r, _)| r.code() == Some(code))
+                            .map(|(_, l)| *l)
+                            .collect()
+                    };
+                    // A failed condition, or another transaction on the same items at the same
+                    // moment (DynamoDB cancels one of two overlapping transactions): both mean
+                    // "the record changed while this request ran", a 409 the client may retry.
+                    let mut failed = with("ConditionalCheckFailed");
                     if failed.is_empty() {
-                        Err(TxError::Other(internal("TransactWriteItems", c)))
-                    } else {
-                        Err(TxError::Conflict(failed))
+                        failed = with("TransactionConflict");
                     }
+                    if !failed.is_empty() {
+                        return Err(TxError::Conflict(failed));
+                    }
+                    let busy = ["ThrottlingError", "ProvisionedThroughputExceeded"];
+                    if reasons
+                        .iter()
+                        .any(|r| r.code().is_some_and(|c| busy.contains(&c)))
+                    {
+                        return Err(TxError::Other(ApiError::Unavailable(
+                            "The database is busy. Nothing was written; please retry.".into(),
+                        )));
+                    }
+                    if reasons.iter().any(|r| r.code() == Some("ValidationError")) {
+                        return Err(TxError::Other(too_large(&c)));
+                    }
+                    Err(TxError::Other(internal("TransactWriteItems", c)))
+                }
+                TransactWriteItemsError::ProvisionedThroughputExceededException(_)
+                | TransactWriteItemsError::RequestLimitExceeded(_)
+                | TransactWriteItemsError::TransactionInProgressException(_) => {
+                    Err(TxError::Other(ApiError::Unavailable(
+                        "The database is busy. Nothing was written; please retry.".into(),
+                    )))
                 }
                 other => Err(TxError::Other(internal("TransactWriteItems", other))),
             },
