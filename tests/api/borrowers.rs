@@ -740,7 +740,7 @@ async fn income_documents_are_sealed_at_rest() {
         .await
         .unwrap()
         .unwrap();
-    assert!(item.get("file").is_none());
+    assert!(!item.contains_key("file"));
     let sealed = item["file_sealed"].as_s().unwrap();
     assert!(!sealed.contains(doc) && !sealed.contains("6789"));
     let record = shared::borrowers::income_cert_record(&uuid, cert_id);
