@@ -91,3 +91,54 @@ pub fn query_params(req: &Request) -> HashMap<String, String> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
+
+/// Decodes an uploaded file sent as base64 text (a MyStudentData.txt import, an income
+/// certification). Tolerated, because browsers and HTTP clients produce them: whitespace and
+/// line breaks (MIME wrapping), a `data:...;base64,` prefix (`FileReader.readAsDataURL`),
+/// missing `=` padding and the URL-safe alphabet.
+pub fn decode_base64_upload(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let trimmed = text.trim();
+    let payload = match trimmed.split_once(',') {
+        Some((head, rest))
+            if head
+                .get(..5)
+                .is_some_and(|p| p.eq_ignore_ascii_case("data:"))
+                && head.to_ascii_lowercase().ends_with(";base64") =>
+        {
+            rest
+        }
+        _ => trimmed,
+    };
+    let compact: String = payload.chars().filter(|c| !c.is_whitespace()).collect();
+    [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD]
+        .into_iter()
+        .find_map(|engine| engine.decode(&compact).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_base64_upload;
+
+    #[test]
+    fn uploads_decode_in_every_form_clients_send() {
+        for text in [
+            "aGVsbG8=",
+            "aGVs\nbG8=",
+            "aGVsbG8",
+            "data:text/plain;base64,aGVsbG8=",
+            "DATA:application/pdf;BASE64,aGVsbG8=",
+        ] {
+            assert_eq!(
+                decode_base64_upload(text).as_deref(),
+                Some(&b"hello"[..]),
+                "{text}"
+            );
+        }
+        assert_eq!(decode_base64_upload("_-8"), Some(vec![0xff, 0xef]));
+        assert_eq!(decode_base64_upload("%%%"), None);
+        // A multi-byte character where the "data:" prefix would end is no panic.
+        assert_eq!(decode_base64_upload("dat\u{e9},aGVsbG8="), None);
+    }
+}

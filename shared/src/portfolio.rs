@@ -2,7 +2,6 @@
 //! Portfolio view. Every write is one transaction under the borrower's version, so a batch is
 //! all-or-nothing and a borrower deleted meanwhile is never given orphan loans.
 
-use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -39,8 +38,7 @@ pub fn parse_loans_body(body: &Map<String, Value>) -> Result<LoansBody, ApiError
             Ok(LoansBody::Json(parsed))
         }
         Some(Value::String(text)) => {
-            let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-            let bytes = B64.decode(compact).map_err(|_| {
+            let bytes = crate::http::decode_base64_upload(text).ok_or_else(|| {
                 ApiError::field("loans", "must be an array of loans, or a MyStudentData.txt file encoded as base64")
             })?;
             let file = mystudentdata::parse(&bytes).map_err(|e| {

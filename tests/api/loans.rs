@@ -450,3 +450,114 @@ async fn loans_of_another_client_are_not_found() {
     assert_eq!(s, 404);
     assert!(loan_list(&t.ctx, &json!(1)).await.is_empty());
 }
+
+/// Two loans with the same import key (no award ids; same type, date and
+/// amount) must each be kept, and re-importing must change neither.
+#[tokio::test]
+async fn a_file_with_twin_loans_reimports_without_merging_them() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let twin = |principal: &str| {
+        format!(
+            "LOAN TYPE:STAFFORD SUBSIDIZED\nLOAN DATE:09/15/2007\nLOAN DISBURSED AMOUNT:$2,625\n\
+             LOAN OUTSTANDING PRINCIPAL BALANCE:{principal}\nLOAN OUTSTANDING INTEREST BALANCE:$0\n\
+             LOAN INTEREST RATE:6.8%\nLOAN STATUS:RP\n"
+        )
+    };
+    let text = format!(
+        "FILE SOURCE:NATIONAL STUDENT LOAN DATA SYSTEM (NSLDS)\n{}{}",
+        twin("$1,000.00"),
+        twin("$2,000.00")
+    );
+    let body = json!({"loans": B64.encode(text)});
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(body.clone()),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+    assert_eq!(out["created"], 2);
+    let before = loan_list(&t.ctx, &json!(1)).await;
+    let (s, again) = send(&t.ctx, loans::create, call("POST", "/").id(1).json(body)).await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(
+        (
+            again["created"].as_i64(),
+            again["updated"].as_i64(),
+            again["unchanged"].as_i64()
+        ),
+        (Some(0), Some(0), Some(2)),
+        "{again}"
+    );
+    let after = loan_list(&t.ctx, &json!(1)).await;
+    assert_eq!(after, before);
+    let principals: Vec<String> = after
+        .iter()
+        .map(|l| l["outstanding_principal"].to_string())
+        .collect();
+    assert_eq!(principals, ["1000.00", "2000.00"]);
+}
+
+/// What browsers and real downloads produce: a `data:` URL from
+/// `FileReader.readAsDataURL`, CRLF line ends, blank lines, trailing spaces,
+/// timestamps after dates, 35 loans over five servicers.
+#[tokio::test]
+async fn a_large_windows_file_sent_as_a_data_url_imports_to_the_cent() {
+    let t = app().await;
+    let b = borrower(&t.ctx, json!({})).await;
+    let servicers = [
+        "NELNET",
+        "DEPT OF ED/MOHELA",
+        "AIDVANTAGE",
+        "EDFINANCIAL SERVICES",
+        "DEPT OF ED/ CRI",
+    ];
+    let mut text = String::from(
+        "File Source:U.S. DEPARTMENT OF EDUCATION, NATIONAL STUDENT LOAN DATA SYSTEM (NSLDS)  \r\n\
+         File Request Date:11/02/2026 10:15:03 AM\r\n\r\nStudent First Name:WIN\r\n",
+    );
+    for i in 0..35 {
+        text.push_str(&format!(
+            "Loan Type Code:{}  \r\nLoan Award ID:*********X{i:02}G12345{i:03}\r\nLoan Date:{}/{}/2015\r\n\
+             Loan Disbursed Amount:$1,000\r\nLoan Outstanding Principal Balance:$1,000.{i:02}\r\n\
+             Loan Outstanding Principal Balance as of Date:10/31/2026 12:00:00 AM\r\n\
+             Loan Outstanding Interest Balance:$0\r\nLoan Interest Rate:6.800%\r\n\
+             Current Loan Status:RP\r\n\r\nLoan Contact Type:Current ED Servicer\r\n\
+             Loan Contact Name:{}\r\nLoan Contact Web Site Address:https://example.invalid:8443/x\r\n\
+             Most Relevant:Yes\r\n",
+            ["D1", "D2"][i % 2],
+            1 + i % 9,
+            1 + i % 28,
+            servicers[i % servicers.len()],
+        ));
+    }
+    let url = format!("data:text/plain;base64,{}", B64.encode(&text));
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(json!({"loans": url})),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+    assert_eq!(out["created"], 35);
+    assert_eq!(out["warnings"], json!([]));
+    let (_, p) = send(
+        &t.ctx,
+        loans::portfolio,
+        call("GET", "/").id(b["uuid"].as_str().unwrap()),
+    )
+    .await;
+    // 35 × 1000 + (0 + 1 + … + 34) cents = 35005.95
+    assert_eq!(p["summary"]["current_principal"], "35005.95");
+    let names: Vec<&str> = p["servicers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["servicer"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Nelnet", "MOHELA", "Aidvantage", "EdFinancial", "CRI"]
+    );
+}

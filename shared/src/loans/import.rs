@@ -12,7 +12,7 @@
 //! | Loan Interest Rate / Statutory Interest Rate | `interest_rate` / `original_interest_rate` |
 //! | Loan Disbursed Amount (else Σ disbursements, else Loan Amount) | `original_principal` |
 //! | Loan Date | `origination_date` |
-//! | Outstanding Principal / Interest Balance (+ as of Date) | `outstanding_*`, `balance_as_of` |
+//! | Outstanding Principal / Interest Balance (+ as of Date) | `outstanding_*`, `balance_as_of` (interest's date, else principal's) |
 //! | Loan Disbursement Date (repeating) | `disbursement_dates` |
 //! | Repayment Plan Scheduled Amount | `monthly_payment` |
 //! | Repayment Plan IDR Plan Anniversary Date | `idr_renewal_date` |
@@ -64,8 +64,26 @@ pub fn profile_fill(file: &ParsedFile) -> ProfileFill {
 }
 
 /// Every loan in the file, in file order (see module docs for the mapping).
+///
+/// Import keys are unique within the result: when several loans share a
+/// `ParsedLoan::import_key` (files without award ids holding two loans of the
+/// same type, date and amount; a repeated award id), the second and later
+/// ones get `#2`, `#3`, ... in file order. Without this, every loan with the
+/// key would match the same stored loan on re-import and overwrite it.
 pub fn loans_from_file(file: &ParsedFile) -> Vec<NewLoan> {
-    file.loans.iter().map(new_loan).collect()
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    file.loans
+        .iter()
+        .map(|p| {
+            let mut loan = new_loan(p);
+            if let Some(key) = loan.award_id.take() {
+                let n = seen.entry(key.clone()).or_insert(0);
+                *n += 1;
+                loan.award_id = Some(if *n == 1 { key } else { format!("{key}#{n}") });
+            }
+            loan
+        })
+        .collect()
 }
 
 fn new_loan(p: &ParsedLoan) -> NewLoan {
@@ -124,9 +142,11 @@ fn new_loan(p: &ParsedLoan) -> NewLoan {
         origination_date: p.loan_date,
         outstanding_principal: zero_if_closed(p.outstanding_principal),
         outstanding_interest: zero_if_closed(p.outstanding_interest),
+        // Interest has been counted up to the interest balance's date, so
+        // accrual for a payoff quote starts there (principal's date as fallback).
         balance_as_of: p
-            .outstanding_principal_as_of
-            .or(p.outstanding_interest_as_of),
+            .outstanding_interest_as_of
+            .or(p.outstanding_principal_as_of),
         capitalized_amount: p.capitalized_interest,
         disbursement_dates: p.disbursement_dates(),
         due_date: p.next_payment_due_date,

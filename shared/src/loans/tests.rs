@@ -969,3 +969,87 @@ fn legacy_file_import_uses_fallback_keys_and_guarantor() {
     keys.dedup();
     assert_eq!(keys.len(), 3);
 }
+
+/// Two loans of the same type, date and amount in a file without award ids
+/// (and a repeated award id) must stay two loans on every re-import.
+#[test]
+fn duplicate_import_keys_in_one_file_stay_distinct_on_reimport() {
+    let text = "\
+FILE SOURCE:NATIONAL STUDENT LOAN DATA SYSTEM (NSLDS)
+LOAN TYPE:STAFFORD SUBSIDIZED
+LOAN DATE:09/15/2007
+LOAN DISBURSED AMOUNT:$2,625
+LOAN OUTSTANDING PRINCIPAL BALANCE:$1,000.00
+LOAN OUTSTANDING INTEREST BALANCE:$0
+LOAN INTEREST RATE:6.8%
+LOAN STATUS:RP
+LOAN TYPE:STAFFORD SUBSIDIZED
+LOAN DATE:09/15/2007
+LOAN DISBURSED AMOUNT:$2,625
+LOAN OUTSTANDING PRINCIPAL BALANCE:$2,000.00
+LOAN OUTSTANDING INTEREST BALANCE:$0
+LOAN INTEREST RATE:6.8%
+LOAN STATUS:RP
+";
+    let f = parse(text.as_bytes()).unwrap();
+    let new = loans_from_file(&f);
+    assert_eq!(new.len(), 2);
+    assert_ne!(new[0].award_id, new[1].award_id, "keys must be unique");
+    // Store them, then re-import: each matches its own loan, unchanged.
+    let stored: Vec<Loan> = new
+        .clone()
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| n.into_loan(i as i64 + 1, u(300 + i as u128), u(2), NOW))
+        .collect();
+    for (i, again) in loans_from_file(&f).iter().enumerate() {
+        let m = find_match(&stored, again).expect("matched");
+        assert_eq!(m.id, stored[i].id, "loan {i} matched another loan");
+        assert!(same_data(m, again));
+    }
+}
+
+/// The outstanding interest already covers interest up to its own as-of
+/// date: a payoff quote accrues only from there, not from an older
+/// principal date (which would count those days twice).
+#[test]
+fn payoff_accrues_from_the_interest_balance_date() {
+    let text = "\
+File Source:NSLDS
+Loan Type Code:D2
+Loan Outstanding Principal Balance:$10,000.00
+Loan Outstanding Principal Balance as of Date:09/30/2026
+Loan Outstanding Interest Balance:$55.89
+Loan Outstanding Interest Balance as of Date:10/31/2026
+Loan Interest Rate:6.8%
+Current Loan Status:RP
+";
+    let f = parse(text.as_bytes()).unwrap();
+    let loan = loans_from_file(&f).remove(0).into_loan(1, u(1), u(2), NOW);
+    let p = loan.payoff(d(2026, 11, 22));
+    assert_eq!(p.as_of, Some(d(2026, 10, 31)));
+    assert_eq!(p.days, 22);
+    // 10000 × 6.8 % × 22 / 365.25 = 40.958… → 40.96
+    assert_eq!(p.accrued_interest, dec!(40.96));
+    assert_eq!(p.quote, dec!(10096.85));
+}
+
+#[test]
+fn an_unknown_loan_type_keeps_the_files_description() {
+    let text = "\
+File Source:NSLDS
+Loan Type Code:HL
+Loan Type Description:HEALTH EDUCATION ASSISTANCE LOAN (HEAL)
+Loan Outstanding Principal Balance:$1,000.00
+Current Loan Status:RP
+";
+    let f = parse(text.as_bytes()).unwrap();
+    let l = loans_from_file(&f).remove(0).into_loan(1, u(1), u(2), NOW);
+    let v = portfolio_loan_view(&l, d(2026, 11, 22));
+    assert_eq!(v["type"]["code"], "HL");
+    assert_eq!(
+        v["type"]["description"],
+        "HEALTH EDUCATION ASSISTANCE LOAN (HEAL)"
+    );
+    assert_eq!(v["type"]["federal"], Value::Null, "nothing is guessed");
+}

@@ -164,7 +164,10 @@ fn portfolio_loan(loan: &Loan, quote_date: NaiveDate, groups: &Value) -> Value {
         },
         "type": {
             "code": text(Some(&d.loan_type).filter(|c| !c.is_empty()).map(String::as_str)),
-            "description": ty.map(|t| t.description),
+            // A type unknown to us (HEAL, an ambiguous legacy "PLUS") keeps the
+            // file's own description rather than showing nothing.
+            "description": ty.map(|t| t.description)
+                .or(d.metadata.get("loan_type_description").map(String::as_str)),
             "federal": ty.map(|t| t.federal),
             "guarantor": d.guarantor.as_deref().or(ty.map(|t| t.guarantor)),
             "lender": ty.map(|t| t.lender),

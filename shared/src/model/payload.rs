@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -481,9 +480,7 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                 );
                 None
             } else {
-                // Line-wrapped base64 (what the `base64` tool writes) is accepted.
-                let compact: String = file.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-                match B64.decode(compact) {
+                match crate::http::decode_base64_upload(file).ok_or(()) {
                     Ok(bytes) if bytes.is_empty() => {
                         r.err("income_certification.file", "must not be empty");
                         None

@@ -13,6 +13,11 @@
 //!   aliases such as `LOAN INTEREST RATE TYPE`).
 //! * The loan opener is whichever of `Loan Type Code`, `Loan Type`,
 //!   `Loan Award ID` appears first in the file (award-first files exist).
+//!   One of those keys repeating inside a loan also starts a new loan, so a
+//!   loan missing its opener line is not merged into the previous one.
+//! * A single-valued loan key that appears twice in one loan keeps its first
+//!   non-blank value (a later blank line never erases it); a different later
+//!   value is validated and reported as a warning, never taken silently.
 //! * Non-`Key:Value` lines before the first recognized key are a preamble and
 //!   skipped (old uploads carried ~8 metadata lines before `File Source`);
 //!   after it they are errors. Unknown keys are ignored.
@@ -581,6 +586,10 @@ struct Entry<'a> {
 #[derive(Default)]
 struct LoanBuilder {
     line: usize,
+    /// Identity keys (`Loan Type Code`, `Loan Type`, `Loan Award ID`) seen in this loan.
+    identity_seen: Vec<LoanField>,
+    /// First non-blank value of each single-valued key seen in this loan.
+    single_values: Vec<(LoanField, String)>,
     award_id: Option<String>,
     type_code: Option<String>,
     legacy_type: Option<String>,
@@ -724,6 +733,22 @@ impl Parser {
         for e in &entries {
             self.apply(e, opener)?;
         }
+        // Loan lines with no loan to hold them: importing "no loans" would
+        // silently drop the borrower's debt, so the file is refused instead.
+        if self.loans.is_empty() {
+            if let Some(e) = entries
+                .iter()
+                .find(|e| matches!(e.field, Some(Field::Loan(f)) if f != LoanField::Other))
+            {
+                return Err(err(
+                    e.line,
+                    format!(
+                        "`{}` appears but no `Loan Type Code` (or `Loan Award ID`) line starts a loan",
+                        e.raw_key
+                    ),
+                ));
+            }
+        }
         if let Some(source) = &self.file_source {
             let s = source.to_lowercase();
             if ![
@@ -759,7 +784,18 @@ impl Parser {
             }
             Some(Field::Student(f)) => self.apply_student(f, v).map_err(ctx)?,
             Some(Field::Loan(f)) => {
-                if f == opener {
+                // A loan opens at the opener key, and also when another
+                // identity key (`Loan Type Code`, `Loan Type`, `Loan Award ID`)
+                // repeats inside the current loan: a loan whose opener line is
+                // missing must not be merged into the previous one.
+                let repeated = matches!(
+                    f,
+                    LoanField::TypeCode | LoanField::Type | LoanField::AwardId
+                ) && self
+                    .loans
+                    .last()
+                    .is_some_and(|l| l.identity_seen.contains(&f));
+                if f == opener || repeated {
                     self.loans.push(LoanBuilder {
                         line: e.line,
                         ..LoanBuilder::default()
@@ -772,6 +808,39 @@ impl Parser {
                     });
                     return Ok(());
                 };
+                // A single-valued key repeated inside one loan: the first
+                // non-blank value is kept (a later blank never erases it); a
+                // different later value is still validated, and warned about.
+                if is_single_valued(f) {
+                    let value = v.trim();
+                    let first = loan
+                        .single_values
+                        .iter()
+                        .find(|(g, _)| *g == f)
+                        .map(|(_, first)| first.clone());
+                    if let Some(first) = first {
+                        apply_loan(&mut LoanBuilder::default(), f, v, e.line).map_err(ctx)?;
+                        if !value.is_empty() && value != first {
+                            self.warnings.push(ParseWarning {
+                                line: e.line,
+                                message: format!(
+                                    "{} appears twice in one loan ({first:?}, then {value:?}); the first value is used",
+                                    e.raw_key
+                                ),
+                            });
+                        }
+                        return Ok(());
+                    }
+                    if !value.is_empty() {
+                        loan.single_values.push((f, value.to_owned()));
+                    }
+                }
+                if matches!(
+                    f,
+                    LoanField::TypeCode | LoanField::Type | LoanField::AwardId
+                ) {
+                    loan.identity_seen.push(f);
+                }
                 apply_loan(loan, f, v, e.line).map_err(ctx)?;
             }
         }
@@ -969,6 +1038,40 @@ fn apply_loan(loan: &mut LoanBuilder, f: LoanField, v: &str, line: usize) -> Res
         L::Other => {}
     }
     Ok(())
+}
+
+/// Keys that hold one value per loan (not a repeating group, not an
+/// identity key: those open a new loan when they repeat).
+fn is_single_valued(f: LoanField) -> bool {
+    use LoanField as L;
+    !matches!(
+        f,
+        L::TypeCode
+            | L::Type
+            | L::AwardId
+            | L::ParentPlusIndicator
+            | L::Status
+            | L::StatusDescription
+            | L::StatusDate
+            | L::DisbursementDate
+            | L::DisbursementAmount
+            | L::DelinquencyStart
+            | L::DelinquencyEnd
+            | L::ContactType
+            | L::ContactCode
+            | L::ContactName
+            | L::ContactStreet1
+            | L::ContactStreet2
+            | L::ContactCity
+            | L::ContactState
+            | L::ContactZip
+            | L::ContactPhone
+            | L::ContactPhoneExt
+            | L::ContactEmail
+            | L::ContactWeb
+            | L::MostRelevant
+            | L::Other
+    )
 }
 
 fn contact(loan: &mut LoanBuilder, line: usize) -> &mut LoanContact {

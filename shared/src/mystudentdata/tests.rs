@@ -444,3 +444,174 @@ fn serializes_to_json() {
     assert_eq!(l["loan_type"]["code"], "D1");
     assert_eq!(l["status_group"], "active");
 }
+
+#[test]
+fn a_loan_missing_its_opener_line_is_not_merged_into_the_previous_one() {
+    // Award-first layout; the second loan has no `Loan Award ID` line at all.
+    let award_first = "\
+File Source:NSLDS
+Loan Award ID:*********U20G00001001
+Loan Type Code:D2
+Loan Outstanding Principal Balance:$100.00
+Loan Type Code:D1
+Loan Outstanding Principal Balance:$200.00
+Loan Award ID:*********S20G00001003
+Loan Type Code:D3
+Loan Outstanding Principal Balance:$300.00
+";
+    let f = parse_str(award_first).unwrap();
+    let got: Vec<_> = f
+        .loans
+        .iter()
+        .map(|l| (l.type_code.as_deref(), l.outstanding_principal))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("D2"), Some(dec!(100.00))),
+            (Some("D1"), Some(dec!(200.00))),
+            (Some("D3"), Some(dec!(300.00)))
+        ]
+    );
+    // Type-code-first layout; the second loan has no `Loan Type Code` line.
+    let type_first = "\
+File Source:NSLDS
+Loan Type Code:D2
+Loan Award ID:*********U20G00001001
+Loan Outstanding Principal Balance:$100.00
+Loan Award ID:*********U20G00001002
+Loan Outstanding Principal Balance:$200.00
+";
+    let f = parse_str(type_first).unwrap();
+    assert_eq!(f.loans.len(), 2);
+    assert_eq!(f.loans[1].outstanding_principal, Some(dec!(200.00)));
+    assert_eq!(f.loans[0].outstanding_principal, Some(dec!(100.00)));
+}
+
+#[test]
+fn dates_with_a_time_of_day_are_accepted() {
+    let text = "\
+File Source:U.S. DEPARTMENT OF EDUCATION, NATIONAL STUDENT LOAN DATA SYSTEM (NSLDS)
+File Request Date:11/02/2026 10:15:03 AM
+Loan Type Code:D2
+Loan Outstanding Principal Balance as of Date:10/31/2026 12:00:00 AM
+Loan Status:RP
+Loan Status Description:IN REPAYMENT
+Loan Status Effective Date:11/30/2019 00:00:00
+";
+    let f = parse_str(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(f.file_request_date, Some(d(2026, 11, 2)));
+    assert_eq!(
+        f.loans[0].outstanding_principal_as_of,
+        Some(d(2026, 10, 31))
+    );
+    assert_eq!(
+        f.loans[0].status_history[0].effective_date,
+        Some(d(2019, 11, 30))
+    );
+}
+
+/// A realistic large download: CRLF, blank lines, trailing spaces, 35 loans,
+/// several servicers, values in every accepted spelling.
+#[test]
+fn a_large_windows_file_with_many_loans_and_servicers() {
+    let servicers = [
+        "NELNET",
+        "DEPT OF ED/MOHELA",
+        "AIDVANTAGE",
+        "EDFINANCIAL SERVICES",
+        "DEPT OF ED/ CRI",
+    ];
+    let mut text = String::from(
+        "File Source:U.S. DEPARTMENT OF EDUCATION, NATIONAL STUDENT LOAN DATA SYSTEM (NSLDS)  \r\nFile Request Date:1/5/2026\r\n\r\n",
+    );
+    for i in 0..35 {
+        text.push_str(&format!(
+            "Loan Type Code:{}  \r\nLoan Award ID:*********X{i:02}G12345{i:03}\r\nLoan Date:{}/{}/2015\r\n\
+Loan Disbursed Amount:${}\r\nLoan Outstanding Principal Balance:{}\r\n\
+Loan Outstanding Interest Balance:$0\r\nLoan Interest Rate:{}\r\n\
+Current Loan Status:RP\r\n\r\nLoan Contact Type:Current ED Servicer\r\n\
+Loan Contact Name:{}\r\nLoan Contact Web Site Address:https://example.invalid:8443/a?b=c\r\n\
+Most Relevant:Yes\r\nLoan Special Contact:\r\n",
+            ["D1", "D2"][i % 2],
+            1 + i % 9,
+            1 + i % 28,
+            ["1,234", "5,500.00", "0"][i % 3],
+            ["$1,234.56", "$0", "$12,345"][i % 3],
+            ["6.800%", "6.8", "4.29 %"][i % 3],
+            servicers[i % servicers.len()],
+        ));
+    }
+    let f = parse(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(f.loans.len(), 35);
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+    let names: std::collections::BTreeSet<_> =
+        f.loans.iter().map(|l| l.servicer.map(|s| s.name)).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(names.iter().all(Option::is_some), "{names:?}");
+    let l = &f.loans[2];
+    assert_eq!(l.loan_date, Some(d(2015, 3, 3)));
+    assert_eq!(l.original_principal, Some(dec!(0)));
+    assert_eq!(l.outstanding_principal, Some(dec!(12345)));
+    assert_eq!(l.interest_rate, Some(dec!(4.29)));
+    assert_eq!(f.loans[0].interest_rate, Some(dec!(6.8)));
+    assert_eq!(
+        f.loans[0].contacts[0].website.as_deref(),
+        Some("https://example.invalid:8443/a?b=c")
+    );
+}
+
+#[test]
+fn a_repeated_key_never_erases_or_silently_replaces_a_value() {
+    let text = "\
+File Source:NSLDS
+Loan Type Code:D2
+Loan Interest Rate:6.8%
+Loan Outstanding Principal Balance:$1,000.00
+Loan Outstanding Principal Balance:$1,000.00
+Loan Interest Rate:
+Loan Outstanding Interest Balance:$10.00
+Loan Outstanding Interest Balance:$99.00
+";
+    let f = parse_str(text).unwrap();
+    let l = &f.loans[0];
+    assert_eq!(
+        l.interest_rate,
+        Some(dec!(6.8)),
+        "a blank repeat erased the rate"
+    );
+    assert_eq!(l.outstanding_principal, Some(dec!(1000.00)));
+    assert_eq!(l.outstanding_interest, Some(dec!(10.00)));
+    let msgs: Vec<_> = f
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.message.as_str()))
+        .collect();
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert_eq!(msgs[0].0, 8);
+    assert!(
+        msgs[0].1.contains("Loan Outstanding Interest Balance"),
+        "{msgs:?}"
+    );
+    // An unparseable repeat is still an error naming its line.
+    let bad = format!("{text}Loan Interest Rate:six%\n");
+    assert_eq!(parse_str(&bad).unwrap_err().line, 9);
+}
+
+#[test]
+fn loan_lines_without_any_loan_opener_are_an_error_not_zero_loans() {
+    let text = "\
+File Source:NSLDS
+Student First Name:JANE
+Loan Type Description:DIRECT STAFFORD UNSUBSIDIZED
+Loan Outstanding Principal Balance:$4,310
+";
+    let e = parse_str(text).unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("Loan Type Code"), "{e}");
+    // A file with no loan lines at all is still fine (nothing owed).
+    assert!(parse_str("File Source:NSLDS\nStudent First Name:JANE\n")
+        .unwrap()
+        .loans
+        .is_empty());
+}

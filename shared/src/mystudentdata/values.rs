@@ -53,7 +53,8 @@ pub fn money(v: &str) -> Result<Option<Decimal>, String> {
         None => digits,
     };
     let d = Decimal::from_str(&text).map_err(|_| bad())?;
-    Ok(Some(if negative { -d } else { d }))
+    // "-$0.00" / "($0.00)" is zero, not a negative zero that prints "-0.00".
+    Ok(Some(if negative && !d.is_zero() { -d } else { d }))
 }
 
 /// `6.8%`, `6.80%`, `6.8`, `6.800 %` → Decimal percent (6.8).
@@ -77,13 +78,58 @@ pub fn percent(v: &str) -> Result<Option<Decimal>, String> {
     Ok(Some(d))
 }
 
-/// `MM/DD/YYYY` (also `M/D/YYYY`; `YYYY-MM-DD` tolerated) → NaiveDate.
+/// A time of day after a date (`10:15`, `10:15:03`, `10:15:03.120`, `10:15:03 AM`,
+/// `12:00:00AM`). Values are split on the first colon only, so a timestamp
+/// keeps its time; the time carries no information we store.
+fn is_time_of_day(t: &str) -> bool {
+    let t = t.trim();
+    let upper = t.to_ascii_uppercase();
+    let (clock, twelve_hour) = match upper
+        .strip_suffix("AM")
+        .or_else(|| upper.strip_suffix("PM"))
+    {
+        Some(c) => (c.trim_end().to_owned(), true),
+        None => (upper.clone(), false),
+    };
+    let clock = clock.strip_suffix('Z').unwrap_or(&clock);
+    let (hms, frac) = match clock.split_once('.') {
+        Some((h, f)) => (h, Some(f)),
+        None => (clock, None),
+    };
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let parts: Vec<&str> = hms.split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || !parts
+            .iter()
+            .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false;
+    }
+    let n: Vec<u32> = parts.iter().map(|p| p.parse().unwrap_or(99)).collect();
+    let hour_ok = if twelve_hour {
+        (1..=12).contains(&n[0])
+    } else {
+        n[0] <= 23
+    };
+    hour_ok && n[1..].iter().all(|&x| x <= 59)
+}
+
+/// `MM/DD/YYYY` (also `M/D/YYYY`; `YYYY-MM-DD` tolerated), optionally followed
+/// by a time of day (`11/02/2026 10:15:03 AM`, `2026-11-02T10:15:03`) → NaiveDate.
 pub fn date(v: &str) -> Result<Option<NaiveDate>, String> {
     let v = v.trim();
     if v.is_empty() {
         return Ok(None);
     }
     let bad = || format!("invalid date {v:?} (expected MM/DD/YYYY)");
+    // A trailing time of day ("11/02/2026 10:15:03 AM") is allowed and dropped.
+    let v = match v.split_once([' ', 'T']) {
+        Some((day, time)) if is_time_of_day(time) => day,
+        Some(_) => return Err(bad()),
+        None => v,
+    };
     let parts: Vec<&str> = v.split('/').collect();
     let numbers = |p: &[&str]| -> Option<Vec<u32>> {
         p.iter()
@@ -162,6 +208,11 @@ mod tests {
         assert_eq!(money("($12.30)"), Ok(Some(dec!(-12.30))));
         assert_eq!(money("$.50"), Ok(Some(dec!(0.50))));
         assert_eq!(money("   "), Ok(None));
+        for zero in ["-$0.00", "($0.00)", "$-0"] {
+            let z = money(zero).unwrap().unwrap();
+            assert!(z.is_zero() && !z.is_sign_negative(), "{zero}");
+            assert_eq!(crate::money::string(z), "0.00", "{zero}");
+        }
         for bad in [
             "$1,2x4.00",
             "$12,34",
@@ -205,6 +256,26 @@ mod tests {
             "08/24/15",
         ] {
             assert!(date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_may_carry_a_time_of_day() {
+        let d = |y, m, dd| Some(NaiveDate::from_ymd_opt(y, m, dd).unwrap());
+        assert_eq!(date("11/02/2026 10:15:03 AM"), Ok(d(2026, 11, 2)));
+        assert_eq!(date("11/02/2026 10:15:03AM"), Ok(d(2026, 11, 2)));
+        assert_eq!(date("11/30/2019 12:00:00 AM"), Ok(d(2019, 11, 30)));
+        assert_eq!(date("11/02/2026 22:15"), Ok(d(2026, 11, 2)));
+        assert_eq!(date("11/02/2026 22:15:03.120"), Ok(d(2026, 11, 2)));
+        assert_eq!(date("2026-11-02T10:15:03Z"), Ok(d(2026, 11, 2)));
+        for bad in [
+            "11/02/2026 soon",
+            "11/02/2026 25:00",
+            "11/02/2026 13:00 PM",
+            "11/02/2026 10:15:03 AM extra",
+            "11/02/2026 ",
+        ] {
+            assert!(date(bad).is_err() || bad.trim() == "11/02/2026", "{bad}");
         }
     }
 
