@@ -90,12 +90,13 @@ fn fill_profile(b: &mut Borrower, fill: &ProfileFill) -> Vec<&'static str> {
 }
 
 /// Creates or updates a borrower's loans from either body form.
+/// Creates or updates a borrower's loans from either body form (see [`LoansWritten`]).
 pub async fn add_loans(
     ctx: &AppContext,
     tenant: &Tenant,
     r: &BorrowerRef,
     body: LoansBody,
-) -> Result<(bool, Value), ApiError> {
+) -> Result<LoansWritten, ApiError> {
     let uuid = ctx.store.borrower_uuid(tenant, r).await?;
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     let mut borrower = coll.borrower.clone();
@@ -160,15 +161,19 @@ pub async fn add_loans(
         }
     }
     let pk = keys::borrower(&uuid);
+    // Every loan write moves the borrower's version, so a retry of the same request (or a
+    // delete of the borrower) that read the same collection cannot also commit: no duplicate
+    // loans, no loans orphaned under a deleted borrower.
     if filled.is_empty() {
         if !tx.is_empty() {
-            tx.check_version(
+            tx.bump_version(
                 &ctx.store,
                 "borrower",
                 &pk,
                 keys::PROFILE_SK,
                 coll.borrower.version,
             );
+            borrower.version += 1;
         }
     } else {
         borrower.version += 1;
@@ -189,15 +194,39 @@ pub async fn add_loans(
         }
         Err(e) => return Err(e.into()),
     }
-    let body = json!({
-        "loans": result.iter().map(|l| loan_view(l, &borrower)).collect::<Vec<_>>(),
-        "created": created,
-        "updated": updated,
-        "unchanged": unchanged,
-        "profile_fields_filled": filled,
-        "warnings": file_warnings,
-    });
-    Ok((created > 0, body))
+    Ok(LoansWritten {
+        loans: result.iter().map(|l| loan_view(l, &borrower)).collect(),
+        created,
+        updated,
+        unchanged,
+        profile_fields_filled: filled,
+        warnings: file_warnings,
+    })
+}
+
+/// What a Create Loans request did.
+pub struct LoansWritten {
+    /// The v1 Loan objects, in request order: Payitoff's response body.
+    pub loans: Vec<Value>,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub profile_fields_filled: Vec<&'static str>,
+    pub warnings: Vec<String>,
+}
+
+impl LoansWritten {
+    /// The `?summary=true` body: the loans plus what happened to them.
+    pub fn summary(&self) -> Value {
+        json!({
+            "loans": self.loans,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "profile_fields_filled": self.profile_fields_filled,
+            "warnings": self.warnings,
+        })
+    }
 }
 
 pub async fn list_loans(
@@ -240,12 +269,20 @@ pub async fn delete_loan(
         )));
     }
     let mut tx = Tx::new();
+    let pk = keys::borrower(&uuid);
     tx.delete(
         &ctx.store,
         "loan",
-        &keys::borrower(&uuid),
+        &pk,
         &keys::loan(&loan.uuid),
         Some(loan.version),
+    );
+    tx.bump_version(
+        &ctx.store,
+        "borrower",
+        &pk,
+        keys::PROFILE_SK,
+        coll.borrower.version,
     );
     tx.commit(&ctx.store).await.map_err(ApiError::from)
 }

@@ -45,7 +45,10 @@ async fn add_loans(ctx: &AppContext, id: &Value, list: &Value) {
     let (s, out) = send(
         ctx,
         loans::create,
-        call("POST", "/").id(id).json(json!({ "loans": payload })),
+        call("POST", "/")
+            .query("summary", "true")
+            .id(id)
+            .json(json!({ "loans": payload })),
     )
     .await;
     assert_eq!(s, 201, "{out}");

@@ -67,7 +67,7 @@ async fn sample_events_run_through_their_handlers() {
         assert!(b[key].as_array().unwrap().len() > 5, "{key}");
     }
     let (s, b) = split(loans::create(ctx, event("loans-create")).await);
-    assert_eq!((s, b["created"].as_i64()), (201, Some(1)), "{b}");
+    assert_eq!((s, b.as_array().map(Vec::len)), (201, Some(1)), "{b}");
     let (s, b) = split(loans::list(ctx, event("loans-list")).await);
     assert_eq!((s, b["loans"].as_array().map(Vec::len)), (200, Some(1)));
     let (s, b) =

@@ -54,6 +54,7 @@ async fn the_seed_loan_payload_is_accepted_as_is() {
         &t.ctx,
         loans::create,
         call("POST", "/")
+            .query("summary", "true")
             .id(&b["id"])
             .json(json!({"loans": [seed]})),
     )
@@ -86,6 +87,7 @@ async fn a_bad_item_rejects_the_whole_batch() {
         &t.ctx,
         loans::create,
         call("POST", "/")
+            .query("summary", "true")
             .id(1)
             .json(json!({"loans": [good, no_servicer, bad_type]})),
     )
@@ -118,7 +120,10 @@ async fn a_bad_item_rejects_the_whole_batch() {
         let (s, err) = send(
             &t.ctx,
             loans::create,
-            call("POST", "/").id(1).json(body.clone()),
+            call("POST", "/")
+                .query("summary", "true")
+                .id(1)
+                .json(body.clone()),
         )
         .await;
         assert_eq!(s, 422, "{body} -> {err}");
@@ -146,7 +151,10 @@ async fn external_id_makes_creation_idempotent_and_coercion_is_tolerant() {
     let (s, out) = send(
         &t.ctx,
         loans::create,
-        call("POST", "/").id(1).json(first.clone()),
+        call("POST", "/")
+            .query("summary", "true")
+            .id(1)
+            .json(first.clone()),
     )
     .await;
     assert_eq!(s, 201, "{out}");
@@ -158,7 +166,12 @@ async fn external_id_makes_creation_idempotent_and_coercion_is_tolerant() {
     assert_eq!(l["repayment_plan"]["type"], "paye");
     let mut again = first.clone();
     again["loans"][0]["outstanding_principal"] = json!("8500.00");
-    let (s, out) = send(&t.ctx, loans::create, call("POST", "/").id(1).json(again)).await;
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").query("summary", "true").id(1).json(again),
+    )
+    .await;
     assert_eq!(s, 200, "{out}");
     assert_eq!(
         (out["created"].as_i64(), out["updated"].as_i64()),
@@ -167,7 +180,12 @@ async fn external_id_makes_creation_idempotent_and_coercion_is_tolerant() {
     let listed = loan_list(&t.ctx, &json!(1)).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["outstanding_principal"].to_string(), "8500.00");
-    let (s, out) = send(&t.ctx, loans::create, call("POST", "/").id(1).json(first)).await;
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").query("summary", "true").id(1).json(first),
+    )
+    .await;
     assert_eq!((s, out["updated"].as_i64()), (200, Some(1)));
 }
 
@@ -179,7 +197,10 @@ async fn the_portfolio_takes_uuids_only_and_renders_decimal_strings() {
     send(
         &t.ctx,
         loans::create,
-        call("POST", "/").id(1).json(json!({"loans": [seed]})),
+        call("POST", "/")
+            .query("summary", "true")
+            .id(1)
+            .json(json!({"loans": [seed]})),
     )
     .await;
     let (s, err) = send(&t.ctx, loans::portfolio, call("GET", "/").id(1)).await;
@@ -264,6 +285,7 @@ async fn mystudentdata_import_matches_the_file_to_the_cent_and_is_idempotent() {
         &t.ctx,
         loans::create,
         call("POST", "/")
+            .query("summary", "true")
             .id(1)
             .json(json!({"loans": fixture("modern.txt")})),
     )
@@ -326,6 +348,7 @@ async fn mystudentdata_import_matches_the_file_to_the_cent_and_is_idempotent() {
         &t.ctx,
         loans::create,
         call("POST", "/")
+            .query("summary", "true")
             .id(1)
             .json(json!({"loans": fixture("modern.txt")})),
     )
@@ -354,7 +377,10 @@ async fn mystudentdata_import_matches_the_file_to_the_cent_and_is_idempotent() {
     let (_, made) = send(
         &t.ctx,
         loans::create,
-        call("POST", "/").id(1).json(json!({"loans": [seed]})),
+        call("POST", "/")
+            .query("summary", "true")
+            .id(1)
+            .json(json!({"loans": [seed]})),
     )
     .await;
     let uuid = made["loans"][0]["uuid"].as_str().unwrap().to_string();
@@ -389,6 +415,7 @@ async fn the_legacy_upper_case_layout_imports() {
         &t.ctx,
         loans::create,
         call("POST", "/")
+            .query("summary", "true")
             .id(1)
             .json(json!({"loans": fixture("legacy_uppercase.txt")})),
     )
@@ -409,6 +436,7 @@ async fn a_bad_file_names_its_line_and_writes_nothing() {
             &t.ctx,
             loans::create,
             call("POST", "/")
+                .query("summary", "true")
                 .id(1)
                 .json(json!({"loans": fixture(file)})),
         )
@@ -440,6 +468,7 @@ async fn loans_of_another_client_are_not_found() {
         &t.ctx,
         loans::create,
         call("POST", "/")
+            .query("summary", "true")
             .id(1)
             .key(OTHER_KEY)
             .json(json!({"loans": [seed]})),
@@ -473,13 +502,21 @@ async fn a_file_with_twin_loans_reimports_without_merging_them() {
     let (s, out) = send(
         &t.ctx,
         loans::create,
-        call("POST", "/").id(1).json(body.clone()),
+        call("POST", "/")
+            .query("summary", "true")
+            .id(1)
+            .json(body.clone()),
     )
     .await;
     assert_eq!(s, 201, "{out}");
     assert_eq!(out["created"], 2);
     let before = loan_list(&t.ctx, &json!(1)).await;
-    let (s, again) = send(&t.ctx, loans::create, call("POST", "/").id(1).json(body)).await;
+    let (s, again) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").query("summary", "true").id(1).json(body),
+    )
+    .await;
     assert_eq!(s, 200, "{again}");
     assert_eq!(
         (
@@ -536,7 +573,10 @@ async fn a_large_windows_file_sent_as_a_data_url_imports_to_the_cent() {
     let (s, out) = send(
         &t.ctx,
         loans::create,
-        call("POST", "/").id(1).json(json!({"loans": url})),
+        call("POST", "/")
+            .query("summary", "true")
+            .id(1)
+            .json(json!({"loans": url})),
     )
     .await;
     assert_eq!(s, 201, "{out}");
@@ -560,4 +600,98 @@ async fn a_large_windows_file_sent_as_a_data_url_imports_to_the_cent() {
         names,
         ["Nelnet", "MOHELA", "Aidvantage", "EdFinancial", "CRI"]
     );
+}
+
+#[tokio::test]
+async fn create_loans_answers_payitoffs_array_of_loan_with_counts_in_headers() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let seed: Value = serde_json::from_str(SEED_LOAN).unwrap();
+    let req = call("POST", "/")
+        .id(1)
+        .json(json!({"loans": [seed.clone()]}))
+        .request();
+    let resp = loans::create(&t.ctx, req).await;
+    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.headers()["loanpath-loans-created"], "1");
+    assert_eq!(resp.headers()["loanpath-loans-unchanged"], "0");
+    let (_, body) = loanpath_tests::split(resp);
+    let list = body
+        .as_array()
+        .expect("a bare array of Loan, as Payitoff documents");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["loan_type_code"], "D2");
+    // The same loan again (no external_id, so it is a second loan): still an array.
+    let req = call("POST", "/")
+        .id(1)
+        .json(json!({"loans": [seed]}))
+        .request();
+    let (s, body) = loanpath_tests::split(loans::create(&t.ctx, req).await);
+    assert_eq!(s, 201);
+    assert!(body.is_array());
+}
+
+#[tokio::test]
+async fn a_stale_loan_batch_cannot_commit_after_another_one() {
+    use shared::model::{payload::BorrowerRef, Tenant};
+    use shared::portfolio::{add_loans, parse_loans_body};
+    use shared::store::{keys, Tx, TxError};
+    let t = app().await;
+    let b = borrower(&t.ctx, json!({})).await;
+    let tenant = Tenant {
+        client_id: "sandbox-client".into(),
+    };
+    let uuid: uuid::Uuid = b["uuid"].as_str().unwrap().parse().unwrap();
+    let version = |ctx: &'static shared::AppContext| async move {
+        ctx.store
+            .borrower_by_uuid(&uuid)
+            .await
+            .unwrap()
+            .unwrap()
+            .version
+    };
+    let ctx: &'static shared::AppContext = Box::leak(Box::new(t.ctx.clone()));
+    let body = json!({"loans": [{"external_id": "plaid-1", "loan_type": "D2", "interest_rate": 5,
+        "original_principal": 1000, "origination_date": "2018-01-01", "outstanding_interest": 0,
+        "outstanding_principal": 1000, "servicer_name": "Nelnet"}]});
+    // A second request read the borrower at this version before the first one committed.
+    let seen = version(ctx).await;
+    add_loans(
+        ctx,
+        &tenant,
+        &BorrowerRef::Id(1),
+        parse_loans_body(body.as_object().unwrap()).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        version(ctx).await,
+        seen + 1,
+        "a loan write moves the borrower's version"
+    );
+    // So the stale request's own write (its loan plus the same version move) cannot commit.
+    let mut stale = Tx::new();
+    stale.bump_version(
+        &ctx.store,
+        "borrower",
+        &keys::borrower(&uuid),
+        keys::PROFILE_SK,
+        seen,
+    );
+    assert!(matches!(
+        stale.commit(&ctx.store).await,
+        Err(TxError::Conflict(_))
+    ));
+    assert_eq!(loan_list(ctx, &json!(1)).await.len(), 1);
+    // Deleting a loan moves it too (a delete of the borrower racing it can't orphan anything).
+    let before = version(ctx).await;
+    let loan_id = loan_list(ctx, &json!(1)).await[0]["id"].clone();
+    let (s, _) = send(
+        ctx,
+        loans::delete,
+        call("DELETE", "/").id(1).param("loan_id", &loan_id),
+    )
+    .await;
+    assert_eq!(s, 204);
+    assert_eq!(version(ctx).await, before + 1);
 }

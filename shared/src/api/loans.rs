@@ -4,21 +4,37 @@ use lambda_http::{Body, Request, Response};
 
 use super::{borrower_ref, tenant};
 use crate::context::AppContext;
-use crate::http::{created, json_object, no_content, ok, path_param, respond};
+use crate::http::{created, json_object, no_content, ok, path_param, query_params, respond};
 use crate::portfolio;
 
 /// `POST /borrowers/{id}/loans`: `{"loans": [LoanPayload]}` or `{"loans": "<base64 file>"}`.
-/// 201 when a loan was created, 200 when the request only updated or re-imported loans.
+///
+/// The body is Payitoff's: an array of Loan. 201 when a loan was created, 200 when the request
+/// only updated or re-imported loans. What happened is also in `Loanpath-Loans-Created`,
+/// `-Updated` and `-Unchanged` headers; `?summary=true` returns an object with those counts,
+/// the profile fields a file filled, and the file's warnings.
 pub async fn create(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
             let r = borrower_ref(&req)?;
             let body = portfolio::parse_loans_body(&json_object(&req)?)?;
-            match portfolio::add_loans(ctx, &t, &r, body).await? {
-                (true, v) => created(&v),
-                (false, v) => ok(&v),
+            let done = portfolio::add_loans(ctx, &t, &r, body).await?;
+            let summary = query_params(&req).get("summary").map(String::as_str) == Some("true");
+            let mut resp = match (done.created > 0, summary) {
+                (true, true) => created(&done.summary()),
+                (true, false) => created(&done.loans),
+                (false, true) => ok(&done.summary()),
+                (false, false) => ok(&done.loans),
+            }?;
+            for (name, n) in [
+                ("loanpath-loans-created", done.created),
+                ("loanpath-loans-updated", done.updated),
+                ("loanpath-loans-unchanged", done.unchanged),
+            ] {
+                resp.headers_mut().insert(name, n.into());
             }
+            Ok(resp)
         }
         .await,
     )

@@ -136,8 +136,10 @@ impl Tx {
         self.push(label, TransactWriteItem::builder().update(update).build());
     }
 
-    /// Assert that an item still has `version = expected`, without writing it.
-    pub fn check_version(
+    /// Move an item's `version` from `expected` to `expected + 1`, and fail if it moved first.
+    /// Unlike a condition check, this is itself a write, so two requests that each read
+    /// version `expected` cannot both commit, even one after the other.
+    pub fn bump_version(
         &mut self,
         store: &Store,
         label: &'static str,
@@ -145,14 +147,16 @@ impl Tx {
         sk: &str,
         expected: u64,
     ) {
-        let check = ConditionCheck::builder()
+        let update = Update::builder()
             .table_name(&store.table)
             .key("PK", s(pk))
             .key("SK", s(sk))
+            .update_expression("SET #ver = :next")
             .condition_expression("#ver = :expected")
             .expression_attribute_names("#ver", "version")
-            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
-        self.check(label, built(check.build()));
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+            .expression_attribute_values(":next", AttributeValue::N((expected + 1).to_string()));
+        self.update(label, built(update.build()));
     }
 
     /// Assert a condition on an item without writing it.
