@@ -1,6 +1,7 @@
 //! Loans and the Portfolio: create (JSON or a MyStudentData.txt file), list, delete, and the
-//! Portfolio view. Every write is one transaction under the borrower's version, so a batch is
-//! all-or-nothing and a borrower deleted meanwhile is never given orphan loans.
+//! Portfolio view. Every write is one transaction that moves the borrower's version, so a batch
+//! is all-or-nothing, a retried batch can't duplicate loans, and a borrower deleted meanwhile is
+//! never given orphan loans.
 
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
