@@ -695,3 +695,27 @@ async fn a_stale_loan_batch_cannot_commit_after_another_one() {
     assert_eq!(s, 204);
     assert_eq!(version(ctx).await, before + 1);
 }
+
+#[tokio::test]
+async fn oversized_loan_fields_are_a_named_422_not_a_500() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let mut loan: Value = serde_json::from_str(SEED_LOAN).unwrap();
+    loan["servicer_name"] = json!("N".repeat(600_000));
+    loan["disbursement_dates"] = json!(vec!["2019-09-22"; 1000]);
+    let (s, err) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(json!({"loans": [loan]})),
+    )
+    .await;
+    assert_eq!(
+        s,
+        422,
+        "{}",
+        &err.to_string()[..300.min(err.to_string().len())]
+    );
+    assert!(err["error"]["fields"]["loans[0].servicer_name"].is_string());
+    assert!(err["error"]["fields"]["loans[0].disbursement_dates"].is_string());
+    assert!(loan_list(&t.ctx, &json!(1)).await.is_empty());
+}

@@ -21,6 +21,12 @@
 use super::{LoanData, LoanSource, NewLoan};
 use crate::reference::{loan_status, loan_type, repayment_plan, servicer};
 use crate::rules::limits;
+
+/// Longest text field (names, account numbers, ...), so a loan always fits one DynamoDB item
+/// and a full batch one transaction.
+const MAX_TEXT: usize = 500;
+/// Most disbursement dates or status-history entries on one loan.
+const MAX_ENTRIES: usize = 200;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -187,6 +193,10 @@ impl Fields<'_> {
     fn text(&mut self, field: &str, required: bool) -> Option<String> {
         let v = self.get(field, required)?.clone();
         match v {
+            Value::String(s) if s.trim().chars().count() > MAX_TEXT => {
+                self.err(field, format!("must be at most {MAX_TEXT} characters"));
+                None
+            }
             Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
             Value::String(_) => {
                 if required {
@@ -295,6 +305,10 @@ impl Fields<'_> {
             self.err(field, "must be an array of dates formatted YYYY-MM-DD");
             return Vec::new();
         };
+        if items.len() > MAX_ENTRIES {
+            self.err(field, format!("must hold at most {MAX_ENTRIES} dates"));
+            return Vec::new();
+        }
         let mut out = Vec::new();
         for (j, item) in items.iter().enumerate() {
             match item.as_str().and_then(parse_date) {
@@ -319,6 +333,10 @@ impl Fields<'_> {
             );
             return BTreeMap::new();
         };
+        if map.len() > MAX_ENTRIES {
+            self.err(field, format!("must hold at most {MAX_ENTRIES} entries"));
+            return BTreeMap::new();
+        }
         let mut out = BTreeMap::new();
         for (k, status) in &map {
             let key = format!("{field}.{k}");

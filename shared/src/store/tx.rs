@@ -222,6 +222,17 @@ impl Tx {
                         "The database is busy. Nothing was written; please retry.".into(),
                     )))
                 }
+                // An item or request over DynamoDB's size limits comes back as a plain
+                // ValidationException.
+                other
+                    if other.meta().code() == Some("ValidationException")
+                        && other.meta().message().is_some_and(|m| {
+                            let m = m.to_ascii_lowercase();
+                            m.contains("size") || m.contains("larger than")
+                        }) =>
+                {
+                    Err(TxError::Other(too_large(&other)))
+                }
                 other => Err(TxError::Other(internal("TransactWriteItems", other))),
             },
             Err(e) => Err(TxError::Other(internal("TransactWriteItems", e))),
