@@ -169,10 +169,15 @@ pub async fn repayment_options(
     as_of: NaiveDate,
 ) -> Result<rules::Assessment, ApiError> {
     let (input, notes) = input_for(ctx, tenant, r, as_of).await?;
-    let mut assessment = rules::assess(&input).map_err(|e| rules_error(&input, e))?;
-    assessment.assumptions.extend(notes);
     // Returned as the struct, so the response is written straight to text (no Value tree in
     // between: serialising dominates the cost of an assessment, see docs/benchmarks.md).
+    assess(&input, notes)
+}
+
+/// Runs the engine and adds the assumptions the input mapping made to its own.
+fn assess(input: &AssessmentInput, notes: Vec<Assumption>) -> Result<rules::Assessment, ApiError> {
+    let mut assessment = rules::assess(input).map_err(|e| rules_error(input, e))?;
+    assessment.assumptions.extend(notes);
     Ok(assessment)
 }
 
@@ -251,9 +256,8 @@ pub fn scenario_input(case: &Value) -> Result<(AssessmentInput, Vec<Assumption>)
 /// Runs a scenario through the engine: the Repayment Options JSON.
 pub fn assess_scenario(case: &Value) -> Result<Value, ApiError> {
     let (input, notes) = scenario_input(case)?;
-    let mut assessment = rules::assess(&input).map_err(|e| rules_error(&input, e))?;
-    assessment.assumptions.extend(notes);
-    serde_json::to_value(&assessment).map_err(|e| ApiError::Internal(format!("serialising: {e}")))
+    serde_json::to_value(assess(&input, notes)?)
+        .map_err(|e| ApiError::Internal(format!("serialising: {e}")))
 }
 
 #[cfg(test)]

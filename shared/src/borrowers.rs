@@ -18,9 +18,7 @@ pub enum Mode {
     Replace,
 }
 
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
+pub use crate::model::now;
 
 /// A written borrower and the warnings to show with it.
 pub struct Outcome {

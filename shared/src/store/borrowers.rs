@@ -1,6 +1,5 @@
 //! Borrower items: the profile in the borrower's collection, plus lookup/guard items.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
 use uuid::Uuid;
 
@@ -210,15 +209,11 @@ impl Store {
                         .iter()
                         .filter_map(|k| item.get(*k).map(|v| (k.to_string(), v.clone())))
                         .collect();
-                    WriteRequest::builder()
-                        .delete_request(
-                            DeleteRequest::builder()
-                                .set_key(Some(key))
-                                .build()
-                                .map_err(|e| ApiError::Internal(format!("delete request: {e}")))?,
-                        )
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(key))
                         .build()
-                        .pipe(Ok)
+                        .map_err(|e| ApiError::Internal(format!("delete request: {e}")))?;
+                    Ok(WriteRequest::builder().delete_request(delete).build())
                 })
                 .collect::<Result<_, ApiError>>()?;
             // Retry unprocessed items (throttling) a bounded number of times.
@@ -246,18 +241,6 @@ impl Store {
         }
         Ok(())
     }
-}
-
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
-    }
-}
-impl<T> Pipe for T {}
-
-/// The attribute value of a version number.
-pub fn version_value(v: u64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
 }
 
 #[cfg(test)]

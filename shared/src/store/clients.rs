@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{internal, keys, s, Item, Store, Tx};
 use crate::crypto::{generate_secret, hash_key};
 use crate::error::{ApiError, INVALID_TOKEN, NO_AUTH_HEADER, NO_BEARER};
-use crate::model::{ApiKeyInfo, Client, KeyKind, Tenant};
+use crate::model::{now, ApiKeyInfo, Client, KeyKind, Tenant};
 
 /// A client as created: the only moment its keys exist in clear.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -17,10 +17,6 @@ pub struct NewClient {
     pub api_key_id: String,
     pub nexus_key: String,
     pub nexus_key_id: String,
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::{
     error::SdkError,
     operation::transact_write_items::TransactWriteItemsError,
-    types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update},
+    types::{AttributeValue, Delete, Put, TransactWriteItem, Update},
 };
 
 use super::{internal, s, Item, Store};
@@ -56,10 +56,6 @@ impl Tx {
         Self::default()
     }
 
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -89,15 +85,6 @@ impl Tx {
             .condition_expression("#ver = :expected")
             .expression_attribute_names("#ver", "version")
             .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
-        self.push(
-            label,
-            TransactWriteItem::builder().put(built(put.build())).build(),
-        );
-    }
-
-    /// Put without condition (an item this transaction owns outright).
-    pub fn put(&mut self, store: &Store, label: &'static str, item: Item) {
-        let put = Put::builder().table_name(&store.table).set_item(Some(item));
         self.push(
             label,
             TransactWriteItem::builder().put(built(put.build())).build(),
@@ -157,14 +144,6 @@ impl Tx {
             .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
             .expression_attribute_values(":next", AttributeValue::N((expected + 1).to_string()));
         self.update(label, built(update.build()));
-    }
-
-    /// Assert a condition on an item without writing it.
-    pub fn check(&mut self, label: &'static str, check: ConditionCheck) {
-        self.push(
-            label,
-            TransactWriteItem::builder().condition_check(check).build(),
-        );
     }
 
     pub async fn commit(self, store: &Store) -> Result<(), TxError> {
