@@ -128,13 +128,18 @@ pub async fn add_loans(
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     let mut result: Vec<Loan> = Vec::new();
     // One counter update for all the new loans' ids.
-    let fresh = incoming
-        .iter()
-        .filter(|n| find_match(&coll.loans, n).is_none())
-        .count();
+    // Each incoming loan is matched once against the stored ones.
+    let matched: Vec<(NewLoan, Option<&Loan>)> = incoming
+        .into_iter()
+        .map(|n| {
+            let m = find_match(&coll.loans, &n);
+            (n, m)
+        })
+        .collect();
+    let fresh = matched.iter().filter(|(_, m)| m.is_none()).count();
     let mut ids = ctx.store.next_ids("loan", fresh).await?;
-    for new in incoming {
-        match find_match(&coll.loans, &new) {
+    for (new, found) in matched {
+        match found {
             Some(existing) if loans::same_data(existing, &new) => {
                 unchanged += 1;
                 result.push(existing.clone());
