@@ -41,7 +41,7 @@ pub fn loan_input(l: &Loan) -> LoanInput {
 
 /// The engine's error as a 422 naming the field. A loan is named by its id (the PortfolioLoan
 /// uuid), not by its position in the engine's input, so the caller can find and fix it.
-fn rules_error(input: &AssessmentInput, e: RulesError) -> ApiError {
+pub(crate) fn rules_error(input: &AssessmentInput, e: RulesError) -> ApiError {
     let reason = match &e {
         RulesError::Missing { reason, .. } | RulesError::Invalid { reason, .. } => reason.clone(),
     };

@@ -12,7 +12,7 @@ where
     F: Fn(&'static AppContext, Request) -> Fut,
     Fut: Future<Output = Response<Body>> + Send,
 {
-    lambda_http::tracing::init_default_subscriber();
+    crate::logging::init();
     let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
     lambda_http::run(service_fn(move |req| {
         let fut = handler(ctx, req);

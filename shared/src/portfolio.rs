@@ -21,6 +21,16 @@ pub const MAX_BATCH: usize = 99;
 pub enum LoansBody {
     Json(Vec<NewLoan>),
     File(Box<mystudentdata::ParsedFile>),
+    /// A linked servicer account (Nexus): its loans, the profile fields the servicer knows,
+    /// and the link record, written in the same transaction.
+    Linked(Box<LinkedAccount>),
+}
+
+pub struct LinkedAccount {
+    pub loans: Vec<NewLoan>,
+    pub profile: ProfileFill,
+    pub date_of_birth: Option<chrono::NaiveDate>,
+    pub link: crate::nexus::ServicerLink,
 }
 
 pub fn parse_loans_body(body: &Map<String, Value>) -> Result<LoansBody, ApiError> {
@@ -68,7 +78,7 @@ pub fn loan_view(l: &Loan, b: &Borrower) -> Value {
 }
 
 /// Fills only the profile fields that are empty. Returns the names of the fields it set.
-fn fill_profile(b: &mut Borrower, fill: &ProfileFill) -> Vec<&'static str> {
+pub(crate) fn fill_profile(b: &mut Borrower, fill: &ProfileFill) -> Vec<&'static str> {
     let mut set = Vec::new();
     let mut take = |name: &'static str, slot: &mut Option<String>, v: &Option<String>| {
         if slot.as_deref().is_none_or(str::is_empty) {
@@ -101,8 +111,27 @@ pub async fn add_loans(
     let uuid = ctx.store.borrower_uuid(tenant, r).await?;
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     let mut borrower = coll.borrower.clone();
+    let mut link_item = None;
+    let mut written_link = None;
     let (incoming, filled, file_warnings) = match body {
         LoansBody::Json(list) => (list, Vec::new(), Vec::new()),
+        LoansBody::Linked(acct) => {
+            let acct = *acct;
+            let mut filled = fill_profile(&mut borrower, &acct.profile);
+            if let (None, Some(dob)) = (borrower.date_of_birth, acct.date_of_birth) {
+                borrower.date_of_birth = Some(dob);
+                filled.push("date_of_birth");
+            }
+            let mut link = acct.link;
+            // A re-link keeps when the account was first linked.
+            if let Some(old) = coll.links.iter().find(|l| l.servicer == link.servicer) {
+                link.linked_at = old.linked_at.clone();
+                link.version = old.version + 1;
+            }
+            link_item = Some(crate::store::nexus::link_to_item(&link)?);
+            written_link = Some(link);
+            (acct.loans, filled, Vec::new())
+        }
         LoansBody::File(file) => {
             let filled = fill_profile(&mut borrower, &loans::profile_fill(&file));
             let warnings: Vec<String> = file
@@ -167,6 +196,9 @@ pub async fn add_loans(
         }
     }
     let pk = keys::borrower(&uuid);
+    if let Some(item) = link_item {
+        tx.put(&ctx.store, "servicer link", item);
+    }
     // Every loan write moves the borrower's version, so a retry of the same request (or a
     // delete of the borrower) that read the same collection cannot also commit: no duplicate
     // loans, no loans orphaned under a deleted borrower.
@@ -207,6 +239,7 @@ pub async fn add_loans(
         unchanged,
         profile_fields_filled: filled,
         warnings: file_warnings,
+        link: written_link,
     })
 }
 
@@ -219,6 +252,8 @@ pub struct LoansWritten {
     pub unchanged: usize,
     pub profile_fields_filled: Vec<&'static str>,
     pub warnings: Vec<String>,
+    /// The servicer link as written (Nexus links only).
+    pub link: Option<crate::nexus::ServicerLink>,
 }
 
 impl LoansWritten {

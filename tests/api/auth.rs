@@ -65,7 +65,7 @@ async fn admin_clients_keys_are_hashed_shown_once_and_revocable() {
     let c = t
         .ctx
         .store
-        .create_client("Acme Fintech", None)
+        .create_client("Acme Fintech", None, shared::model::ClientMode::Live)
         .await
         .unwrap();
     assert!(c.api_key.starts_with("lp_sk_") && c.nexus_key.starts_with("lp_nx_"));
@@ -121,7 +121,12 @@ async fn admin_clients_keys_are_hashed_shown_once_and_revocable() {
         .unwrap();
     assert!(acme.1.iter().any(|k| k.key_id == c.api_key_id && k.revoked));
     // Revoking by the key itself works too; unknown keys are not found.
-    let other = t.ctx.store.create_client("Beta", None).await.unwrap();
+    let other = t
+        .ctx
+        .store
+        .create_client("Beta", None, shared::model::ClientMode::Live)
+        .await
+        .unwrap();
     t.ctx.store.revoke_key(&other.api_key).await.unwrap();
     let (s, _) = send(&t.ctx, list, call("GET", "/").key(&other.api_key)).await;
     assert_eq!(s, 401);

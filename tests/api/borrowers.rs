@@ -537,6 +537,7 @@ async fn stale_versions_are_refused() {
     create_one(&t.ctx, json!({"first_name": "Pavel"})).await;
     let tenant = shared::model::Tenant {
         client_id: "sandbox-client".into(),
+        mode: shared::model::ClientMode::Sandbox,
     };
     let stale = t
         .ctx
@@ -660,6 +661,7 @@ async fn a_large_borrower_is_deleted_in_resumable_steps() {
     // An interrupted delete: the profile is marked deleting, nothing else went yet.
     let tenant = shared::model::Tenant {
         client_id: "sandbox-client".into(),
+        mode: shared::model::ClientMode::Sandbox,
     };
     let mut marked = t
         .ctx

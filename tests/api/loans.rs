@@ -640,6 +640,7 @@ async fn a_stale_loan_batch_cannot_commit_after_another_one() {
     let b = borrower(&t.ctx, json!({})).await;
     let tenant = Tenant {
         client_id: "sandbox-client".into(),
+        mode: shared::model::ClientMode::Sandbox,
     };
     let uuid: uuid::Uuid = b["uuid"].as_str().unwrap().parse().unwrap();
     let version = |ctx: &'static shared::AppContext| async move {

@@ -7,3 +7,4 @@ mod events;
 mod fuzz;
 mod infra;
 mod loans;
+mod nexus;

@@ -14,6 +14,8 @@ use tokio::sync::oneshot;
 pub const SANDBOX_KEY: &str = "LIVELONGANDPROSPER";
 pub const SANDBOX_NEXUS_KEY: &str = "GIVINGHERALLSHESGOT";
 pub const OTHER_KEY: &str = "OTHER-TENANT-KEY";
+/// The other tenant is a live client: no sandbox servicers, no sandbox routes.
+pub const OTHER_NEXUS_KEY: &str = "OTHER-NEXUS";
 
 pub struct TestApp {
     pub ctx: AppContext,
@@ -42,11 +44,16 @@ pub async fn app() -> TestApp {
         .create_client(
             "Sandbox",
             Some(("sandbox-client", SANDBOX_KEY, SANDBOX_NEXUS_KEY)),
+            shared::model::ClientMode::Sandbox,
         )
         .await
         .expect("seed sandbox");
     ctx.store
-        .create_client("Other", Some(("other-client", OTHER_KEY, "OTHER-NEXUS")))
+        .create_client(
+            "Other",
+            Some(("other-client", OTHER_KEY, OTHER_NEXUS_KEY)),
+            shared::model::ClientMode::Live,
+        )
         .await
         .expect("seed other tenant");
     TestApp {
@@ -78,6 +85,7 @@ pub struct Call {
     query: HashMap<String, String>,
     body: Option<String>,
     auth: Option<String>,
+    headers: Vec<(String, String)>,
 }
 
 pub fn call(method: &str, path: &str) -> Call {
@@ -88,6 +96,7 @@ pub fn call(method: &str, path: &str) -> Call {
         query: HashMap::new(),
         body: None,
         auth: Some(format!("Bearer {SANDBOX_KEY}")),
+        headers: Vec::new(),
     }
 }
 
@@ -116,6 +125,14 @@ impl Call {
         self.auth = Some(format!("Bearer {key}"));
         self
     }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+    /// Authenticates with a Nexus session token.
+    pub fn session(self, token: &str) -> Self {
+        self.auth(Some(&format!("Bearer {token}")))
+    }
     pub fn auth(mut self, header: Option<&str>) -> Self {
         self.auth = header.map(str::to_string);
         self
@@ -127,6 +144,9 @@ impl Call {
             .header("content-type", "application/json");
         if let Some(a) = &self.auth {
             b = b.header("authorization", a);
+        }
+        for (k, v) in &self.headers {
+            b = b.header(k.as_str(), v.as_str());
         }
         let body = self.body.map(Body::Text).unwrap_or(Body::Empty);
         b.body(body)

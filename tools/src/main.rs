@@ -4,7 +4,9 @@
 //! loanpath db serve [--host 127.0.0.1] [--port 8000] [--data .local/dynamodb.sqlite]
 //! loanpath table create                 create the table and GSIs if missing
 //! loanpath seed-sandbox                 the sandbox client (LIVELONGANDPROSPER / GIVINGHERALLSHESGOT)
-//! loanpath create-client "<name>"       prints {client_id, api_key, nexus_key, ...} once
+//! loanpath serve [--port 9100]          the whole API in one process (embedded DynamoDB)
+//! loanpath create-client "<name>" [--live]   prints {client_id, api_key, nexus_key, ...} once
+//! loanpath set-origins CLIENT_ID ORIGIN...   the page origins allowed to embed Nexus
 //! loanpath list-clients                 clients and their key ids (never key material)
 //! loanpath revoke-key <key_id | key>
 //! loanpath gen-ssn-key                  a fresh 32-byte SSN key (base64)
@@ -13,9 +15,12 @@
 //! Table commands use `TABLE_NAME` and the AWS SDK's environment (`AWS_ENDPOINT_URL_DYNAMODB`
 //! for a local emulator, or real credentials for AWS).
 
+mod gateway;
+
 use std::process::ExitCode;
 
 use serde_json::json;
+use shared::model::ClientMode;
 use shared::store::Store;
 
 pub const SANDBOX_CLIENT_ID: &str = "00000000-0000-4000-8000-000000000001";
@@ -24,9 +29,10 @@ pub const SANDBOX_NEXUS_KEY: &str = "GIVINGHERALLSHESGOT";
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: loanpath <db serve [--host H] [--port P] [--data FILE] | table create | seed-sandbox | \
-         create-client NAME | list-clients | revoke-key KEY_ID_OR_KEY | gen-ssn-key | \
-         assess FILE [--case ID]>"
+        "usage: loanpath <db serve [--host H] [--port P] [--data FILE] | serve [--port P] | \
+         table create | seed-sandbox | create-client NAME [--live] | \
+         set-origins CLIENT_ID ORIGIN... | list-clients | revoke-key KEY_ID_OR_KEY | \
+         gen-ssn-key | assess FILE [--case ID]>"
     );
     ExitCode::from(2)
 }
@@ -63,6 +69,7 @@ async fn main() -> ExitCode {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let result: Result<(), String> = match words.as_slice() {
         ["db", "serve", ..] => serve_db(&args).await,
+        ["serve", ..] => serve_gateway(&args).await,
         ["table", "create"] => match store().await.ensure_table().await {
             Ok(created) => {
                 println!("{}", json!({"table": shared::context::table_name(), "created": created}));
@@ -81,16 +88,22 @@ async fn main() -> ExitCode {
             .create_client(
                 "Sandbox",
                 Some((SANDBOX_CLIENT_ID, SANDBOX_API_KEY, SANDBOX_NEXUS_KEY)),
+                ClientMode::Sandbox,
             )
             .await
             .map(|c| println!("{}", json!({"client_id": c.client_id, "seeded": true})))
             .map_err(|e| e.to_string()),
-        ["create-client", name] => store()
+        ["create-client", name, flags @ ..] if flags.iter().all(|f| ["--live", "--sandbox"].contains(f)) => store()
             .await
-            .create_client(name, None)
+            .create_client(
+                name,
+                None,
+                if flags.contains(&"--live") { ClientMode::Live } else { ClientMode::Sandbox },
+            )
             .await
             .map(|c| println!("{}", serde_json::to_string_pretty(&c).unwrap_or_default()))
             .map_err(|e| e.to_string()),
+        ["set-origins", client_id, origins @ ..] => set_origins(client_id, origins).await,
         ["list-clients"] => store()
             .await
             .list_clients()
@@ -187,4 +200,102 @@ fn assess(file: &str, rest: &[&str]) -> Result<(), String> {
     };
     println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     Ok(())
+}
+
+/// Replaces a client's allowed Nexus origins (`https://app.example.com`, or
+/// `http://localhost:*` for any port). No origins clears the list.
+async fn set_origins(client_id: &str, raw: &[&str]) -> Result<(), String> {
+    let mut origins = Vec::new();
+    for o in raw {
+        origins.push(shared::nexus::origins::parse_pattern(o).ok_or_else(|| {
+            format!("{o} is not an origin: write scheme://host[:port] or scheme://host:*")
+        })?);
+    }
+    store()
+        .await
+        .set_allowed_origins(client_id, &origins)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        json!({"client_id": client_id, "allowed_origins": origins})
+    );
+    Ok(())
+}
+
+/// `loanpath serve`: the API in one process over an embedded, in-memory dynoxide (see
+/// gateway.rs), with the sandbox client seeded and the demo page on.
+async fn serve_gateway(args: &[String]) -> Result<(), String> {
+    let port = flag(args, "--port", "9100");
+    let router = flag(
+        args,
+        "--router",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"),
+    );
+    let routes = gateway::parse_router(
+        &std::fs::read_to_string(&router).map_err(|e| format!("{router}: {e}"))?,
+    );
+    let db_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("binding the emulator: {e}"))?;
+    let db_addr = db_listener.local_addr().map_err(|e| e.to_string())?;
+    let db = dynoxide::Database::memory().map_err(|e| format!("emulator: {e}"))?;
+    tokio::spawn(async move {
+        let _ =
+            dynoxide::server::serve_with_shutdown(db_listener, db, std::future::pending()).await;
+    });
+    let conf = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .endpoint_url(format!("http://{db_addr}"))
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "local",
+        ))
+        .build();
+    let key =
+        std::env::var("SSN_KEY").unwrap_or_else(|_| shared::crypto::SsnCipher::generate_key_text());
+    let cipher = shared::crypto::SsnCipher::from_key_text(&key).map_err(|e| e.to_string())?;
+    let ctx: &'static shared::AppContext = Box::leak(Box::new(shared::AppContext::new(
+        aws_sdk_dynamodb::Client::from_conf(conf),
+        &shared::context::table_name(),
+        cipher,
+    )));
+    ctx.store.ensure_table().await.map_err(|e| e.to_string())?;
+    ctx.store
+        .create_client(
+            "Sandbox",
+            Some((SANDBOX_CLIENT_ID, SANDBOX_API_KEY, SANDBOX_NEXUS_KEY)),
+            ClientMode::Sandbox,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    shared::nexus::assets::enable_demo();
+    let gw: &'static gateway::Gateway = Box::leak(Box::new(gateway::Gateway {
+        ctx,
+        routes,
+        handlers: gateway::handlers()
+            .into_iter()
+            .map(|(n, _, h)| (n, h))
+            .collect(),
+    }));
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| gw.handle(req));
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
+        .await
+        .map_err(|e| format!("binding 127.0.0.1:{port}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    eprintln!(
+        "Loanpath gateway on http://{addr} (API at /api/v1, Nexus demo at /nexus/demo; DynamoDB emulator on {db_addr})"
+    );
+    let shutdown = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod borrowers;
 pub mod health;
 pub mod loans;
+pub mod nexus;
 pub mod reference;
 
 use lambda_http::{http::header::AUTHORIZATION, Request};

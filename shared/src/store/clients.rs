@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{internal, keys, s, Item, Store, Tx};
 use crate::crypto::{generate_secret, hash_key};
 use crate::error::{ApiError, INVALID_TOKEN, NO_AUTH_HEADER, NO_BEARER};
-use crate::model::{now, ApiKeyInfo, Client, KeyKind, Tenant};
+use crate::model::{now, ApiKeyInfo, Client, ClientMode, KeyKind, Tenant};
 
 /// A client as created: the only moment its keys exist in clear.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -17,6 +17,16 @@ pub struct NewClient {
     pub api_key_id: String,
     pub nexus_key: String,
     pub nexus_key_id: String,
+    pub mode: ClientMode,
+}
+
+/// What a client's Nexus key (or a session started with it) needs to know about the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NexusClient {
+    pub client_id: String,
+    pub mode: ClientMode,
+    /// Origins set with `scripts/admin set-origins` (sandbox clients also allow localhost).
+    pub allowed_origins: Vec<String>,
 }
 
 fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
@@ -25,13 +35,19 @@ fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
+fn key_mode(item: &Item) -> ClientMode {
+    ClientMode::parse(attr(item, "mode"))
+}
+
 fn key_info(item: &Item) -> Option<ApiKeyInfo> {
     Some(ApiKeyInfo {
         key_id: attr(item, "key_id")?.to_string(),
         client_id: attr(item, "client_id")?.to_string(),
+        // An unknown kind authenticates nothing (fail closed).
         kind: match attr(item, "kind")? {
             "nexus" => KeyKind::Nexus,
-            _ => KeyKind::Api,
+            "api" => KeyKind::Api,
+            _ => return None,
         },
         revoked: item
             .get("revoked")
@@ -44,11 +60,13 @@ fn key_info(item: &Item) -> Option<ApiKeyInfo> {
 
 impl Store {
     /// Creates a client with fresh random keys, or with the given ones (the sandbox seed).
-    /// With given keys it is idempotent: a key that already exists is left alone.
+    /// With given keys it is idempotent: a key that already exists is left alone, and the mode
+    /// is set again (so a seed over an older table marks its client).
     pub async fn create_client(
         &self,
         name: &str,
         given: Option<(&str, &str, &str)>,
+        mode: ClientMode,
     ) -> Result<NewClient, ApiError> {
         let (client_id, api_key, nexus_key) = match given {
             Some((id, api, nexus)) => (id.to_string(), api.to_string(), nexus.to_string()),
@@ -66,6 +84,7 @@ impl Store {
             name: name.to_string(),
             api_key,
             nexus_key,
+            mode,
         };
         let mut tx = Tx::new();
         tx.put_new(
@@ -77,6 +96,7 @@ impl Store {
                 ("entity".into(), s("Client")),
                 ("client_id".into(), s(&client.client_id)),
                 ("name".into(), s(name)),
+                ("mode".into(), s(mode.as_str())),
                 ("created_at".into(), s(&created)),
                 ("GSI1PK".into(), s(keys::ALL_CLIENTS)),
                 (
@@ -94,6 +114,7 @@ impl Store {
                 ("key_id".to_string(), s(key_id)),
                 ("client_id".to_string(), s(&client.client_id)),
                 ("kind".to_string(), s(kind)),
+                ("mode".to_string(), s(mode.as_str())),
                 ("revoked".to_string(), AttributeValue::Bool(false)),
                 ("created_at".to_string(), s(&created)),
             ];
@@ -113,7 +134,10 @@ impl Store {
         }
         match tx.commit(self).await {
             Ok(()) => Ok(client),
-            Err(super::TxError::Conflict(_)) if given.is_some() => Ok(client),
+            Err(super::TxError::Conflict(_)) if given.is_some() => {
+                self.set_client_mode(&client.client_id, mode).await?;
+                Ok(client)
+            }
             Err(super::TxError::Conflict(_)) => Err(ApiError::Conflict(
                 "A client or key with these identifiers already exists.".into(),
             )),
@@ -227,9 +251,100 @@ impl Store {
             .await?;
         match item.as_ref().and_then(key_info) {
             Some(k) if !k.revoked && k.kind == KeyKind::Api => Ok(Tenant {
+                mode: item.as_ref().map(key_mode).unwrap_or_default(),
                 client_id: k.client_id,
             }),
             _ => Err(ApiError::Unauthorized(INVALID_TOKEN)),
+        }
+    }
+
+    /// Sets a client's mode on the client item and on every key lookup item (authentication
+    /// reads the mode from the key, so it costs no extra read).
+    pub async fn set_client_mode(&self, client_id: &str, mode: ClientMode) -> Result<(), ApiError> {
+        let records = self.collection(&keys::client(client_id)).await?;
+        if !records.iter().any(|i| attr(i, "entity") == Some("Client")) {
+            return Err(ApiError::not_found("Client"));
+        }
+        let mut targets = vec![(keys::client(client_id), keys::CLIENT_SK.to_string())];
+        for r in records
+            .iter()
+            .filter(|i| attr(i, "entity") == Some("ClientKey"))
+        {
+            if let (Some(sk), Some(hash)) = (attr(r, "SK"), attr(r, "key_hash")) {
+                targets.push((keys::client(client_id), sk.to_string()));
+                targets.push((keys::api_key(hash), keys::APIKEY_SK.to_string()));
+            }
+        }
+        for (pk, sk) in targets {
+            self.db
+                .update_item()
+                .table_name(&self.table)
+                .key("PK", s(pk))
+                .key("SK", s(sk))
+                .update_expression("SET #m = :m")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_names("#m", "mode")
+                .expression_attribute_values(":m", s(mode.as_str()))
+                .send()
+                .await
+                .map_err(|e| internal("UpdateItem mode", e))?;
+        }
+        Ok(())
+    }
+
+    /// Replaces a client's allowed Nexus origins (validated by the caller).
+    pub async fn set_allowed_origins(
+        &self,
+        client_id: &str,
+        origins: &[String],
+    ) -> Result<(), ApiError> {
+        let list = AttributeValue::L(origins.iter().map(s).collect());
+        self.db
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::client(client_id)))
+            .key("SK", s(keys::CLIENT_SK))
+            .update_expression("SET allowed_origins = :o")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":o", list)
+            .send()
+            .await
+            .map_err(|e| match e.as_service_error() {
+                Some(se) if se.is_conditional_check_failed_exception() => {
+                    ApiError::not_found("Client")
+                }
+                _ => internal("UpdateItem origins", e),
+            })?;
+        Ok(())
+    }
+
+    /// The client's mode and allowed origins (one GetItem on the client item).
+    pub async fn nexus_client(&self, client_id: &str) -> Result<Option<NexusClient>, ApiError> {
+        Ok(self
+            .get(&keys::client(client_id), keys::CLIENT_SK)
+            .await?
+            .map(|item| NexusClient {
+                client_id: client_id.to_string(),
+                mode: ClientMode::parse(attr(&item, "mode")),
+                allowed_origins: item
+                    .get("allowed_origins")
+                    .and_then(|v| v.as_l().ok())
+                    .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+                    .unwrap_or_default(),
+            }))
+    }
+
+    /// The client behind a public Nexus key. An API key, a revoked key or an unknown kind is
+    /// `None`: only a live Nexus key starts a Nexus session.
+    pub async fn nexus_key_client(&self, nexus_key: &str) -> Result<Option<NexusClient>, ApiError> {
+        let item = self
+            .get(&keys::api_key(&hash_key(nexus_key.trim())), keys::APIKEY_SK)
+            .await?;
+        match item.as_ref().and_then(key_info) {
+            Some(k) if !k.revoked && k.kind == KeyKind::Nexus => {
+                self.nexus_client(&k.client_id).await
+            }
+            _ => Ok(None),
         }
     }
 }

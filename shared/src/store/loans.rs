@@ -25,6 +25,8 @@ pub struct BorrowerCollection {
     pub borrower: Borrower,
     /// Sorted by integer id.
     pub loans: Vec<Loan>,
+    /// Linked servicer accounts (Nexus), by servicer name.
+    pub links: Vec<crate::nexus::ServicerLink>,
 }
 
 fn entity(item: &Item) -> Option<&str> {
@@ -44,12 +46,16 @@ impl Store {
         let items = self.collection_from(&keys::borrower(uuid), "LOAN#").await?;
         let mut borrower = None;
         let mut loans = Vec::new();
+        let mut links = Vec::new();
         for item in &items {
             match entity(item) {
                 Some(borrower_items::ENTITY) => {
                     borrower = Some(borrower_items::from_item(item.clone())?)
                 }
                 Some(ENTITY) => loans.push(from_item(item.clone())?),
+                Some(super::nexus::LINK_ENTITY) => {
+                    links.push(super::nexus::link_from_item(item.clone())?)
+                }
                 _ => {}
             }
         }
@@ -57,6 +63,11 @@ impl Store {
             .filter(|b| b.client_id == tenant.client_id && !b.deleting)
             .ok_or_else(|| ApiError::not_found("Borrower"))?;
         loans.sort_by_key(|l| l.id);
-        Ok(BorrowerCollection { borrower, loans })
+        links.sort_by(|a: &crate::nexus::ServicerLink, b| a.servicer.cmp(&b.servicer));
+        Ok(BorrowerCollection {
+            borrower,
+            loans,
+            links,
+        })
     }
 }

@@ -5,6 +5,7 @@ pub mod borrowers;
 pub mod clients;
 pub mod keys;
 pub mod loans;
+pub mod nexus;
 pub mod schema;
 mod tx;
 

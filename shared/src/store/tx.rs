@@ -65,6 +65,16 @@ impl Tx {
         self.labels.push(label);
     }
 
+    /// Put an item whatever is stored (callers guard it with a version check elsewhere in the
+    /// same transaction).
+    pub fn put(&mut self, store: &Store, label: &'static str, item: Item) {
+        let put = Put::builder().table_name(&store.table).set_item(Some(item));
+        self.push(
+            label,
+            TransactWriteItem::builder().put(built(put.build())).build(),
+        );
+    }
+
     /// Put an item that must not exist yet.
     pub fn put_new(&mut self, store: &Store, label: &'static str, item: Item) {
         let put = Put::builder()

@@ -1,0 +1,113 @@
+//! The log subscriber every function installs.
+//!
+//! The level comes from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG` (a level only: `trace`, `debug`,
+//! `info`, ...; anything else is `info`), but the Lambda runtime, `lambda_http`, the AWS SDK
+//! and the HTTP stack never log below INFO, whatever the environment says: at TRACE the runtime
+//! logs the raw event (headers and body: keys, SSNs, typed Nexus credentials, documents).
+
+use lambda_http::tracing::subscriber::filter::{EnvFilter, LevelFilter};
+
+/// Crates that see raw requests, responses or credentials.
+pub const CAPPED: &[&str] = &[
+    "lambda_runtime",
+    "lambda_runtime_api_client",
+    "lambda_http",
+    "aws_config",
+    "aws_runtime",
+    "aws_sdk_dynamodb",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_smithy_types",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+];
+
+/// The level asked for in the environment (a plain level; directives are ignored).
+pub fn requested_level(raw: Option<&str>) -> LevelFilter {
+    raw.and_then(|s| s.trim().parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO)
+}
+
+/// The filter: `level` for our code, at most INFO for every [`CAPPED`] crate.
+pub fn filter(level: LevelFilter) -> EnvFilter {
+    let capped = std::cmp::min(level, LevelFilter::INFO);
+    let mut f = EnvFilter::default().add_directive(level.into());
+    for target in CAPPED {
+        if let Ok(d) = format!("{target}={capped}").parse() {
+            f = f.add_directive(d);
+        }
+    }
+    f
+}
+
+/// Installs the subscriber (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`, as in template.yaml).
+pub fn init() {
+    let raw = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok();
+    let builder = lambda_http::tracing::subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_env_filter(filter(requested_level(raw.as_deref())));
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn trace_never_reaches_the_crates_that_see_raw_events() {
+        let cap = Capture::default();
+        let _guard = lambda_http::tracing::subscriber::util::SubscriberInitExt::set_default(
+            lambda_http::tracing::subscriber::fmt()
+                .with_env_filter(filter(requested_level(Some("trace"))))
+                .with_writer({
+                    let w = cap.clone();
+                    move || w.clone()
+                })
+                .finish(),
+        );
+        lambda_http::tracing::trace!(target: "lambda_runtime", "raw JSON event received: S3cr3t-Pa55");
+        lambda_http::tracing::debug!(target: "aws_smithy_runtime", "request body S3cr3t-Pa55");
+        lambda_http::tracing::trace!(target: "shared::nexus", "our own trace line");
+        lambda_http::tracing::info!(target: "lambda_runtime", "runtime info line");
+        let out = String::from_utf8(cap.0.lock().unwrap().clone()).unwrap();
+        assert!(!out.contains("S3cr3t-Pa55"), "{out}");
+        assert!(out.contains("our own trace line"), "{out}");
+        assert!(out.contains("runtime info line"), "{out}");
+    }
+
+    #[test]
+    fn the_environment_names_a_level_only() {
+        assert_eq!(requested_level(Some("TRACE")), LevelFilter::TRACE);
+        assert_eq!(
+            requested_level(Some("lambda_runtime=trace")),
+            LevelFilter::INFO
+        );
+        assert_eq!(requested_level(None), LevelFilter::INFO);
+        assert_eq!(requested_level(Some("warn")), LevelFilter::WARN);
+    }
+}

@@ -1,0 +1,444 @@
+//! The Nexus use cases behind a session: the session view, linking a servicer (with its
+//! challenges), saving the assess inputs, and the (what-if) assessment.
+//!
+//! A link writes the account's loans as PortfolioLoans with `source = nexus`, the link record
+//! and the profile fields the servicer knows (only where the borrower's are empty), in one
+//! transaction that moves the borrower's version (see `portfolio::add_loans`). Linking the
+//! same servicer again updates the same loans (matched by the servicer's loan id) and never
+//! duplicates them.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::connector::{self, ChallengeKind, Connector, FailureReason, LinkFailure, LoginOutcome};
+use super::{epoch, expired, in_seconds, NexusSession, Secret, ServicerAccount};
+use crate::borrowers::{self, Mode};
+use crate::context::AppContext;
+use crate::error::ApiError;
+use crate::model::payload::parse_borrower_payload;
+use crate::portfolio::{self, LinkedAccount, LoansBody};
+use crate::rules::limits;
+
+/// How long a challenge may wait for its answer.
+pub const CHALLENGE_SECONDS: i64 = 10 * 60;
+/// A linked account is synced again a day later (the scheduled sync reads `next_sync_at`).
+pub const SYNC_INTERVAL_SECONDS: i64 = 24 * 60 * 60;
+const MAX_CREDENTIAL: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkStatus {
+    Linked,
+    NeedsAttention,
+}
+
+/// A borrower's linked servicer account. Credentials are never part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServicerLink {
+    pub borrower_uuid: Uuid,
+    pub client_id: String,
+    /// Canonical servicer name (reference table).
+    pub servicer: String,
+    pub status: LinkStatus,
+    /// The connector's opaque reference to re-read the account.
+    pub connection_ref: String,
+    pub loan_count: usize,
+    pub linked_at: String,
+    pub last_synced_at: String,
+    pub next_sync_at: String,
+    pub version: u64,
+}
+
+impl ServicerLink {
+    pub fn view(&self) -> Value {
+        json!({
+            "servicer": self.servicer,
+            "status": self.status,
+            "loan_count": self.loan_count,
+            "linked_at": self.linked_at,
+            "last_synced_at": self.last_synced_at,
+            "next_sync_at": self.next_sync_at,
+        })
+    }
+}
+
+/// A challenge waiting for its answer, bound to the session that asked for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingChallenge {
+    pub session_id: String,
+    pub servicer: String,
+    pub kind: ChallengeKind,
+    pub connection_ref: String,
+    pub expires_at: String,
+}
+
+impl PendingChallenge {
+    pub fn expires_epoch(&self) -> i64 {
+        epoch(&self.expires_at)
+    }
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn required_text(body: &Map<String, Value>, field: &str, max: usize) -> Result<String, ApiError> {
+    match body.get(field) {
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            if s.chars().count() > max {
+                Err(ApiError::field(
+                    field,
+                    format!("must be at most {max} characters"),
+                ))
+            } else if s.chars().any(char::is_control) {
+                Err(ApiError::field(field, "must not hold control characters"))
+            } else {
+                Ok(s.to_string())
+            }
+        }
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            Err(ApiError::field(field, "is required"))
+        }
+        Some(_) => Err(ApiError::field(field, "must be a string")),
+    }
+}
+
+fn money_text(d: Decimal) -> String {
+    format!("{:.2}", d.round_dp(2))
+}
+
+/// `GET /nexus/session`: what the widget shows.
+pub async fn session_view(ctx: &AppContext, session: &NexusSession) -> Result<Value, ApiError> {
+    let coll = ctx
+        .store
+        .borrower_collection(&session.tenant(), &session.borrower_uuid)
+        .await?;
+    let b = &coll.borrower;
+    let f = &b.financial;
+    let open_loans = coll.loans.iter().filter(|l| l.is_open()).count();
+    let servicers: Vec<Value> = connector::PICKER
+        .iter()
+        .filter_map(|n| connector::picker_servicer(n))
+        .map(|row| json!({"name": row.name, "aliases": row.aliases}))
+        .collect();
+    let mut view = json!({
+        "session_id": session.session_id,
+        "mode": session.mode,
+        "workflow": session.workflow,
+        "expires_at": session.expires_at,
+        "borrower": {
+            "uuid": b.uuid,
+            "first_name": b.first_name,
+            "last_name": b.last_name,
+            "loan_count": open_loans,
+            "financial": {
+                "agi": f.agi.map(money_text),
+                "filing_status": f.filing_status().as_str(),
+                "family_size": f.family_size(),
+                "state_of_residence": f.state_of_residence.clone()
+                    .or_else(|| b.address.as_ref().and_then(|a| a.state.clone())),
+            },
+        },
+        "links": coll.links.iter().map(ServicerLink::view).collect::<Vec<_>>(),
+        "servicers": servicers,
+    });
+    if session.mode == crate::model::ClientMode::Sandbox {
+        view["sandbox_usernames"] = connector::SANDBOX_USERNAMES
+            .iter()
+            .map(|(u, b)| json!({"username": u, "behaviour": b}))
+            .collect();
+    }
+    Ok(view)
+}
+
+fn failed(f: &LinkFailure) -> Value {
+    json!({"status": "failed", "reason": f.reason, "message": f.message, "retryable": f.retryable})
+}
+
+/// `POST /nexus/links` `{servicer, username, password}`.
+pub async fn link(
+    ctx: &AppContext,
+    session: &NexusSession,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let name = required_text(body, "servicer", 100)?;
+    let servicer = connector::picker_servicer(name.trim()).ok_or_else(|| {
+        ApiError::field(
+            "servicer",
+            format!("must be one of {}", connector::PICKER.join(", ")),
+        )
+    })?;
+    let username = required_text(body, "username", MAX_CREDENTIAL)?;
+    let password = Secret::new(required_text(body, "password", MAX_CREDENTIAL)?);
+    let connector = Connector::for_mode(session.mode);
+    let outcome = connector
+        .login(servicer, &username, &password, today())
+        .await;
+    drop(password);
+    finish(ctx, session, servicer.name, outcome).await
+}
+
+/// `POST /nexus/links/challenge` `{challenge_id, answer}`. A challenge is used once.
+pub async fn answer(
+    ctx: &AppContext,
+    session: &NexusSession,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let id = required_text(body, "challenge_id", 100)?;
+    let answer = Secret::new(required_text(body, "answer", MAX_CREDENTIAL)?);
+    let pending = ctx
+        .store
+        .take_challenge(id.trim())
+        .await?
+        .filter(|c| c.session_id == session.session_id && !expired(&c.expires_at));
+    let Some(pending) = pending else {
+        return Ok(failed(&LinkFailure {
+            reason: FailureReason::ChallengeExpired,
+            message: "This challenge has expired or was already answered. Log in again.".into(),
+            retryable: true,
+        }));
+    };
+    let servicer = connector::picker_servicer(&pending.servicer)
+        .ok_or_else(|| ApiError::Internal("challenge for an unknown servicer".into()))?;
+    let connector = Connector::for_mode(session.mode);
+    let outcome = connector
+        .answer(
+            servicer,
+            pending.kind,
+            &pending.connection_ref,
+            &answer,
+            today(),
+        )
+        .await;
+    finish(ctx, session, servicer.name, outcome).await
+}
+
+async fn finish(
+    ctx: &AppContext,
+    session: &NexusSession,
+    servicer: &str,
+    outcome: LoginOutcome,
+) -> Result<Value, ApiError> {
+    match outcome {
+        LoginOutcome::Failed(f) => Ok(failed(&f)),
+        LoginOutcome::Challenge {
+            kind,
+            prompt,
+            connection_ref,
+        } => {
+            let id = crate::crypto::generate_secret("chl_");
+            let pending = PendingChallenge {
+                session_id: session.session_id.clone(),
+                servicer: servicer.to_string(),
+                kind,
+                connection_ref,
+                expires_at: in_seconds(CHALLENGE_SECONDS),
+            };
+            ctx.store.put_challenge(&id, &pending).await?;
+            Ok(
+                json!({"status": "challenge", "challenge": {"id": id, "type": kind, "prompt": prompt}}),
+            )
+        }
+        LoginOutcome::Linked(account) => save_link(ctx, session, servicer, *account).await,
+    }
+}
+
+async fn save_link(
+    ctx: &AppContext,
+    session: &NexusSession,
+    servicer: &str,
+    account: ServicerAccount,
+) -> Result<Value, ApiError> {
+    let stamp = crate::model::now();
+    let link = ServicerLink {
+        borrower_uuid: session.borrower_uuid,
+        client_id: session.client_id.clone(),
+        servicer: servicer.to_string(),
+        status: LinkStatus::Linked,
+        connection_ref: account.connection_ref,
+        loan_count: account.loans.len(),
+        linked_at: stamp.clone(),
+        last_synced_at: stamp,
+        next_sync_at: in_seconds(SYNC_INTERVAL_SECONDS),
+        version: 1,
+    };
+    let body = LoansBody::Linked(Box::new(LinkedAccount {
+        loans: account.loans,
+        profile: account.profile,
+        date_of_birth: account.date_of_birth,
+        link: link.clone(),
+    }));
+    let written =
+        portfolio::add_loans(ctx, &session.tenant(), &session.borrower_ref(), body).await?;
+    let link = written.link.as_ref().unwrap_or(&link);
+    Ok(json!({
+        "status": "linked",
+        "link": link.view(),
+        "loans_linked": written.loans.len(),
+        "created": written.created,
+        "updated": written.updated,
+        "unchanged": written.unchanged,
+        "profile_fields_filled": written.profile_fields_filled,
+    }))
+}
+
+/// The assess inputs the widget may correct.
+const EDITABLE: &[&str] = &["agi", "filing_status", "family_size", "state_of_residence"];
+
+/// `PATCH /nexus/borrower`: saves the borrower's corrections, validated like the Borrowers API.
+pub async fn update_financials(
+    ctx: &AppContext,
+    session: &NexusSession,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut fields = std::collections::BTreeMap::new();
+    for k in body.keys().filter(|k| !EDITABLE.contains(&k.as_str())) {
+        fields.insert(
+            k.clone(),
+            format!(
+                "cannot be changed in Nexus; the editable fields are {}",
+                EDITABLE.join(", ")
+            ),
+        );
+    }
+    ApiError::fields(fields)?;
+    if body.is_empty() {
+        return Err(ApiError::field(
+            "agi",
+            "send at least one of agi, filing_status, family_size, state_of_residence",
+        ));
+    }
+    let patch = parse_borrower_payload(body)?;
+    let out = borrowers::update(
+        ctx,
+        &session.tenant(),
+        &session.borrower_ref(),
+        patch,
+        Mode::Merge,
+    )
+    .await?;
+    let f = &out.borrower.financial;
+    Ok(json!({
+        "financial": {
+            "agi": f.agi.map(money_text),
+            "filing_status": f.filing_status().as_str(),
+            "family_size": f.family_size(),
+            "state_of_residence": f.state_of_residence,
+        },
+        "warnings": out.warnings,
+    }))
+}
+
+/// A plain decimal (`-?\d+(\.\d+)?`) from a query string; nothing else is money.
+fn plain_decimal(raw: &str) -> Option<Decimal> {
+    let t = raw.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let ok = !int.is_empty()
+        && !frac.is_empty()
+        && int.chars().all(|c| c.is_ascii_digit())
+        && frac.chars().all(|c| c.is_ascii_digit())
+        && t.len() <= 20;
+    ok.then(|| t.parse().ok()).flatten()
+}
+
+/// `GET /nexus/repayment_options[?agi=&family_size=]`: the assessment today. The overrides are
+/// a what-if: they change this answer only and are never saved.
+pub async fn repayment_options(
+    ctx: &AppContext,
+    session: &NexusSession,
+    agi: Option<&str>,
+    family_size: Option<&str>,
+) -> Result<Value, ApiError> {
+    let agi = agi
+        .map(|raw| {
+            plain_decimal(raw)
+                .filter(|d| !d.is_sign_negative() && *d <= limits::MAX_MONEY && d.scale() <= 2)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "agi",
+                        format!(
+                            "must be a plain amount from 0 to {} with at most 2 decimals",
+                            limits::MAX_MONEY
+                        ),
+                    )
+                })
+        })
+        .transpose()?;
+    let family_size = family_size
+        .map(|raw| {
+            raw.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=limits::MAX_FAMILY).contains(n))
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "family_size",
+                        format!("must be a whole number from 1 to {}", limits::MAX_FAMILY),
+                    )
+                })
+        })
+        .transpose()?;
+    let (mut input, notes) = match crate::assessment::input_for(
+        ctx,
+        &session.tenant(),
+        &session.borrower_ref(),
+        today(),
+    )
+    .await
+    {
+        // A what-if AGI stands in for a missing one.
+        Err(ApiError::Validation { fields, .. }) if agi.is_some() && fields.contains_key("agi") => {
+            return Err(ApiError::field(
+                "agi",
+                "is required for an assessment: save the borrower's AGI first",
+            ))
+        }
+        other => other?,
+    };
+    if let Some(a) = agi {
+        input.household.agi = a;
+    }
+    if let Some(n) = family_size {
+        input.household.family_size = n;
+        // RAP counts dependents: the household less the borrower (and a spouse).
+        let adults = if input.household.filing_status.is_married() {
+            2
+        } else {
+            1
+        };
+        input.household.dependents = n.saturating_sub(adults);
+    }
+    let mut assessment =
+        crate::rules::assess(&input).map_err(|e| crate::assessment::rules_error(&input, e))?;
+    assessment.assumptions.extend(notes);
+    let mut v = serde_json::to_value(&assessment)
+        .map_err(|e| ApiError::Internal(format!("assessment serialisation: {e}")))?;
+    if agi.is_some() || family_size.is_some() {
+        v["what_if"] = json!({
+            "agi": agi.map(money_text),
+            "family_size": family_size,
+            "saved": false,
+        });
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_decimal;
+
+    #[test]
+    fn what_if_money_is_plain_decimals_only() {
+        assert_eq!(plain_decimal("55000").unwrap().to_string(), "55000");
+        assert_eq!(plain_decimal("55000.5").unwrap().to_string(), "55000.5");
+        for bad in [
+            "", "1e5", "$1000", "1,000", "1_000", "1.", ".5", "abc", "1.000,50",
+        ] {
+            assert_eq!(plain_decimal(bad), None, "{bad}");
+        }
+    }
+}

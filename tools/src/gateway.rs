@@ -1,0 +1,300 @@
+//! `loanpath serve`: the whole API in one process, for browser tests and quick local use.
+//!
+//! It stands in for API Gateway only: requests are matched against the same route table that
+//! `cargo lambda watch` uses (`[workspace.metadata.lambda.watch.router]` in Cargo.toml, read at
+//! start), turned into the same `lambda_http::Request` a function receives, and handed to the
+//! same `shared::api` handler the function's `main` calls. DynamoDB is the embedded dynoxide
+//! emulator over real HTTP, through the real AWS SDK. Unknown paths answer 404 and wrong
+//! methods 405 with `Allow`, in the API's error envelope.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::body::Body as AxumBody;
+use lambda_http::{Body, Request, RequestExt, Response};
+use shared::AppContext;
+
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
+pub type Handler = fn(&'static AppContext, Request) -> HandlerFuture;
+
+/// Largest request body accepted (API Gateway's own limit is 10 MB).
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+macro_rules! handlers {
+    ($($name:literal => $path:path),* $(,)?) => {
+        /// Every function's handler, by function name, with the path its `main` must call.
+        pub fn handlers() -> Vec<(&'static str, &'static str, Handler)> {
+            vec![$(($name, stringify!($path), |ctx, req| Box::pin($path(ctx, req)) as HandlerFuture)),*]
+        }
+    };
+}
+
+handlers! {
+    "health" => shared::api::health::get,
+    "borrowers-create" => shared::api::borrowers::create,
+    "borrowers-get" => shared::api::borrowers::get,
+    "borrowers-update" => shared::api::borrowers::update,
+    "borrowers-delete" => shared::api::borrowers::delete,
+    "borrowers-list" => shared::api::borrowers::list,
+    "loans-create" => shared::api::loans::create,
+    "loans-list" => shared::api::loans::list,
+    "loans-delete" => shared::api::loans::delete,
+    "portfolio-get" => shared::api::loans::portfolio,
+    "repayment-options-get" => shared::api::assessments::repayment_options,
+    "forgiveness-options-get" => shared::api::assessments::forgiveness_options,
+    "reference-loan-types" => shared::api::reference::loan_types,
+    "reference-loan-statuses" => shared::api::reference::loan_statuses,
+    "reference-repayment-plans" => shared::api::reference::repayment_plans,
+    "reference-servicers" => shared::api::reference::servicers,
+    "nexus-js" => shared::api::nexus::loader,
+    "nexus-ui" => shared::api::nexus::ui,
+    "nexus-demo" => shared::api::nexus::demo,
+    "nexus-sessions-create" => shared::api::nexus::sessions_create,
+    "nexus-session-get" => shared::api::nexus::session_get,
+    "nexus-links-create" => shared::api::nexus::links_create,
+    "nexus-links-challenge" => shared::api::nexus::links_challenge,
+    "nexus-borrower-update" => shared::api::nexus::borrower_update,
+    "nexus-repayment-options" => shared::api::nexus::repayment_options,
+    "nexus-tokens-create" => shared::api::nexus::tokens_create,
+}
+
+/// One route of the router table: a path pattern (`/api/v1/borrowers/{id}`), a method and the
+/// function that serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub path: String,
+    pub method: String,
+    pub function: String,
+}
+
+fn quoted(s: &str) -> Option<&str> {
+    let start = s.find('"')? + 1;
+    let end = start + s[start..].find('"')?;
+    Some(&s[start..end])
+}
+
+/// The `[workspace.metadata.lambda.watch.router]` table of a Cargo.toml (its simple, one-line
+/// or multi-line inline-array form, as written in this repository).
+pub fn parse_router(cargo_toml: &str) -> Vec<Route> {
+    let mut routes = Vec::new();
+    let mut inside = false;
+    let mut path: Option<String> = None;
+    for line in cargo_toml.lines() {
+        let t = line.trim();
+        if t.starts_with('[') && !t.starts_with("[{") && !t.starts_with("[ {") {
+            inside = t == "[workspace.metadata.lambda.watch.router]";
+            continue;
+        }
+        if !inside || t.starts_with('#') || t.is_empty() {
+            continue;
+        }
+        if t.starts_with('"') {
+            path = quoted(t).map(str::to_string);
+        }
+        let mut rest = t;
+        while let Some(at) = rest.find("method") {
+            let chunk = &rest[at..];
+            let (Some(m), Some(fpos)) = (quoted(chunk), chunk.find("function")) else {
+                break;
+            };
+            let f = quoted(&chunk[fpos..]);
+            if let (Some(p), Some(f)) = (&path, f) {
+                routes.push(Route {
+                    path: p.clone(),
+                    method: m.to_string(),
+                    function: f.to_string(),
+                });
+            }
+            rest = &chunk[fpos + 8..];
+        }
+    }
+    routes
+}
+
+/// The path parameters if `path` matches `pattern`.
+pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
+    let p: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    let a: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if p.len() != a.len() {
+        return None;
+    }
+    let mut params = HashMap::new();
+    for (want, got) in p.iter().zip(&a) {
+        match want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+            Some(name) if !got.is_empty() => {
+                let value = percent_decode(got)?;
+                params.insert(name.to_string(), value);
+            }
+            Some(_) => return None,
+            None if want == got => {}
+            None => return None,
+        }
+    }
+    Some(params)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let joined: String = form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    Some(joined)
+}
+
+fn error(status: u16, detail: &str, allow: Option<String>) -> axum::response::Response {
+    let title = lambda_http::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    let body = serde_json::json!({"error": {"title": title, "detail": detail}}).to_string();
+    let mut b = axum::response::Response::builder()
+        .status(status)
+        .header("content-type", "application/json");
+    if let Some(a) = allow {
+        b = b.header("allow", a);
+    }
+    b.body(AxumBody::from(body))
+        .expect("static response parts are valid")
+}
+
+pub struct Gateway {
+    pub ctx: &'static AppContext,
+    pub routes: Vec<Route>,
+    pub handlers: HashMap<&'static str, Handler>,
+}
+
+impl Gateway {
+    pub async fn handle(&self, req: axum::extract::Request) -> axum::response::Response {
+        let (parts, body) = req.into_parts();
+        let path = parts.uri.path().to_string();
+        let matching: Vec<(&Route, HashMap<String, String>)> = self
+            .routes
+            .iter()
+            .filter_map(|r| match_path(&r.path, &path).map(|p| (r, p)))
+            .collect();
+        if matching.is_empty() {
+            return error(404, &format!("No route for {path}."), None);
+        }
+        let Some((route, params)) = matching
+            .iter()
+            .find(|(r, _)| r.method.eq_ignore_ascii_case(parts.method.as_str()))
+        else {
+            let mut allow: Vec<&str> = matching.iter().map(|(r, _)| r.method.as_str()).collect();
+            allow.dedup();
+            let allow = allow.join(", ");
+            return error(
+                405,
+                &format!("{} is not allowed on {path}; use {allow}.", parts.method),
+                Some(allow),
+            );
+        };
+        let Some(handler) = self.handlers.get(route.function.as_str()) else {
+            return error(500, "This route's function has no handler.", None);
+        };
+        let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(b) => b,
+            Err(_) => return error(413, "The request body is larger than 10 MB.", None),
+        };
+        let query: HashMap<String, String> = parts
+            .uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        let body = if bytes.is_empty() {
+            Body::Empty
+        } else {
+            match String::from_utf8(bytes.to_vec()) {
+                Ok(t) => Body::Text(t),
+                Err(e) => Body::Binary(e.into_bytes()),
+            }
+        };
+        let mut builder = lambda_http::http::Request::builder()
+            .method(parts.method.clone())
+            .uri(parts.uri.clone());
+        for (k, v) in &parts.headers {
+            builder = builder.header(k, v);
+        }
+        let Ok(lreq) = builder.body(body) else {
+            return error(400, "The request could not be read.", None);
+        };
+        let lreq = lreq
+            .with_path_parameters(params.clone())
+            .with_query_string_parameters(query);
+        let resp = handler(self.ctx, lreq).await;
+        eprintln!(
+            "{} {path} -> {} ({})",
+            parts.method,
+            resp.status().as_u16(),
+            route.function
+        );
+        let (rparts, rbody) = resp.into_parts();
+        let body = match rbody {
+            Body::Text(t) => AxumBody::from(t),
+            Body::Binary(b) => AxumBody::from(b),
+            _ => AxumBody::empty(),
+        };
+        axum::response::Response::from_parts(rparts, body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    #[test]
+    fn routes_come_from_the_cargo_router() {
+        let text = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+        let routes = parse_router(&text);
+        assert!(routes.contains(&Route {
+            path: "/api/v1/borrowers/{id}".into(),
+            method: "PATCH".into(),
+            function: "borrowers-update".into()
+        }));
+        assert!(routes
+            .iter()
+            .any(|r| r.path == "/nexus/js/v1" && r.function == "nexus-js"));
+        let names: Vec<&str> = handlers().iter().map(|h| h.0).collect();
+        for r in &routes {
+            assert!(
+                names.contains(&r.function.as_str()),
+                "{} has no handler",
+                r.function
+            );
+        }
+    }
+
+    /// The gateway calls exactly the handler each function's `main` calls.
+    #[test]
+    fn every_function_main_calls_the_gateway_handler() {
+        let mut seen = 0;
+        for entry in std::fs::read_dir(root().join("functions")).unwrap() {
+            let dir = entry.unwrap().path();
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
+            let (_, path, _) = handlers()
+                .into_iter()
+                .find(|h| h.0 == name)
+                .unwrap_or_else(|| panic!("{name} has no gateway handler"));
+            let path = path.replace(' ', "");
+            assert!(
+                main.contains(&format!("serve({path})")),
+                "{name}: main does not call {path}"
+            );
+            seen += 1;
+        }
+        assert_eq!(seen, handlers().len());
+    }
+
+    #[test]
+    fn paths_match_with_parameters() {
+        let p = match_path("/api/v1/borrowers/{id}/loans", "/api/v1/borrowers/42/loans").unwrap();
+        assert_eq!(p["id"], "42");
+        assert!(match_path("/api/v1/borrowers/{id}", "/api/v1/borrowers").is_none());
+        assert!(match_path("/api/v1/borrowers/{id}", "/api/v1/borrowers/1/loans").is_none());
+        assert_eq!(match_path("/x/{id}", "/x/a%20b").unwrap()["id"], "a b");
+    }
+}
