@@ -4,6 +4,8 @@
 CARGO_LAMBDA_VERSION=1.9.2
 ZIGLANG_VERSION=0.17.1
 CFN_LINT_VERSION=1.58.0
+PLAYWRIGHT_VERSION=1.65.2
+PYTEST_VERSION=8.3.4
 
 ensure_venv() {
   if [ ! -x .venv/bin/pip ]; then
@@ -34,4 +36,28 @@ ensure_cfn_lint() {
     .venv/bin/pip install -q --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION"
   fi
   export PATH="$PWD/.venv/bin:$PATH"
+}
+
+# Debian's Chromium and Playwright (PyPI) for the browser tests. Never `playwright install`:
+# it downloads browsers, which this network refuses. The tests launch /usr/bin/chromium.
+ensure_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "==> installing Debian's chromium (for the browser tests)"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  fi
+  ensure_venv
+  if ! .venv/bin/pip show playwright 2>/dev/null | grep -qx "Version: $PLAYWRIGHT_VERSION" \
+    || ! .venv/bin/pip show pytest 2>/dev/null | grep -qx "Version: $PYTEST_VERSION"; then
+    echo "==> installing playwright $PLAYWRIGHT_VERSION and pytest $PYTEST_VERSION into .venv"
+    .venv/bin/pip install -q --disable-pip-version-check \
+      "playwright==$PLAYWRIGHT_VERSION" "pytest==$PYTEST_VERSION"
+  fi
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

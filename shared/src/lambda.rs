@@ -14,7 +14,9 @@ where
 {
     crate::logging::init();
     let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
-    lambda_http::run(service_fn(move |req| {
+    lambda_http::run(service_fn(move |req: Request| {
+        // The path only: query strings may carry a Nexus key or an init token.
+        tracing::trace!(method = %req.method(), path = %req.uri().path(), "request received");
         let fut = handler(ctx, req);
         async move { Ok::<_, std::convert::Infallible>(fut.await) }
     }))

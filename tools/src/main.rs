@@ -138,6 +138,16 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
 /// Runs the embedded dynoxide server until SIGINT or SIGTERM. Data persists in `--data`.
 async fn serve_db(args: &[String]) -> Result<(), String> {
     let host = flag(args, "--host", "127.0.0.1");
@@ -151,15 +161,7 @@ async fn serve_db(args: &[String]) -> Result<(), String> {
         .await
         .map_err(|e| format!("binding {host}:{port}: {e}"))?;
     eprintln!("local DynamoDB (dynoxide) on http://{host}:{port}, data in {data}");
-    let shutdown = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing the SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    };
-    dynoxide::server::serve_with_shutdown(listener, db, shutdown).await
+    dynoxide::server::serve_with_shutdown(listener, db, shutdown()).await
 }
 
 /// Prints the Repayment Options for a scenario file: one case object, a borrower-plus-loans
@@ -226,6 +228,7 @@ async fn set_origins(client_id: &str, raw: &[&str]) -> Result<(), String> {
 /// `loanpath serve`: the API in one process over an embedded, in-memory dynoxide (see
 /// gateway.rs), with the sandbox client seeded and the demo page on.
 async fn serve_gateway(args: &[String]) -> Result<(), String> {
+    shared::logging::init();
     let port = flag(args, "--port", "9100");
     let router = flag(
         args,
@@ -286,16 +289,8 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
     eprintln!(
         "Loanpath gateway on http://{addr} (API at /api/v1, Nexus demo at /nexus/demo; DynamoDB emulator on {db_addr})"
     );
-    let shutdown = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing the SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    };
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())
 }

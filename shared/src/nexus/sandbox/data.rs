@@ -1,11 +1,12 @@
-//! Statutory fixed interest rates for Direct and FFEL loans, by the academic year (1 July to
-//! 30 June) in which a loan was first disbursed. The sandbox gives every generated loan the rate
-//! of its type and first-disbursement year.
+//! The sandbox's fixed tables: the statutory interest rates (cited, below) and the fictional
+//! people, places, schools, employers and the guaranty agencies it draws from.
 //!
-//! Rates are in hundredths of a percent (`386` is 3.86 %). From 2013-14 on, the rates follow the
-//! formula in 20 U.S.C. 1087e(b)(8): the 10-year Treasury note at the last May auction plus 2.05
-//! (undergraduate), 3.60 (graduate unsubsidized) or 4.60 (PLUS) points, so graduate
-//! unsubsidized is undergraduate + 1.55 and PLUS is undergraduate + 2.55.
+//! Rates: the statutory fixed rate of Direct and FFEL loans by the academic year (1 July to
+//! 30 June) in which a loan was first disbursed. Every generated loan gets the rate of its type
+//! and first-disbursement year. Rates are in hundredths of a percent (`386` is 3.86 %). From
+//! 2013-14 on they follow 20 U.S.C. 1087e(b)(8): the 10-year Treasury note at the last May
+//! auction plus 2.05 (undergraduate), 3.60 (graduate unsubsidized) or 4.60 (PLUS) points, so
+//! graduate unsubsidized is undergraduate + 1.55 and PLUS is undergraduate + 2.55.
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -142,3 +143,58 @@ pub fn statutory_rate(kind: RateKind, first_disbursement: NaiveDate) -> Option<D
     };
     Some(Decimal::new(i64::from(hundredths), 2))
 }
+
+// Fictional people and places. Phone numbers use the 555-0100..0199 block reserved for fiction;
+// e-mail is at example.com (RFC 2606). Cities, states, ZIP and area codes are real places so that
+// the address is plausible; the street numbers and names are generic.
+#[rustfmt::skip]
+pub(super) const FIRST_NAMES: &[&str] = &[
+    "James", "Nyota", "Hikaru", "Leonard", "Montgomery", "Christine", "Pavel", "Janice", "Beverly",
+    "Deanna", "Geordi", "Kathryn", "Benjamin", "Jadzia", "Julian", "Miles", "Keiko", "Tasha",
+    "Wesley", "Harry", "Jonathan", "Hoshi", "Travis", "Malcolm",
+];
+#[rustfmt::skip]
+pub(super) const LAST_NAMES: &[&str] = &[
+    "Kirk", "Uhura", "Sulu", "McCoy", "Scott", "Chapel", "Chekov", "Rand", "Crusher", "Troi",
+    "LaForge", "Janeway", "Sisko", "Dax", "Bashir", "Yar", "Archer", "Sato", "Mayweather", "Pike",
+    "Riker", "Paris",
+];
+#[rustfmt::skip]
+pub(super) const STREETS: &[&str] = &[
+    "Maple Avenue", "Oak Street", "Cedar Lane", "Elm Street", "Pine Road", "Lakeview Drive",
+    "Hillcrest Road", "Park Avenue", "Willow Way", "Meadow Court", "River Road", "Chestnut Street",
+];
+/// City, state, a ZIP code of the city, its area code.
+#[rustfmt::skip]
+pub(super) const CITIES: &[(&str, &str, &str, &str)] = &[
+    ("Albany", "NY", "12203", "518"), ("Rochester", "NY", "14620", "585"),
+    ("Columbus", "OH", "43215", "614"), ("Austin", "TX", "78704", "512"),
+    ("Denver", "CO", "80205", "303"), ("Portland", "OR", "97214", "503"),
+    ("Madison", "WI", "53703", "608"), ("Raleigh", "NC", "27603", "919"),
+    ("Sacramento", "CA", "95816", "916"), ("Richmond", "VA", "23220", "804"),
+    ("Boise", "ID", "83702", "208"), ("Tallahassee", "FL", "32303", "850"),
+    ("Lansing", "MI", "48912", "517"), ("Harrisburg", "PA", "17102", "717"),
+    ("Phoenix", "AZ", "85004", "602"), ("Nashville", "TN", "37203", "615"),
+    ("Des Moines", "IA", "50309", "515"), ("Saint Paul", "MN", "55102", "651"),
+];
+#[rustfmt::skip]
+pub(super) const UNDERGRAD_SCHOOLS: &[&str] = &[
+    "Starfleet State University", "Vulcan Institute of Technology", "Bajor Community College",
+    "Risa College of the Arts", "Andoria Polytechnic University", "Betazed University",
+    "Trill Science Academy", "Earth Pacific University",
+];
+#[rustfmt::skip]
+pub(super) const GRAD_SCHOOLS: &[&str] = &[
+    "Daystrom Institute Graduate School", "Starfleet Medical Academy", "Federation School of Law",
+    "Memory Alpha School of Library Science", "Utopia Planitia School of Engineering",
+];
+/// Fictional public-service employers (PSLF).
+#[rustfmt::skip]
+pub(super) const EMPLOYERS: &[&str] = &[
+    "Starbase County School District", "New Vulcan Unified School District",
+    "Federation County Department of Public Health", "Bozeman Valley Regional Library District",
+];
+/// FFEL guaranty agencies (real organisations: a guarantor is an agency, not a person).
+#[rustfmt::skip]
+pub(super) const GUARANTORS: &[&str] =
+    &["Ascendium Education Solutions", "ECMC", "Oklahoma College Assistance Program"];
