@@ -49,8 +49,10 @@ ensure_browser() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
   fi
   ensure_venv
-  if ! .venv/bin/pip show playwright 2>/dev/null | grep -qx "Version: $PLAYWRIGHT_VERSION" \
-    || ! .venv/bin/pip show pytest 2>/dev/null | grep -qx "Version: $PYTEST_VERSION"; then
+  # grep without -q reads all of pip's output (with -q, an early exit makes pip fail on a closed
+  # pipe under pipefail, and the check would always fail).
+  if ! .venv/bin/pip show playwright 2>/dev/null | grep -x "Version: $PLAYWRIGHT_VERSION" >/dev/null \
+    || ! .venv/bin/pip show pytest 2>/dev/null | grep -x "Version: $PYTEST_VERSION" >/dev/null; then
     echo "==> installing playwright $PLAYWRIGHT_VERSION and pytest $PYTEST_VERSION into .venv"
     .venv/bin/pip install -q --disable-pip-version-check \
       "playwright==$PLAYWRIGHT_VERSION" "pytest==$PYTEST_VERSION"

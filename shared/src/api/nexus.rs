@@ -95,7 +95,7 @@ pub async fn ui(ctx: &AppContext, req: Request) -> Response<Body> {
     let mut resp = page(
         StatusCode::OK,
         "text/html; charset=utf-8",
-        assets::render(assets::WIDGET_HTML, &nonce),
+        assets::render(assets::widget_html(), &nonce),
     );
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&assets::widget_csp(&nonce, &ancestors)) {

@@ -13,8 +13,29 @@ use crate::context::AppContext;
 use crate::error::ApiError;
 
 pub const LOADER_JS: &str = include_str!("assets/loader.js");
-pub const WIDGET_HTML: &str = include_str!("assets/widget.html");
 pub const DEMO_HTML: &str = include_str!("assets/demo.html");
+
+/// The widget page's markup, with `{{STYLE}}` and `{{SCRIPT}}` where its parts go.
+const WIDGET_SHELL: &str = include_str!("assets/widget.html");
+const WIDGET_CSS: &str = include_str!("assets/widget/widget.css");
+/// Joined in this order into the page's one script, inside one function scope.
+const WIDGET_JS: &[&str] = &[
+    include_str!("assets/widget/01-core.js"),
+    include_str!("assets/widget/02-link.js"),
+    include_str!("assets/widget/03-assess.js"),
+    include_str!("assets/widget/04-chart.js"),
+    include_str!("assets/widget/05-boot.js"),
+];
+
+/// The whole widget page: one self-contained HTML file (nonce placeholders still in it).
+pub fn widget_html() -> &'static str {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    PAGE.get_or_init(|| {
+        WIDGET_SHELL
+            .replace("{{STYLE}}", WIDGET_CSS)
+            .replace("{{SCRIPT}}", &WIDGET_JS.concat())
+    })
+}
 
 /// The loader's strong ETag (a hash of its bytes).
 pub fn loader_etag() -> &'static str {
@@ -105,7 +126,9 @@ mod tests {
 
     #[test]
     fn pages_are_self_contained_and_nonced() {
-        for (name, page) in [("widget", WIDGET_HTML), ("demo", DEMO_HTML)] {
+        assert!(!widget_html().contains("{{STYLE}}") && !widget_html().contains("{{SCRIPT}}"));
+        assert!(widget_html().contains("'use strict'") && widget_html().contains(":root {"));
+        for (name, page) in [("widget", widget_html()), ("demo", DEMO_HTML)] {
             let html = render(page, "abc123");
             assert!(!html.contains("{{NONCE}}"), "{name}");
             for banned in ["https://", "onclick=", "javascript:", " style=\""] {

@@ -135,7 +135,6 @@
       position: 'relative', display: 'block', border: '0', margin: '0', padding: '0', background: '#fff'
     });
     frame.title = 'Nexus';
-    frame.setAttribute('allow', '');
     frame.src = src;
 
     var c = {
