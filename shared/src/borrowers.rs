@@ -48,6 +48,7 @@ pub fn apply_fields(b: &mut Borrower, p: &BorrowerPatch, mode: Mode) {
         b.employer = None;
         b.employer_start_date = None;
         b.external_id = None;
+        b.school_enrollment = None;
         b.financial = FinancialDetails::default();
     }
     p.first_name.merge(&mut b.first_name);
@@ -61,6 +62,7 @@ pub fn apply_fields(b: &mut Borrower, p: &BorrowerPatch, mode: Mode) {
     p.employer.merge(&mut b.employer);
     p.employer_start_date.merge(&mut b.employer_start_date);
     p.external_id.merge(&mut b.external_id);
+    p.school_enrollment.merge(&mut b.school_enrollment);
     let (f, fp) = (&mut b.financial, &p.financial);
     fp.agi.merge(&mut f.agi);
     fp.spouse_agi.merge(&mut f.spouse_agi);
@@ -454,6 +456,11 @@ fn cleared_fields(before: &Borrower, after: &Borrower) -> Vec<&'static str> {
             before.external_id.is_some(),
             after.external_id.is_some(),
         ),
+        (
+            "school_enrollment_status",
+            before.school_enrollment.is_some(),
+            after.school_enrollment.is_some(),
+        ),
         ("spouse_id", before.spouse.is_some(), after.spouse.is_some()),
         (
             "ssn",
@@ -730,7 +737,7 @@ mod tests {
             "first_name": "A", "last_name": "B", "email": "a@b.example", "phone": "5555550100",
             "address": {"city": "X"}, "date_of_birth": "1990-01-01", "collecting_unemployment": false,
             "employer": "E", "employer_start_date": "2020-01-01", "employer_state": "NY",
-            "external_id": "x", "agi": 1, "spouse_agi": 1, "filing_status": "single",
+            "external_id": "x", "school_enrollment_status": "half_time", "agi": 1, "spouse_agi": 1, "filing_status": "single",
             "family_size": 3, "children": 1, "dependents": 1, "state_of_residence": "NY",
             "extra_monthly_payment": 1, "income_growth": 3, "new_borrower_date": "2015-01-01",
             "pslf": true, "refinance_rate": 5, "refinance_term": 10, "related_to_major": true,

@@ -34,6 +34,12 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// A 409 with every reason: the first is the `detail`, all are in `reasons`.
+    #[error("{detail}")]
+    Precondition {
+        detail: String,
+        reasons: Vec<String>,
+    },
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("{0}")]
@@ -79,7 +85,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Precondition { .. } => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -97,6 +103,9 @@ impl ApiError {
             }
             ApiError::Validation { detail, fields } => {
                 json!({"error": {"title": title, "detail": detail, "fields": fields}})
+            }
+            ApiError::Precondition { detail, reasons } => {
+                json!({"error": {"title": title, "detail": detail, "reasons": reasons}})
             }
             other => json!({"error": {"title": title, "detail": other.to_string()}}),
         };

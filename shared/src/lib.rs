@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod borrowers;
 pub mod context;
 pub mod crypto;
+pub mod enrollments;
 pub mod error;
 pub mod http;
 pub mod lambda;
@@ -22,6 +23,7 @@ pub mod reference;
 pub mod rules;
 pub mod store;
 pub mod table;
+pub mod webhooks;
 
 pub use context::AppContext;
 pub use error::ApiError;

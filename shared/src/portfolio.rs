@@ -113,6 +113,8 @@ pub async fn add_loans(
     let mut borrower = coll.borrower.clone();
     let mut link_item = None;
     let mut written_link = None;
+    // Loans of a servicer account this link replaces (another login at the same servicer).
+    let mut replaced: Vec<&Loan> = Vec::new();
     let (incoming, filled, file_warnings) = match body {
         LoansBody::Json(list) => (list, Vec::new(), Vec::new()),
         LoansBody::Linked(acct) => {
@@ -123,17 +125,44 @@ pub async fn add_loans(
                 filled.push("date_of_birth");
             }
             let mut link = acct.link;
-            // A re-link keeps when the account was first linked.
             if let Some(old) = coll.links.iter().find(|l| l.servicer == link.servicer) {
-                link.linked_at = old.linked_at.clone();
                 link.version = old.version + 1;
+                if old.connection_ref == link.connection_ref {
+                    // The same account again: it keeps when it was first linked.
+                    link.linked_at = old.linked_at.clone();
+                } else {
+                    // Another account at this servicer replaces the old one: the old
+                    // account's loans go, in this same transaction.
+                    let incoming: std::collections::HashSet<&str> = acct
+                        .loans
+                        .iter()
+                        .filter_map(|l| l.award_id.as_deref())
+                        .collect();
+                    replaced = coll
+                        .loans
+                        .iter()
+                        .filter(|l| {
+                            l.source == LoanSource::Nexus
+                                && l.data.servicer_name.as_deref() == Some(link.servicer.as_str())
+                                && l.award_id.as_deref().is_none_or(|a| !incoming.contains(a))
+                        })
+                        .collect();
+                }
             }
             link_item = Some(crate::store::nexus::link_to_item(&link)?);
             written_link = Some(link);
             (acct.loans, filled, Vec::new())
         }
         LoansBody::File(file) => {
-            let filled = fill_profile(&mut borrower, &loans::profile_fill(&file));
+            let fill = loans::profile_fill(&file);
+            let mut filled = fill_profile(&mut borrower, &fill);
+            // Enrollment status is current data: the latest file replaces it.
+            if fill.school_enrollment.is_some()
+                && fill.school_enrollment != borrower.school_enrollment
+            {
+                borrower.school_enrollment = fill.school_enrollment.clone();
+                filled.push("school_enrollment_status");
+            }
             let warnings: Vec<String> = file
                 .warnings
                 .iter()
@@ -142,11 +171,18 @@ pub async fn add_loans(
             (loans::loans_from_file(&file), filled, warnings)
         }
     };
-    if incoming.len() > MAX_BATCH {
+    // A transaction holds 100 items: the loans, the ones a re-link replaces, the borrower
+    // and the link.
+    let limit = if link_item.is_some() {
+        MAX_BATCH - 1 - replaced.len().min(MAX_BATCH - 1)
+    } else {
+        MAX_BATCH
+    };
+    if incoming.len() > limit {
         return Err(ApiError::field(
             "loans",
             format!(
-                "holds {} loans; at most {MAX_BATCH} per request",
+                "holds {} loans; at most {limit} per request",
                 incoming.len()
             ),
         ));
@@ -196,6 +232,15 @@ pub async fn add_loans(
         }
     }
     let pk = keys::borrower(&uuid);
+    for old in &replaced {
+        tx.delete(
+            &ctx.store,
+            "replaced loan",
+            &pk,
+            &keys::loan(&old.uuid),
+            Some(old.version),
+        );
+    }
     if let Some(item) = link_item {
         tx.put(&ctx.store, "servicer link", item);
     }
@@ -240,6 +285,7 @@ pub async fn add_loans(
         profile_fields_filled: filled,
         warnings: file_warnings,
         link: written_link,
+        removed: replaced.len(),
     })
 }
 
@@ -254,6 +300,8 @@ pub struct LoansWritten {
     pub warnings: Vec<String>,
     /// The servicer link as written (Nexus links only).
     pub link: Option<crate::nexus::ServicerLink>,
+    /// Loans removed because a re-link replaced the servicer account they came from.
+    pub removed: usize,
 }
 
 impl LoansWritten {

@@ -784,7 +784,7 @@ async fn assess_inputs_are_saved_and_the_what_if_is_not() {
     assert_eq!(s, 200, "{saved}");
     assert_eq!(
         saved["financial"],
-        json!({"agi": "70000.00", "filing_status": "single", "family_size": 2, "state_of_residence": "NY"})
+        json!({"agi": "70000.00", "spouse_agi": null, "filing_status": "single", "family_size": 2, "state_of_residence": "NY"})
     );
     let (s, saved_view) = send(&t.ctx, nexus::session_get, call("GET", "/").session(&tok)).await;
     assert_eq!(s, 200);
@@ -891,7 +891,7 @@ async fn the_loader_and_the_pages_are_served_with_their_headers() {
         .as_str()
         .unwrap()
         .contains(&format!("nonce=\"{nonce}\"")));
-    assert!(page.as_str().unwrap().contains("/nexus/js/v1"));
+    assert!(page.as_str().unwrap().contains("<script src=\"js/v1\""));
 }
 
 #[tokio::test]
@@ -939,4 +939,122 @@ async fn nexus_sample_events_run_through_their_handlers() {
     let resp = nexus::loader(&t.ctx, event("nexus-js", &[])).await;
     assert_eq!(resp.status(), 200);
     let _ = nexus::demo(&t.ctx, event("nexus-demo", &[])).await;
+}
+
+#[tokio::test]
+async fn relinking_a_servicer_with_another_account_replaces_its_loans() {
+    let t = app().await;
+    let (tok, uuid) = session_for(&t, "relink-1").await;
+    let first = link(&t, &tok, "Nelnet", "spock").await;
+    let n = first["loans_linked"].as_u64().unwrap();
+    let other = link(&t, &tok, "MOHELA", "spock").await;
+    let m = other["loans_linked"].as_u64().unwrap();
+    let second = link(&t, &tok, "Nelnet", "uhura").await;
+    assert_eq!(second["removed"].as_u64(), Some(n), "{second}");
+    let k = second["loans_linked"].as_u64().unwrap();
+    let all = api_loans(&t, &uuid).await;
+    assert_eq!(
+        all.len() as u64,
+        k + m,
+        "MOHELA's loans stay, Nelnet's are the new account's"
+    );
+    let nelnet = all
+        .iter()
+        .filter(|l| l["servicer_name"] == "Nelnet")
+        .count() as u64;
+    assert_eq!(nelnet, k);
+    let (_, v) = send(&t.ctx, nexus::session_get, call("GET", "/").session(&tok)).await;
+    let link_view = v["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["servicer"] == "Nelnet")
+        .unwrap()
+        .clone();
+    assert_eq!(link_view["loan_count"].as_u64(), Some(k));
+}
+
+#[tokio::test]
+async fn a_what_if_with_the_saved_family_size_changes_nothing_and_joint_filers_give_spouse_agi() {
+    let t = app().await;
+    let (tok, _) = session_for(&t, "whatif-1").await;
+    link(&t, &tok, "Nelnet", "spock").await;
+    let (s, e) = send(
+        &t.ctx,
+        nexus::borrower_update,
+        call("PATCH", "/").session(&tok).json(json!({"agi": 60000, "filing_status": "married_filing_jointly", "family_size": 3, "state_of_residence": "NY"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{e}");
+    // Joint filers need the spouse's AGI: the widget sends it through the same route.
+    let (s, e) = send(
+        &t.ctx,
+        nexus::repayment_options,
+        call("GET", "/").session(&tok),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"]["fields"]["spouse_agi"].is_string());
+    let (s, saved) = send(
+        &t.ctx,
+        nexus::borrower_update,
+        call("PATCH", "/")
+            .session(&tok)
+            .json(json!({"spouse_agi": "30000.00"})),
+    )
+    .await;
+    assert_eq!(
+        (s, saved["financial"]["spouse_agi"].as_str()),
+        (200, Some("30000.00")),
+        "{saved}"
+    );
+    let (s, base) = send(
+        &t.ctx,
+        nexus::repayment_options,
+        call("GET", "/").session(&tok),
+    )
+    .await;
+    assert_eq!(s, 200, "{base}");
+    let (_, same) = send(
+        &t.ctx,
+        nexus::repayment_options,
+        call("GET", "/").session(&tok).query("family_size", "3"),
+    )
+    .await;
+    assert_eq!(same["repayment_options"], base["repayment_options"]);
+    let (_, bigger) = send(
+        &t.ctx,
+        nexus::repayment_options,
+        call("GET", "/").session(&tok).query("family_size", "5"),
+    )
+    .await;
+    assert_ne!(bigger["repayment_options"], base["repayment_options"]);
+}
+
+#[tokio::test]
+async fn a_client_can_require_init_tokens() {
+    let t = app().await;
+    t.ctx
+        .store
+        .set_nexus_key_sessions("sandbox-client", false)
+        .await
+        .unwrap();
+    let (s, e) = start(
+        &t,
+        json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "x", "origin": ORIGIN}),
+    )
+    .await;
+    assert_eq!(s, 403, "{e}");
+    assert!(e["error"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("init tokens only"));
+    let (_, minted) = send(
+        &t.ctx,
+        nexus::tokens_create,
+        call("POST", "/api/v1/nexus/tokens").json(json!({"borrower": "x"})),
+    )
+    .await;
+    let (s, _) = start(&t, json!({"token": minted["token"], "origin": ORIGIN})).await;
+    assert_eq!(s, 201);
 }

@@ -335,6 +335,9 @@ def test_details_422_shows_the_fields(host):
     assert f.get_by_test_id("error").inner_text().strip()
     f.get_by_test_id("agi").fill("2000000000")
     f.get_by_test_id("filing-status").select_option("married_filing_jointly")
+    # A joint return asks for the spouse's AGI too (checked in the browser before sending).
+    f.get_by_test_id("spouse-agi").wait_for(state="visible")
+    f.get_by_test_id("spouse-agi").fill("30000")
     f.get_by_test_id("family-size").fill("4")
     f.get_by_test_id("state").select_option("DC")
     f.get_by_test_id("see-options").click()

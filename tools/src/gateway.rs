@@ -112,10 +112,11 @@ pub fn parse_router(cargo_toml: &str) -> Vec<Route> {
     routes
 }
 
-/// The path parameters if `path` matches `pattern`.
+/// The path parameters if `path` matches `pattern`. As in API Gateway, a trailing slash or an
+/// empty segment matches nothing.
 pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
-    let p: Vec<&str> = pattern.trim_matches('/').split('/').collect();
-    let a: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let p: Vec<&str> = pattern.strip_prefix('/')?.split('/').collect();
+    let a: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
     if p.len() != a.len() {
         return None;
     }
@@ -123,7 +124,10 @@ pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> 
     for (want, got) in p.iter().zip(&a) {
         match want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
             Some(name) if !got.is_empty() => {
-                let value = percent_decode(got)?;
+                let value = percent_encoding::percent_decode_str(got)
+                    .decode_utf8()
+                    .ok()?
+                    .into_owned();
                 params.insert(name.to_string(), value);
             }
             Some(_) => return None,
@@ -134,11 +138,18 @@ pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> 
     Some(params)
 }
 
-fn percent_decode(s: &str) -> Option<String> {
-    let joined: String = form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())?;
-    Some(joined)
+/// Query parameters as API Gateway hands them over: a repeated key's values joined by commas.
+pub fn query_map(query: Option<&str>) -> HashMap<String, String> {
+    let mut out: HashMap<String, String> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        out.entry(k.into_owned())
+            .and_modify(|e| {
+                e.push(',');
+                e.push_str(&v);
+            })
+            .or_insert_with(|| v.into_owned());
+    }
+    out
 }
 
 fn error(status: u16, detail: &str, allow: Option<String>) -> axum::response::Response {
@@ -195,11 +206,7 @@ impl Gateway {
             Ok(b) => b,
             Err(_) => return error(413, "The request body is larger than 10 MB.", None),
         };
-        let query: HashMap<String, String> = parts
-            .uri
-            .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-            .unwrap_or_default();
+        let query = query_map(parts.uri.query());
         let body = if bytes.is_empty() {
             Body::Empty
         } else {
@@ -296,5 +303,10 @@ mod tests {
         assert!(match_path("/api/v1/borrowers/{id}", "/api/v1/borrowers").is_none());
         assert!(match_path("/api/v1/borrowers/{id}", "/api/v1/borrowers/1/loans").is_none());
         assert_eq!(match_path("/x/{id}", "/x/a%20b").unwrap()["id"], "a b");
+        assert_eq!(match_path("/x/{id}", "/x/42&x").unwrap()["id"], "42&x");
+        assert!(match_path("/x/{id}", "/x/42/").is_none());
+        assert!(match_path("/api/v1/health", "/api/v1/health/").is_none());
+        let q = query_map(Some("a=1&b=x%20y&a=2"));
+        assert_eq!((q["a"].as_str(), q["b"].as_str()), ("1,2", "x y"));
     }
 }

@@ -5,8 +5,9 @@
 //! loanpath table create                 create the table and GSIs if missing
 //! loanpath seed-sandbox                 the sandbox client (LIVELONGANDPROSPER / GIVINGHERALLSHESGOT)
 //! loanpath serve [--port 9100]          the whole API in one process (embedded DynamoDB)
-//! loanpath create-client "<name>" [--live]   prints {client_id, api_key, nexus_key, ...} once
+//! loanpath create-client "<name>" --sandbox|--live   prints {client_id, api_key, nexus_key, ...} once
 //! loanpath set-origins CLIENT_ID ORIGIN...   the page origins allowed to embed Nexus
+//! loanpath set-nexus-key-sessions CLIENT_ID on|off   off: Nexus sessions only from init tokens
 //! loanpath list-clients                 clients and their key ids (never key material)
 //! loanpath revoke-key <key_id | key>
 //! loanpath gen-ssn-key                  a fresh 32-byte SSN key (base64)
@@ -30,8 +31,9 @@ pub const SANDBOX_NEXUS_KEY: &str = "GIVINGHERALLSHESGOT";
 fn usage() -> ExitCode {
     eprintln!(
         "usage: loanpath <db serve [--host H] [--port P] [--data FILE] | serve [--port P] | \
-         table create | seed-sandbox | create-client NAME [--live] | \
-         set-origins CLIENT_ID ORIGIN... | list-clients | revoke-key KEY_ID_OR_KEY | \
+         table create | seed-sandbox | create-client NAME --sandbox|--live | \
+         set-origins CLIENT_ID ORIGIN... | set-nexus-key-sessions CLIENT_ID on|off | \
+         list-clients | revoke-key KEY_ID_OR_KEY | \
          gen-ssn-key | assess FILE [--case ID]>"
     );
     ExitCode::from(2)
@@ -93,15 +95,26 @@ async fn main() -> ExitCode {
             .await
             .map(|c| println!("{}", json!({"client_id": c.client_id, "seeded": true})))
             .map_err(|e| e.to_string()),
-        ["create-client", name, flags @ ..] if flags.iter().all(|f| ["--live", "--sandbox"].contains(f)) => store()
+        ["create-client", name, mode] if *mode == "--live" || *mode == "--sandbox" => store()
             .await
             .create_client(
                 name,
                 None,
-                if flags.contains(&"--live") { ClientMode::Live } else { ClientMode::Sandbox },
+                if *mode == "--live" { ClientMode::Live } else { ClientMode::Sandbox },
             )
             .await
             .map(|c| println!("{}", serde_json::to_string_pretty(&c).unwrap_or_default()))
+            .map_err(|e| e.to_string()),
+        ["create-client", ..] => Err(
+            "create-client NAME --sandbox | --live: say which. A sandbox client gets simulated \
+             servicers and sandbox routes; a live one never does."
+                .into(),
+        ),
+        ["set-nexus-key-sessions", client_id, on @ ("on" | "off")] => store()
+            .await
+            .set_nexus_key_sessions(client_id, *on == "on")
+            .await
+            .map(|()| println!("{}", json!({"client_id": client_id, "nexus_key_sessions": *on == "on"})))
             .map_err(|e| e.to_string()),
         ["set-origins", client_id, origins @ ..] => set_origins(client_id, origins).await,
         ["list-clients"] => store()

@@ -3,6 +3,7 @@
 
 pub mod assessments;
 pub mod borrowers;
+pub mod enrollments;
 pub mod health;
 pub mod loans;
 pub mod nexus;

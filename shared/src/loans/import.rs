@@ -45,6 +45,10 @@ pub struct ProfileFill {
     pub phone: Option<String>,
     /// `None` if the file has no address line at all.
     pub address: Option<Address>,
+    /// The student's NSLDS school enrollment status code (`F`, `Q`, `H`, `G`, ...). Unlike the
+    /// other fields it is current data: the latest import replaces it.
+    #[serde(default)]
+    pub school_enrollment: Option<String>,
 }
 
 fn address(a: &PostalAddress) -> Option<Address> {
@@ -60,6 +64,11 @@ pub fn profile_fill(file: &ParsedFile) -> ProfileFill {
         email: s.email.as_ref().map(|e| e.to_lowercase()),
         phone: s.phone.clone(),
         address: address(&s.address),
+        school_enrollment: s
+            .enrollment_status_code
+            .as_ref()
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| crate::model::school_enrollment_name(c).is_some()),
     }
 }
 

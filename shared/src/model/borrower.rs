@@ -147,6 +147,48 @@ pub struct IncomeCertification {
     pub size_bytes: usize,
 }
 
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// NSLDS school enrollment status codes and their payload names.
+pub const SCHOOL_ENROLLMENT: &[(&str, &str)] = &[
+    ("full_time", "F"),
+    ("three_quarter_time", "Q"),
+    ("half_time", "H"),
+    ("less_than_half_time", "L"),
+    ("leave_of_absence", "A"),
+    ("graduated", "G"),
+    ("withdrawn", "W"),
+    ("never_attended", "X"),
+];
+
+pub fn school_enrollment_name(code: &str) -> Option<&'static str> {
+    SCHOOL_ENROLLMENT
+        .iter()
+        .find(|(_, c)| c.eq_ignore_ascii_case(code.trim()))
+        .map(|(n, _)| *n)
+}
+
+pub fn school_enrollment_code(name: &str) -> Option<&'static str> {
+    SCHOOL_ENROLLMENT
+        .iter()
+        .find(|(n, _)| *n == name.trim())
+        .map(|(_, c)| *c)
+}
+
+impl Borrower {
+    /// Enrolled full time or three-quarter time (payitoff-v1-surface 1.7).
+    pub fn is_active_student(&self) -> bool {
+        matches!(self.school_enrollment.as_deref(), Some("F" | "Q"))
+    }
+
+    /// The borrower's date: today, moved by the sandbox clock.
+    pub fn today(&self) -> NaiveDate {
+        chrono::Utc::now().date_naive() + chrono::Duration::days(self.sandbox_clock_days)
+    }
+}
+
 /// A borrower as stored. Identity (`id`, `uuid`, `client_id`) never changes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Borrower {
@@ -173,6 +215,16 @@ pub struct Borrower {
     pub version: u64,
     pub created_at: String,
     pub updated_at: String,
+    /// The borrower's NSLDS school enrollment status code (`F` full time, `Q` three-quarter
+    /// time, `H` half time, `L` less than half time, `A` leave of absence, `G` graduated, `W`
+    /// withdrawn, `X` never attended): from a MyStudentData.txt import or the payload's
+    /// `school_enrollment_status`. `F` and `Q` are active students, who cannot enroll.
+    #[serde(default)]
+    pub school_enrollment: Option<String>,
+    /// The sandbox clock: how many days this borrower's sandbox time runs ahead of real time
+    /// (`POST /api/v1/sandbox/borrowers/{id}/advance`). Always 0 for live clients.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sandbox_clock_days: i64,
     /// Set while a large borrower is being deleted in steps: every read treats it as gone,
     /// and a repeated DELETE finishes the job.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -198,6 +250,8 @@ impl Borrower {
             spouse: None,
             financial: FinancialDetails::default(),
             income_certifications: Vec::new(),
+            school_enrollment: None,
+            sandbox_clock_days: 0,
             ssn_sealed: None,
             deleting: false,
             version: 0,
@@ -226,6 +280,7 @@ impl Borrower {
             "spouse_id": self.spouse.as_ref().map(|s| s.id),
             "spouse_uuid": self.spouse.as_ref().map(|s| s.uuid),
             "has_ssn": self.ssn_sealed.is_some(),
+            "school_enrollment_status": self.school_enrollment.as_deref().and_then(school_enrollment_name),
             "financial_details": {
                 "agi": f.agi.map(money::number),
                 "children": f.children.unwrap_or(0),

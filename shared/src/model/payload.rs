@@ -128,6 +128,8 @@ pub struct BorrowerPatch {
     pub employer: Patch<String>,
     pub employer_start_date: Patch<NaiveDate>,
     pub external_id: Patch<String>,
+    /// NSLDS code (see `model::SCHOOL_ENROLLMENT`).
+    pub school_enrollment: Patch<String>,
     pub spouse: Patch<BorrowerRef>,
     /// Normalised to 9 digits. Only ever held in memory until sealed.
     pub ssn: Patch<Ssn>,
@@ -149,6 +151,7 @@ pub const PAYLOAD_FIELDS: &[&str] = &[
     "employer_start_date",
     "employer_state",
     "external_id",
+    "school_enrollment_status",
     "spouse_id",
     "ssn",
     "income_certification",
@@ -391,6 +394,21 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
         employer: r.string("employer", 200),
         employer_start_date: r.date("employer_start_date"),
         external_id: r.string("external_id", 200),
+        school_enrollment: r.with("school_enrollment_status", |v| {
+            v.as_str()
+                .and_then(crate::model::school_enrollment_code)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    format!(
+                        "must be one of {}",
+                        crate::model::SCHOOL_ENROLLMENT
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+        }),
         ..Default::default()
     };
     if let Patch::Set(e) = &p.email {

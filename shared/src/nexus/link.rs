@@ -136,6 +136,7 @@ pub async fn session_view(ctx: &AppContext, session: &NexusSession) -> Result<Va
             "loan_count": open_loans,
             "financial": {
                 "agi": f.agi.map(money_text),
+            "spouse_agi": f.spouse_agi.map(money_text),
                 "filing_status": f.filing_status().as_str(),
                 "family_size": f.family_size(),
                 "state_of_residence": f.state_of_residence.clone()
@@ -281,12 +282,19 @@ async fn save_link(
         "created": written.created,
         "updated": written.updated,
         "unchanged": written.unchanged,
+        "removed": written.removed,
         "profile_fields_filled": written.profile_fields_filled,
     }))
 }
 
 /// The assess inputs the widget may correct.
-const EDITABLE: &[&str] = &["agi", "filing_status", "family_size", "state_of_residence"];
+const EDITABLE: &[&str] = &[
+    "agi",
+    "spouse_agi",
+    "filing_status",
+    "family_size",
+    "state_of_residence",
+];
 
 /// `PATCH /nexus/borrower`: saves the borrower's corrections, validated like the Borrowers API.
 pub async fn update_financials(
@@ -308,7 +316,7 @@ pub async fn update_financials(
     if body.is_empty() {
         return Err(ApiError::field(
             "agi",
-            "send at least one of agi, filing_status, family_size, state_of_residence",
+            format!("send at least one of {}", EDITABLE.join(", ")),
         ));
     }
     let patch = parse_borrower_payload(body)?;
@@ -324,6 +332,7 @@ pub async fn update_financials(
     Ok(json!({
         "financial": {
             "agi": f.agi.map(money_text),
+            "spouse_agi": f.spouse_agi.map(money_text),
             "filing_status": f.filing_status().as_str(),
             "family_size": f.family_size(),
             "state_of_residence": f.state_of_residence,
@@ -390,7 +399,7 @@ pub async fn repayment_options(
     )
     .await
     {
-        // A what-if AGI stands in for a missing one.
+        // A what-if needs a saved AGI to start from.
         Err(ApiError::Validation { fields, .. }) if agi.is_some() && fields.contains_key("agi") => {
             return Err(ApiError::field(
                 "agi",
@@ -403,14 +412,15 @@ pub async fn repayment_options(
         input.household.agi = a;
     }
     if let Some(n) = family_size {
-        input.household.family_size = n;
-        // RAP counts dependents: the household less the borrower (and a spouse).
-        let adults = if input.household.filing_status.is_married() {
-            2
+        // RAP counts dependents, the other plans the family size: a what-if family moves
+        // both by the same number of people, so an unchanged size changes nothing.
+        let saved = input.household.family_size;
+        input.household.dependents = if n >= saved {
+            input.household.dependents + (n - saved)
         } else {
-            1
+            input.household.dependents.saturating_sub(saved - n)
         };
-        input.household.dependents = n.saturating_sub(adults);
+        input.household.family_size = n;
     }
     let mut assessment =
         crate::rules::assess(&input).map_err(|e| crate::assessment::rules_error(&input, e))?;

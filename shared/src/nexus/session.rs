@@ -20,7 +20,7 @@ use crate::store::clients::NexusClient;
 
 pub const SESSION_SECONDS: i64 = 30 * 60;
 pub const INIT_TOKEN_SECONDS: i64 = 30 * 60;
-const MAX_BORROWER_REF: usize = 255;
+const MAX_BORROWER_REF: usize = 200;
 
 pub const BAD_SESSION: &str =
     "The Nexus session is missing, expired or not valid. Open Nexus again to start a new one.";
@@ -186,6 +186,11 @@ pub async fn start(ctx: &AppContext, body: &Map<String, Value>) -> Result<Starte
                 .nexus_key_client(key)
                 .await?
                 .ok_or(ApiError::Unauthorized(BAD_NEXUS_KEY))?;
+            if !client.key_sessions {
+                return Err(ApiError::Forbidden(
+                    "This client starts Nexus sessions from init tokens only: mint one with POST /api/v1/nexus/tokens and call Nexus({token}).".into(),
+                ));
+            }
             check_origin(&client, &origin)?;
             let borrower = text(body, "borrower")?.ok_or_else(|| {
                 ApiError::field(

@@ -27,6 +27,9 @@ pub struct NexusClient {
     pub mode: ClientMode,
     /// Origins set with `scripts/admin set-origins` (sandbox clients also allow localhost).
     pub allowed_origins: Vec<String>,
+    /// Whether the public Nexus key may start sessions (`Nexus({nexus_key, borrower})`, the
+    /// seed's way; on unless turned off). Off, only single-use init tokens do.
+    pub key_sessions: bool,
 }
 
 fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
@@ -331,7 +334,33 @@ impl Store {
                     .and_then(|v| v.as_l().ok())
                     .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
                     .unwrap_or_default(),
+                key_sessions: item
+                    .get("nexus_key_sessions")
+                    .and_then(|v| v.as_bool().ok())
+                    .copied()
+                    .unwrap_or(true),
             }))
+    }
+
+    /// Turns the Nexus key path on or off for a client (off: init tokens only).
+    pub async fn set_nexus_key_sessions(&self, client_id: &str, on: bool) -> Result<(), ApiError> {
+        self.db
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::client(client_id)))
+            .key("SK", s(keys::CLIENT_SK))
+            .update_expression("SET nexus_key_sessions = :o")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":o", AttributeValue::Bool(on))
+            .send()
+            .await
+            .map_err(|e| match e.as_service_error() {
+                Some(se) if se.is_conditional_check_failed_exception() => {
+                    ApiError::not_found("Client")
+                }
+                _ => internal("UpdateItem nexus_key_sessions", e),
+            })?;
+        Ok(())
     }
 
     /// The client behind a public Nexus key. An API key, a revoked key or an unknown kind is

@@ -3,11 +3,14 @@
 
 pub mod borrowers;
 pub mod clients;
+pub mod enrollments;
 pub mod keys;
 pub mod loans;
 pub mod nexus;
+pub mod outbox;
 pub mod schema;
 mod tx;
+pub mod webhooks;
 
 use std::collections::HashMap;
 

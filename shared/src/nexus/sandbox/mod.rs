@@ -94,6 +94,8 @@ fn person(rng: &mut Rng) -> ProfileFill {
             state: Some(state.to_string()),
             zipcode: Some(zip.to_string()),
         }),
+        // Servicers don't know school enrollment; a MyStudentData import does.
+        school_enrollment: None,
     }
 }
 

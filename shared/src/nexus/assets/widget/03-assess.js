@@ -20,11 +20,21 @@
       [h('option', { value: '', text: 'Choose…', disabled: true, selected: !fin.state_of_residence })].concat(STATES.map(function (st) {
         return h('option', { value: st[0], text: st[0] + ' \u2013 ' + st[1], selected: fin.state_of_residence === st[0] });
       })));
+    var spouseAgi = h('input', {
+      type: 'number', class: 'input', id: 'spouse-agi', min: 0, step: '0.01', inputmode: 'decimal', 'data-testid': 'spouse-agi',
+      value: num(fin.spouse_agi) === null ? '' : String(num(fin.spouse_agi))
+    });
+    var spouseField = field('Spouse\u2019s AGI', spouseAgi, 'A joint return counts your spouse\u2019s income too: their adjusted gross income.');
+    function joint() { return filing.value === 'married_filing_jointly'; }
+    function syncSpouse() { spouseField.hidden = !joint(); spouseAgi.required = joint(); }
+    filing.addEventListener('change', syncSpouse);
+    syncSpouse();
     var submit = h('button', { type: 'submit', class: 'btn primary block', 'data-testid': 'see-options', text: 'See my options' });
-    var inputs = { agi: agi, filing_status: filing, family_size: fam, state_of_residence: state };
+    var inputs = { agi: agi, spouse_agi: spouseAgi, filing_status: filing, family_size: fam, state_of_residence: state };
     var form = h('form', { novalidate: true, 'aria-labelledby': 'det-h' }, [
       field('Adjusted gross income (AGI)', agi, 'Yearly, in dollars: from your latest tax return (Form 1040, line 11).'),
       field('Tax filing status', filing),
+      spouseField,
       h('div', { class: 'grid2' }, [
         field('Family size', fam, 'You, a spouse, children and dependents.'),
         field('State', state)
@@ -41,6 +51,8 @@
       var famV = num(fam.value);
       if (agi.value.trim() === '' || agiV === null || agiV < 0) problems.push(['agi', 'Enter your AGI as a number of dollars (0 or more).']);
       if (!filing.value) problems.push(['filing_status', 'Choose your tax filing status.']);
+      var spouseV = num(spouseAgi.value);
+      if (joint() && (spouseAgi.value.trim() === '' || spouseV === null || spouseV < 0)) problems.push(['spouse_agi', 'Enter your spouse\u2019s AGI (0 or more): a joint return counts it.']);
       if (famV === null || famV < 1 || famV > 20 || Math.floor(famV) !== famV) problems.push(['family_size', 'Family size must be a whole number from 1 to 20.']);
       if (!state.value) problems.push(['state_of_residence', 'Choose your state.']);
       if (problems.length) {
@@ -53,6 +65,7 @@
       busy = true;
       setBusy(submit, true, 'Saving…');
       var body = { agi: agiV, filing_status: filing.value, family_size: famV, state_of_residence: state.value };
+      if (joint()) body.spouse_agi = spouseV;
       request('PATCH', 'borrower', body).then(function (r) {
         if (S.borrower) S.borrower.financial = (r && r.financial) || body;
         S.warnings = (r && Array.isArray(r.warnings) ? r.warnings : []).map(function (w) {
@@ -118,13 +131,15 @@
     var fin = (S.borrower && S.borrower.financial) || {};
     var agiSaved = num(fin.agi) || 0;
     var famSaved = num(fin.family_size) || 1;
-    var clampAgi = Math.max(0, Math.min(300000, Math.round(agiSaved / 1000) * 1000));
+    // The slider starts at the exact saved AGI (step "any"), so moving only the family size
+    // keeps the saved income; only what moved is sent.
+    var clampAgi = Math.max(0, Math.min(300000, agiSaved));
     var clampFam = Math.max(1, Math.min(10, Math.round(famSaved)));
 
     var agiOut = h('output', { for: 'whatif-agi', id: 'whatif-agi-out', text: fmtMoney0(clampAgi) });
     var famOut = h('output', { for: 'whatif-family-size', id: 'whatif-fam-out', text: String(clampFam) });
     var agiRange = h('input', {
-      type: 'range', id: 'whatif-agi', min: 0, max: 300000, step: 1000, value: clampAgi, 'data-testid': 'whatif-agi',
+      type: 'range', id: 'whatif-agi', min: 0, max: 300000, step: 'any', value: clampAgi, 'data-testid': 'whatif-agi',
       'aria-valuetext': fmtMoney0(clampAgi)
     });
     var famRange = h('input', {
@@ -135,8 +150,12 @@
     var reset = h('button', { type: 'button', class: 'link-btn', 'data-testid': 'whatif-reset', text: 'Reset to my details', disabled: true });
     var seq = 0;
     var timer = null;
-    function changed() {
-      var a = parseInt(agiRange.value, 10);
+    function changed(ev) {
+      if (ev && ev.target === agiRange) {
+        // Whole thousands while dragging (the start value may be any amount).
+        agiRange.value = String(Math.round(parseFloat(agiRange.value) / 1000) * 1000);
+      }
+      var a = Math.round(parseFloat(agiRange.value));
       var f = parseInt(famRange.value, 10);
       agiOut.textContent = fmtMoney0(a);
       agiRange.setAttribute('aria-valuetext', fmtMoney0(a));
@@ -152,7 +171,10 @@
       var mine = seq;
       results.body.classList.add('busy');
       results.body.setAttribute('aria-busy', 'true');
-      request('GET', 'repayment_options?agi=' + encodeURIComponent(a) + '&family_size=' + encodeURIComponent(f)).then(function (r) {
+      var q = [];
+      if (a !== Math.round(agiSaved)) q.push('agi=' + encodeURIComponent(a));
+      if (f !== famSaved) q.push('family_size=' + encodeURIComponent(f));
+      request('GET', 'repayment_options' + (q.length ? '?' + q.join('&') : '')).then(function (r) {
         if (mine !== seq || S.finished) return;
         S.assessment = r;
         S.whatIf = { agi: a, family_size: f };

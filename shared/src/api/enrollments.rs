@@ -1,0 +1,131 @@
+//! `/api/v1/borrowers/{id}/enrollments[/{enrollment_id}[/cancel]]` and the sandbox clock
+//! `/api/v1/sandbox/borrowers/{id}/advance`.
+
+use lambda_http::http::{HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+
+use super::{borrower_ref, tenant};
+use crate::context::AppContext;
+use crate::crypto::hash_key;
+use crate::enrollments::service;
+use crate::http::{json_object, ok, path_param, respond};
+
+/// What makes two requests "the same" for an `Idempotency-Key`: method, path and body.
+pub fn fingerprint(req: &Request) -> String {
+    let body = match req.body() {
+        Body::Text(t) => t.as_bytes().to_vec(),
+        Body::Binary(b) => b.clone(),
+        _ => Vec::new(),
+    };
+    hash_key(&format!(
+        "{} {}\n{}",
+        req.method(),
+        req.uri().path(),
+        String::from_utf8_lossy(&body)
+    ))
+}
+
+pub fn idempotency_key(req: &Request) -> Option<String> {
+    req.headers()
+        .get("idempotency-key")
+        .map(|v| v.to_str().unwrap_or("\u{0}").trim().to_string())
+}
+
+/// A stored or fresh create result as the response (`Idempotent-Replayed: true` on a replay).
+pub fn created_response(c: service::Created) -> Response<Body> {
+    let mut resp = Response::builder()
+        .status(StatusCode::from_u16(c.status).unwrap_or(StatusCode::CREATED))
+        .header("content-type", "application/json")
+        .body(Body::Text(c.body))
+        .expect("static response parts are valid");
+    if c.replayed {
+        resp.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    resp
+}
+
+/// `POST /borrowers/{id}/enrollments` with an EnrollmentPayload (bare or wrapped), and an
+/// optional `Idempotency-Key` header.
+pub async fn create(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(
+        async {
+            let t = tenant(ctx, &req).await?;
+            let r = borrower_ref(&req)?;
+            let body = json_object(&req)?;
+            let key = idempotency_key(&req);
+            let idem = key.as_deref().map(|k| (k, fingerprint(&req)));
+            let c = service::create(ctx, &t, &r, &body, idem, "the API").await?;
+            Ok(created_response(c))
+        }
+        .await,
+    )
+}
+
+/// `GET /borrowers/{id}/enrollments`.
+pub async fn list(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(
+        async {
+            let t = tenant(ctx, &req).await?;
+            ok(&service::list(ctx, &t, &borrower_ref(&req)?).await?)
+        }
+        .await,
+    )
+}
+
+/// `GET /borrowers/{id}/enrollments/{enrollment_id}` (integer id or uuid).
+pub async fn get(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(
+        async {
+            let t = tenant(ctx, &req).await?;
+            let r = borrower_ref(&req)?;
+            let e = path_param(&req, "enrollment_id")?;
+            ok(&service::get(ctx, &t, &r, &e).await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /borrowers/{id}/enrollments/{enrollment_id}/cancel` `{"reason"?}` (the body may be
+/// empty).
+pub async fn cancel(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(
+        async {
+            let t = tenant(ctx, &req).await?;
+            let r = borrower_ref(&req)?;
+            let e = path_param(&req, "enrollment_id")?;
+            let body = optional_object(&req)?;
+            ok(&service::cancel(ctx, &t, &r, &e, &body).await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/v1/sandbox/borrowers/{id}/advance` `{"days": N}` (sandbox clients only).
+pub async fn advance(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(
+        async {
+            let t = tenant(ctx, &req).await?;
+            let r = borrower_ref(&req)?;
+            let body = json_object(&req)?;
+            ok(&service::advance(ctx, &t, &r, &body).await?)
+        }
+        .await,
+    )
+}
+
+fn optional_object(
+    req: &Request,
+) -> Result<serde_json::Map<String, serde_json::Value>, crate::ApiError> {
+    let empty = match req.body() {
+        Body::Empty => true,
+        Body::Text(t) => t.trim().is_empty(),
+        Body::Binary(b) => b.iter().all(u8::is_ascii_whitespace),
+        _ => true,
+    };
+    if empty {
+        Ok(serde_json::Map::new())
+    } else {
+        json_object(req)
+    }
+}

