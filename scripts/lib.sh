@@ -6,6 +6,7 @@ ZIGLANG_VERSION=0.17.1
 CFN_LINT_VERSION=1.58.0
 PLAYWRIGHT_VERSION=1.65.2
 PYTEST_VERSION=8.3.4
+MOTO_VERSION=5.2.5
 
 ensure_venv() {
   if [ ! -x .venv/bin/pip ]; then
@@ -62,4 +63,28 @@ ensure_browser() {
 # A free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# moto's server (PyPI): the SQS-compatible emulator for webhook delivery, locally and in tests.
+ensure_moto() {
+  ensure_venv
+  if ! .venv/bin/pip show moto 2>/dev/null | grep -x "Version: $MOTO_VERSION" >/dev/null \
+    || [ ! -x .venv/bin/moto_server ]; then
+    echo "==> installing moto[server] $MOTO_VERSION into .venv (the SQS emulator)"
+    .venv/bin/pip install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  fi
+}
+
+# Starts moto_server on 127.0.0.1:$1 in the background (pid in MOTO_PID) and waits until it
+# answers.
+start_moto() {
+  .venv/bin/moto_server -H 127.0.0.1 -p "$1" >"${2:-/dev/null}" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
+    kill -0 "$MOTO_PID" 2>/dev/null || { echo "moto_server could not start on port $1" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "moto_server did not answer on port $1" >&2
+  return 1
 }

@@ -9,6 +9,8 @@ use crate::table::DEFAULT_TABLE_NAME;
 #[derive(Clone, Debug)]
 pub struct AppContext {
     pub store: Store,
+    /// The webhook delivery queue, where the function has one (`WEBHOOK_QUEUE_URL`).
+    pub queue: Option<crate::webhooks::queue::Queue>,
     /// Only the functions that seal SSNs and income documents are given `SSN_KEY`
     /// (template.yaml); the others have none.
     ssn: Option<SsnCipher>,
@@ -24,8 +26,14 @@ impl AppContext {
     pub fn new(db: aws_sdk_dynamodb::Client, table: &str, ssn: SsnCipher) -> Self {
         AppContext {
             store: Store::new(db, table),
+            queue: None,
             ssn: Some(ssn),
         }
+    }
+
+    pub fn with_queue(mut self, queue: crate::webhooks::queue::Queue) -> Self {
+        self.queue = Some(queue);
+        self
     }
 
     /// Reads `TABLE_NAME` and, where it is given, `SSN_KEY` (a malformed key fails the cold
@@ -38,6 +46,7 @@ impl AppContext {
         };
         Ok(AppContext {
             store: Store::new(dynamodb_from_env().await, table_name()),
+            queue: crate::webhooks::queue::Queue::from_env().await,
             ssn,
         })
     }

@@ -22,3 +22,23 @@ where
     }))
     .await
 }
+
+/// The runner for a function fed by another event source (SQS, a schedule): builds the context
+/// once, then hands each event's payload to `handler`.
+pub async fn serve_events<E, R, F, Fut>(handler: F) -> Result<(), Error>
+where
+    E: serde::de::DeserializeOwned + Send + 'static,
+    R: serde::Serialize + Send + 'static,
+    F: Fn(&'static AppContext, E) -> Fut,
+    Fut: Future<Output = R> + Send,
+{
+    crate::logging::init();
+    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |event: lambda_http::LambdaEvent<E>| {
+            let fut = handler(ctx, event.payload);
+            async move { Ok::<R, std::convert::Infallible>(fut.await) }
+        },
+    ))
+    .await
+}

@@ -93,3 +93,88 @@ async fn sample_events_run_through_their_handlers() {
     let (s, _) = split(borrowers::delete(ctx, event("borrowers-delete")).await);
     assert_eq!(s, 204);
 }
+
+/// The enrollment, sandbox clock and webhook samples, and the two event-source samples (an SQS
+/// batch for the worker, a scheduled event for the relay).
+#[tokio::test]
+async fn enrollment_and_webhook_sample_events_run_through_their_handlers() {
+    use shared::api::{enrollments, webhooks};
+    let t = loanpath_tests::app_with_queue().await;
+    let ctx = &t.ctx;
+    let (s, _) = split(
+        borrowers::create(
+            ctx,
+            loanpath_tests::call("POST", "/").json(serde_json::json!({"borrower": {
+                "first_name": "James", "last_name": "Kirk", "phone": "515-555-0100", "ssn": "123456789",
+                "address": {"street1": "1 Main", "city": "Riverside", "state": "IA", "zipcode": "52327"},
+                "agi": 0, "state_of_residence": "IA"}})).request(),
+        )
+        .await,
+    );
+    assert_eq!(s, 201);
+    let (s, _) = split(loans::create(ctx, event("loans-create")).await);
+    assert_eq!(s, 201);
+    let (s, b) = split(enrollments::create(ctx, event("enrollments-create")).await);
+    assert_eq!(
+        (s, b["status"]["type"].as_str()),
+        (201, Some("pending")),
+        "{b}"
+    );
+    let (s, again) = split(enrollments::create(ctx, event("enrollments-create")).await);
+    assert_eq!(
+        (s, &again["uuid"]),
+        (201, &b["uuid"]),
+        "the sample's Idempotency-Key replays"
+    );
+    let (s, _) = split(enrollments::list(ctx, event("enrollments-list")).await);
+    assert_eq!(s, 200);
+    let (s, _) = split(enrollments::get(ctx, event("enrollments-get")).await);
+    assert_eq!(s, 200);
+    let (s, v) = split(enrollments::advance(ctx, event("sandbox-advance")).await);
+    assert_eq!(
+        (s, v["enrollments"][0]["status"]["type"].as_str()),
+        (200, Some("approved")),
+        "{v}"
+    );
+    let (s, _) = split(enrollments::cancel(ctx, event("enrollments-cancel")).await);
+    assert_eq!(s, 409, "an approved enrollment can't be cancelled");
+    let (s, w) = split(webhooks::create(ctx, event("webhooks-create")).await);
+    assert_eq!(s, 201, "{w}");
+    let (s, _) = split(webhooks::list(ctx, event("webhooks-list")).await);
+    assert_eq!(s, 200);
+    let (s, _) = split(webhooks::test(ctx, event("webhooks-test")).await);
+    assert_eq!(s, 202);
+    let real = w["id"].as_str().unwrap();
+    for (name, handler_status) in [
+        ("webhooks-deliveries", 200),
+        ("webhooks-rotate", 200),
+        ("webhooks-delete", 204),
+    ] {
+        let req = event_with(name, "we_sample", real);
+        let resp = match name {
+            "webhooks-deliveries" => webhooks::deliveries(ctx, req).await,
+            "webhooks-rotate" => webhooks::rotate(ctx, req).await,
+            _ => webhooks::delete(ctx, req).await,
+        };
+        assert_eq!(resp.status().as_u16(), handler_status, "{name}");
+    }
+    let path = format!(
+        "{}/../events/webhooks-deliver.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let sqs: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let out = webhooks::deliver(ctx, sqs).await;
+    assert!(
+        out.batch_item_failures.is_empty(),
+        "an unknown event is dropped, not retried"
+    );
+    let path = format!(
+        "{}/../events/webhooks-relay.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let sched: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let out = webhooks::relay(ctx, sched).await;
+    assert!(out["published"].is_number(), "{out}");
+}

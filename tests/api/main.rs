@@ -3,8 +3,10 @@
 mod assessments;
 mod auth;
 mod borrowers;
+mod enrollments;
 mod events;
 mod fuzz;
 mod infra;
 mod loans;
 mod nexus;
+mod webhooks;

@@ -174,3 +174,145 @@ pub fn split(resp: Response<Body>) -> (u16, Value) {
     };
     (status, body)
 }
+
+/// The SQS-compatible emulator the webhook tests use: `LOANPATH_TEST_SQS` (scripts/test starts
+/// one moto server for the run), else a moto server started for this test process, which
+/// stops when the process ends.
+pub fn sqs_endpoint() -> String {
+    static ENDPOINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ENDPOINT
+        .get_or_init(|| {
+            if let Ok(e) = std::env::var("LOANPATH_TEST_SQS") {
+                return e;
+            }
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free port");
+            let moto = format!("{}/../.venv/bin/moto_server", env!("CARGO_MANIFEST_DIR"));
+            let me = std::process::id();
+            // A watchdog shell stops moto when this test process is gone (so it is never
+            // waited on here).
+            #[allow(clippy::zombie_processes)]
+            let _watchdog = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!(
+                    "\"{moto}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; \
+                     while kill -0 {me} 2>/dev/null; do sleep 0.5; done; kill $m"
+                ))
+                .spawn()
+                .expect("start moto_server (pip install 'moto[server]' into .venv)");
+            let endpoint = format!("http://127.0.0.1:{port}");
+            for _ in 0..200 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            endpoint
+        })
+        .clone()
+}
+
+pub fn sqs_client() -> aws_sdk_sqs::Client {
+    let conf = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .endpoint_url(sqs_endpoint())
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .build();
+    aws_sdk_sqs::Client::from_conf(conf)
+}
+
+/// [`app`] with its own delivery queue on the SQS emulator.
+pub async fn app_with_queue() -> TestApp {
+    let mut t = app().await;
+    let client = sqs_client();
+    let name = format!("lp-test-{}", uuid::Uuid::new_v4().simple());
+    let url = client
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url");
+    t.ctx = t
+        .ctx
+        .clone()
+        .with_queue(shared::webhooks::queue::Queue::new(client, url));
+    t
+}
+
+/// A webhook receiver on 127.0.0.1: records every request, answers each with the next status
+/// of `statuses` (then 200).
+pub struct Receiver {
+    pub url: String,
+    pub got: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    /// Milliseconds each answer waits (a slow receiver), changeable while it runs.
+    pub delay_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: String,
+    pub status: u16,
+}
+
+pub async fn receiver(statuses: Vec<u16>) -> Receiver {
+    use std::sync::{Arc, Mutex};
+    let got: Arc<Mutex<Vec<Received>>> = Arc::new(Mutex::new(Vec::new()));
+    let plan = Arc::new(Mutex::new(std::collections::VecDeque::from(statuses)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let delay_ms = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (g, p, d) = (got.clone(), plan.clone(), delay_ms.clone());
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (g, p, d) = (g.clone(), p.clone(), d.clone());
+        async move {
+            let (parts, body) = req.into_parts();
+            let bytes = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let status = p.lock().unwrap().pop_front().unwrap_or(200);
+            g.lock().unwrap().push(Received {
+                headers: parts.headers,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+                status,
+            });
+            let wait = d.load(std::sync::atomic::Ordering::Relaxed);
+            if wait > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
+            axum::http::StatusCode::from_u16(status).unwrap()
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Receiver {
+        url: format!("http://127.0.0.1:{}/hooks", addr.port()),
+        got,
+        delay_ms,
+    }
+}
+
+/// Runs the worker (the real handler through the SQS emulator) until the queue stays empty
+/// for one poll.
+pub async fn drain(ctx: &AppContext) -> usize {
+    let mut total = 0;
+    loop {
+        let n = shared::webhooks::local::poll_once(ctx, 0, 30)
+            .await
+            .expect("poll");
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}

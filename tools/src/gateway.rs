@@ -57,7 +57,27 @@ handlers! {
     "nexus-borrower-update" => shared::api::nexus::borrower_update,
     "nexus-repayment-options" => shared::api::nexus::repayment_options,
     "nexus-tokens-create" => shared::api::nexus::tokens_create,
+    "enrollments-create" => shared::api::enrollments::create,
+    "enrollments-list" => shared::api::enrollments::list,
+    "enrollments-get" => shared::api::enrollments::get,
+    "enrollments-cancel" => shared::api::enrollments::cancel,
+    "sandbox-advance" => shared::api::enrollments::advance,
+    "webhooks-create" => shared::api::webhooks::create,
+    "webhooks-list" => shared::api::webhooks::list,
+    "webhooks-delete" => shared::api::webhooks::delete,
+    "webhooks-rotate" => shared::api::webhooks::rotate,
+    "webhooks-test" => shared::api::webhooks::test,
+    "webhooks-deliveries" => shared::api::webhooks::deliveries,
 }
+
+#[cfg(test)]
+/// Functions fed by other event sources, run by the local worker (`loanpath serve` and
+/// `loanpath worker`), with the handler their `main` calls.
+#[cfg(test)]
+pub const EVENT_FUNCTIONS: &[(&str, &str)] = &[
+    ("webhooks-deliver", "shared::api::webhooks::deliver"),
+    ("webhooks-relay", "shared::api::webhooks::relay"),
+];
 
 /// One route of the router table: a path pattern (`/api/v1/borrowers/{id}`), a method and the
 /// function that serves it.
@@ -282,6 +302,13 @@ mod tests {
             let dir = entry.unwrap().path();
             let name = dir.file_name().unwrap().to_string_lossy().into_owned();
             let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
+            if let Some((_, path)) = EVENT_FUNCTIONS.iter().find(|(n, _)| *n == name) {
+                assert!(
+                    main.contains(&format!("serve_events({path})")),
+                    "{name}: main does not call {path}"
+                );
+                continue;
+            }
             let (_, path, _) = handlers()
                 .into_iter()
                 .find(|h| h.0 == name)

@@ -4,7 +4,9 @@
 //! loanpath db serve [--host 127.0.0.1] [--port 8000] [--data .local/dynamodb.sqlite]
 //! loanpath table create                 create the table and GSIs if missing
 //! loanpath seed-sandbox                 the sandbox client (LIVELONGANDPROSPER / GIVINGHERALLSHESGOT)
-//! loanpath serve [--port 9100]          the whole API in one process (embedded DynamoDB)
+//! loanpath serve [--port 9100] [--sqs URL]   the whole API in one process (embedded DynamoDB)
+//! loanpath worker                       the webhook worker and relay (scripts/dev)
+//! loanpath queue create SQS_ENDPOINT    the local delivery queue; prints its URL
 //! loanpath create-client "<name>" --sandbox|--live   prints {client_id, api_key, nexus_key, ...} once
 //! loanpath set-origins CLIENT_ID ORIGIN...   the page origins allowed to embed Nexus
 //! loanpath set-nexus-key-sessions CLIENT_ID on|off   off: Nexus sessions only from init tokens
@@ -17,6 +19,7 @@
 //! for a local emulator, or real credentials for AWS).
 
 mod gateway;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -72,6 +75,10 @@ async fn main() -> ExitCode {
     let result: Result<(), String> = match words.as_slice() {
         ["db", "serve", ..] => serve_db(&args).await,
         ["serve", ..] => serve_gateway(&args).await,
+        ["worker"] => run_worker().await,
+        ["queue", "create", endpoint] => worker::ensure_queue(&worker::sqs_client(endpoint))
+            .await
+            .map(|url| println!("{url}")),
         ["table", "create"] => match store().await.ensure_table().await {
             Ok(created) => {
                 println!("{}", json!({"table": shared::context::table_name(), "created": created}));
@@ -286,6 +293,20 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     shared::nexus::assets::enable_demo();
+    let ctx: &'static shared::AppContext = match args.iter().position(|a| a == "--sqs") {
+        Some(i) => {
+            let endpoint = args.get(i + 1).ok_or("--sqs needs the SQS endpoint URL")?;
+            let client = worker::sqs_client(endpoint);
+            let url = worker::ensure_queue(&client).await?;
+            let with = ctx
+                .clone()
+                .with_queue(shared::webhooks::queue::Queue::new(client, url));
+            let ctx: &'static shared::AppContext = Box::leak(Box::new(with));
+            tokio::spawn(worker::run(ctx));
+            ctx
+        }
+        None => ctx,
+    };
     let gw: &'static gateway::Gateway = Box::leak(Box::new(gateway::Gateway {
         ctx,
         routes,
@@ -306,4 +327,25 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// `loanpath worker`: what AWS runs for us, locally (the SQS event source of the delivery
+/// worker, and the relay's schedule), until SIGINT or SIGTERM.
+async fn run_worker() -> Result<(), String> {
+    shared::logging::init();
+    let ctx = shared::AppContext::from_env()
+        .await
+        .map_err(|e| e.to_string())?;
+    if ctx.queue.is_none() {
+        return Err("WEBHOOK_QUEUE_URL is not set".into());
+    }
+    let ctx: &'static shared::AppContext = Box::leak(Box::new(ctx));
+    eprintln!(
+        "webhook worker polling {}",
+        ctx.queue.as_ref().map(|q| q.url()).unwrap_or_default()
+    );
+    tokio::select! {
+        _ = worker::run(ctx) => Ok(()),
+        _ = shutdown() => Ok(()),
+    }
 }

@@ -138,6 +138,29 @@ fn status_event(e: &Enrollment, previous: Option<Status>) -> Event {
     )
 }
 
+/// The event for one change of several applied at once: the enrollment as it stood right
+/// after that change (its status and the history up to it).
+fn change_event(e: &Enrollment, change: &Change) -> Event {
+    let mut view = e.view();
+    view["status"] = json!({
+        "type": change.to,
+        "description": change.to.description(),
+        "updated_at": change.at,
+    });
+    if let Some(i) = e.history.iter().position(|c| c == change) {
+        view["history"] = json!(view["history"].as_array().map(|h| h[..=i].to_vec()));
+    }
+    Event::new(
+        &e.client_id,
+        "enrollment.status_changed",
+        &json!({
+            "enrollment": view,
+            "previous_status": change.from,
+            "borrower": {"uuid": e.borrower_uuid},
+        }),
+    )
+}
+
 /// The `Idempotency-Key` header: 1 to 255 visible ASCII characters.
 pub fn check_idempotency_key(key: &str) -> Result<(), ApiError> {
     if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
@@ -378,7 +401,7 @@ async fn commit_moves(
         let item = items::to_item(e).map_err(TxError::Other)?;
         tx.put_versioned(&ctx.store, "enrollment", item, *old_version);
         for c in changes {
-            events.push(status_event(e, c.from));
+            events.push(change_event(e, c));
         }
         if changes.iter().any(|c| c.to == Status::Approved) {
             for (loan, v) in approved_loans(e, &coll.loans, &stamp) {

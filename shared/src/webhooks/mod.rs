@@ -6,7 +6,10 @@
 //! loses nothing. The delivery worker signs each delivery the Standard Webhooks way and retries
 //! with backoff. Never on the request path.
 
+pub mod delivery;
 pub mod endpoints;
+pub mod local;
+pub mod queue;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -62,5 +65,36 @@ impl Event {
 /// Publishes committed events to the delivery queue. Best effort: an event that could not be
 /// published stays pending in the outbox, and the relay publishes it later.
 pub async fn publish(ctx: &crate::context::AppContext, events: &[Event]) {
-    let _ = (ctx, events);
+    if let Err(e) = publish_or_fail(ctx, events).await {
+        tracing::warn!(error = %e, events = events.len(), "events left in the outbox for the relay");
+    }
+}
+
+/// Sends one fan-out message per event, then marks each published.
+pub async fn publish_or_fail(
+    ctx: &crate::context::AppContext,
+    events: &[Event],
+) -> Result<(), crate::ApiError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let Some(q) = &ctx.queue else {
+        return Err(crate::ApiError::Internal(
+            "no webhook queue is configured".into(),
+        ));
+    };
+    let messages: Vec<queue::Message> = events
+        .iter()
+        .map(|e| queue::Message {
+            event_id: e.id.clone(),
+            endpoint_id: None,
+            attempt: 0,
+            not_before: 0,
+        })
+        .collect();
+    q.send_all(&messages).await?;
+    for e in events {
+        ctx.store.mark_published(&e.id).await?;
+    }
+    Ok(())
 }

@@ -1,0 +1,6 @@
+//! Lambda function for one event source; all behaviour lives in `shared::api::webhooks::relay`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::serve_events(shared::api::webhooks::relay).await
+}

@@ -1,0 +1,114 @@
+//! The delivery queue (the port): SQS in AWS, moto's SQS-compatible server locally. Messages
+//! are small JSON records naming an event (and, once fanned out, one endpoint and the attempt).
+
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// SQS delays a message at most 15 minutes; longer waits hop (see `delivery`).
+pub const MAX_DELAY_SECONDS: i64 = 900;
+
+/// One queue message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub event_id: String,
+    /// `None`: fan the event out to the client's endpoints.
+    #[serde(default)]
+    pub endpoint_id: Option<String>,
+    /// The delivery attempt this message makes (1 is the first).
+    #[serde(default)]
+    pub attempt: u32,
+    /// Not before this time (seconds since the epoch): a retry's backoff.
+    #[serde(default)]
+    pub not_before: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Queue {
+    client: aws_sdk_sqs::Client,
+    url: String,
+}
+
+fn internal<E: std::error::Error + 'static>(op: &str, e: E) -> ApiError {
+    ApiError::Internal(format!(
+        "{op}: {}",
+        aws_sdk_sqs::error::DisplayErrorContext(e)
+    ))
+}
+
+impl Queue {
+    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
+        Queue {
+            client,
+            url: url.into(),
+        }
+    }
+
+    /// `WEBHOOK_QUEUE_URL`, with the SDK's own environment (`AWS_ENDPOINT_URL_SQS` points it at
+    /// the local emulator). `None` when the function has no queue.
+    pub async fn from_env() -> Option<Self> {
+        let url = std::env::var("WEBHOOK_QUEUE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        Some(Queue::new(aws_sdk_sqs::Client::new(&config), url))
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn client(&self) -> &aws_sdk_sqs::Client {
+        &self.client
+    }
+
+    pub async fn send(&self, m: &Message, delay_seconds: i64) -> Result<(), ApiError> {
+        let body = serde_json::to_string(m)
+            .map_err(|e| ApiError::Internal(format!("queue message: {e}")))?;
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .delay_seconds(delay_seconds.clamp(0, MAX_DELAY_SECONDS) as i32)
+            .send()
+            .await
+            .map_err(|e| internal("SendMessage", e))?;
+        Ok(())
+    }
+
+    /// Sends up to any number of messages, ten per call; fails if any was not accepted.
+    pub async fn send_all(&self, messages: &[Message]) -> Result<(), ApiError> {
+        for chunk in messages.chunks(10) {
+            let mut entries = Vec::with_capacity(chunk.len());
+            for (i, m) in chunk.iter().enumerate() {
+                let body = serde_json::to_string(m)
+                    .map_err(|e| ApiError::Internal(format!("queue message: {e}")))?;
+                entries.push(
+                    SendMessageBatchRequestEntry::builder()
+                        .id(format!("m{i}"))
+                        .message_body(body)
+                        .build()
+                        .map_err(|e| ApiError::Internal(format!("queue entry: {e}")))?,
+                );
+            }
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| internal("SendMessageBatch", e))?;
+            if !out.failed().is_empty() {
+                return Err(ApiError::Unavailable(format!(
+                    "{} queue messages were not accepted",
+                    out.failed().len()
+                )));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,370 @@
+//! Webhooks: registration and its URL rules, signed deliveries through the SQS emulator to a
+//! local receiver (verified with the Standard Webhooks library), retries, 410, the deliveries
+//! log, tenant isolation, and a worker killed mid-batch.
+
+use std::time::Duration;
+
+use loanpath_tests::{
+    app_with_queue, call, drain, receiver, send, split, Received, TestApp, OTHER_KEY,
+};
+use serde_json::{json, Value};
+use shared::api::{borrowers, enrollments, loans, webhooks};
+
+async fn register(t: &TestApp, url: &str) -> Value {
+    let (s, w) = send(
+        &t.ctx,
+        webhooks::create,
+        call("POST", "/webhooks").json(json!({"url": url})),
+    )
+    .await;
+    assert_eq!(s, 201, "{w}");
+    w
+}
+
+fn verify(r: &Received, secret: &str) -> Value {
+    let wh = standardwebhooks::Webhook::new(secret).unwrap();
+    wh.verify(r.body.as_bytes(), &r.headers)
+        .expect("a valid Standard Webhooks signature");
+    let body: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        r.headers["webhook-id"].to_str().unwrap(),
+        body["id"].as_str().unwrap()
+    );
+    body
+}
+
+#[tokio::test]
+async fn registration_shows_the_secret_once_and_refuses_unsafe_urls() {
+    let t = app_with_queue().await;
+    let rx = receiver(vec![]).await;
+    let w = register(&t, &rx.url).await;
+    let secret = w["secret"].as_str().unwrap();
+    assert!(secret.starts_with("whsec_") && w["id"].as_str().unwrap().starts_with("we_"));
+    assert_eq!(w["status"], "active");
+    let (s, list) = send(&t.ctx, webhooks::list, call("GET", "/webhooks")).await;
+    assert_eq!(s, 200);
+    assert_eq!(list["webhooks"][0]["url"], rx.url.as_str());
+    assert!(!list.to_string().contains(secret) && list["webhooks"][0].get("secret").is_none());
+    let (s, _) = send(
+        &t.ctx,
+        webhooks::create,
+        call("POST", "/webhooks").json(json!({"url": rx.url})),
+    )
+    .await;
+    assert_eq!(s, 409, "the same URL twice");
+    for (url, why) in [
+        ("http://10.0.0.7/hook", "private"),
+        ("http://169.254.169.254/latest/meta-data/", "metadata"),
+        ("http://[fe80::1]/hook", "link-local"),
+        ("ftp://example.com/hook", "scheme"),
+        ("not a url", "garbage"),
+    ] {
+        let (s, e) = send(
+            &t.ctx,
+            webhooks::create,
+            call("POST", "/webhooks").json(json!({"url": url})),
+        )
+        .await;
+        assert_eq!(s, 422, "{why}: {e}");
+        assert!(e["error"]["fields"]["url"].is_string(), "{why}");
+    }
+    // A live client: https only, and never loopback (by address or by name).
+    for url in [
+        "http://example.com/hook",
+        "https://127.0.0.1/hook",
+        "https://localhost/hook",
+    ] {
+        let (s, e) = send(
+            &t.ctx,
+            webhooks::create,
+            call("POST", "/webhooks")
+                .key(OTHER_KEY)
+                .json(json!({"url": url})),
+        )
+        .await;
+        assert_eq!(s, 422, "{url}: {e}");
+    }
+    let (s, e) = send(
+        &t.ctx,
+        webhooks::create,
+        call("POST", "/webhooks").json(json!({"url": rx.url, "events": ["enrollment.nope"]})),
+    )
+    .await;
+    assert_eq!((s, e["error"]["fields"]["events"].is_string()), (422, true));
+    // Another tenant sees none of it.
+    let id = w["id"].as_str().unwrap();
+    let (_, theirs) = send(&t.ctx, webhooks::list, call("GET", "/").key(OTHER_KEY)).await;
+    assert_eq!(theirs["webhooks"], json!([]));
+    let c = || call("POST", "/").key(OTHER_KEY).param("webhook_id", id);
+    assert_eq!(send(&t.ctx, webhooks::delete, c()).await.0, 404);
+    assert_eq!(send(&t.ctx, webhooks::rotate, c()).await.0, 404);
+    assert_eq!(send(&t.ctx, webhooks::deliveries, c()).await.0, 404);
+    // Rotation: a new secret, shown once.
+    let (s, r) = send(
+        &t.ctx,
+        webhooks::rotate,
+        call("POST", "/").param("webhook_id", id),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_ne!(r["secret"], w["secret"]);
+    let (s, _) = send(
+        &t.ctx,
+        webhooks::delete,
+        call("DELETE", "/").param("webhook_id", id),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (s, _) = send(
+        &t.ctx,
+        webhooks::delete,
+        call("DELETE", "/").param("webhook_id", id),
+    )
+    .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn the_test_event_is_delivered_signed_with_data_null() {
+    let t = app_with_queue().await;
+    let rx = receiver(vec![]).await;
+    let w = register(&t, &rx.url).await;
+    let (s, q) = send(
+        &t.ctx,
+        webhooks::test,
+        call("POST", "/webhooks/test").json(json!({"url": rx.url})),
+    )
+    .await;
+    assert_eq!(s, 202, "{q}");
+    assert!(drain(&t.ctx).await >= 2, "fan-out, then the delivery");
+    let got = rx.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    let body = verify(&got[0], w["secret"].as_str().unwrap());
+    assert_eq!(body["event_type"], "webhook.test");
+    assert_eq!(body["data"], Value::Null);
+    assert_eq!(body["id"], q["event"]["id"]);
+    let (_, log) = send(
+        &t.ctx,
+        webhooks::deliveries,
+        call("GET", "/").param("webhook_id", w["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(log["deliveries"][0]["outcome"], "delivered");
+    assert_eq!(log["deliveries"][0]["status_code"], 200);
+    // An unregistered URL is named as such.
+    let (s, e) = send(
+        &t.ctx,
+        webhooks::test,
+        call("POST", "/").json(json!({"url": "http://127.0.0.1:1/x"})),
+    )
+    .await;
+    assert_eq!((s, e["error"]["fields"]["url"].is_string()), (422, true));
+}
+
+async fn ready_borrower(t: &TestApp) -> Value {
+    let (_, b) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/borrowers").json(json!({"borrower": {
+            "first_name": "James", "last_name": "Kirk", "phone": "515-555-0100", "ssn": "123456789",
+            "address": {"street1": "1 Starfleet Way", "city": "Riverside", "state": "IA", "zipcode": "52327"},
+            "agi": 0, "state_of_residence": "IA"}})),
+    )
+    .await;
+    let (s, _) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/loans").id(b["uuid"].as_str().unwrap()).json(
+            json!({"loans": [{"loan_type": "D2", "interest_rate": 5.05,
+            "outstanding_principal": 20000, "outstanding_interest": 0, "original_principal": 20000,
+            "origination_date": "2019-09-22", "servicer_name": "Nelnet", "loan_status": "RP"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201);
+    b
+}
+
+#[tokio::test]
+async fn every_enrollment_status_change_is_a_signed_webhook() {
+    let t = app_with_queue().await;
+    let rx = receiver(vec![]).await;
+    let w = register(&t, &rx.url).await;
+    let b = ready_borrower(&t).await;
+    let (s, e) = send(
+        &t.ctx,
+        enrollments::create,
+        call("POST", "/")
+            .id(&b["id"])
+            .json(json!({"repayment_plan": "rap", "signature": true})),
+    )
+    .await;
+    assert_eq!(s, 201, "{e}");
+    let (s, _) = send(
+        &t.ctx,
+        enrollments::advance,
+        call("POST", "/").id(&b["id"]).json(json!({"days": 40})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    drain(&t.ctx).await;
+    let got = rx.got.lock().unwrap().clone();
+    let secret = w["secret"].as_str().unwrap();
+    let mut seen: Vec<(String, String)> = got
+        .iter()
+        .map(|r| {
+            let body = verify(r, secret);
+            assert_eq!(body["event_type"], "enrollment.status_changed");
+            assert_eq!(body["data"]["enrollment"]["uuid"], e["uuid"]);
+            (
+                body["data"]["enrollment"]["status"]["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                body["created_at"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut statuses: Vec<String> = seen.into_iter().map(|s| s.0).collect();
+    statuses.sort();
+    // One event per change: created (pending), complete, approved (one servicer: no partial step).
+    assert_eq!(statuses, vec!["approved", "complete", "pending"]);
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_retried_with_the_same_webhook_id_and_410_disables() {
+    let t = app_with_queue().await;
+    let rx = receiver(vec![500]).await;
+    let w = register(&t, &rx.url).await;
+    send(
+        &t.ctx,
+        webhooks::test,
+        call("POST", "/").json(json!({"url": rx.url})),
+    )
+    .await;
+    drain(&t.ctx).await;
+    assert_eq!(
+        rx.got.lock().unwrap().len(),
+        1,
+        "first attempt answered 500"
+    );
+    let (_, log) = send(
+        &t.ctx,
+        webhooks::deliveries,
+        call("GET", "/").param("webhook_id", w["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(log["deliveries"][0]["outcome"], "retrying");
+    assert_eq!(log["deliveries"][0]["status_code"], 500);
+    assert!(log["deliveries"][0]["next_attempt_at"].is_string());
+    // The retry waits 5 seconds (the first step of the backoff).
+    tokio::time::sleep(Duration::from_millis(5600)).await;
+    drain(&t.ctx).await;
+    let got = rx.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].headers["webhook-id"], got[1].headers["webhook-id"]);
+    verify(&got[1], w["secret"].as_str().unwrap());
+    let (_, log) = send(
+        &t.ctx,
+        webhooks::deliveries,
+        call("GET", "/").param("webhook_id", w["id"].as_str().unwrap()),
+    )
+    .await;
+    let outcomes: Vec<&str> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, vec!["delivered", "retrying"]);
+    assert_eq!(log["deliveries"][0]["attempt"], 2);
+
+    // 410 Gone turns the endpoint off.
+    let gone = receiver(vec![410]).await;
+    let w2 = register(&t, &gone.url).await;
+    send(
+        &t.ctx,
+        webhooks::test,
+        call("POST", "/").json(json!({"url": gone.url})),
+    )
+    .await;
+    drain(&t.ctx).await;
+    let (_, list) = send(&t.ctx, webhooks::list, call("GET", "/")).await;
+    let row = list["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == w2["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(row["status"], "disabled");
+    assert!(row["disabled_reason"].as_str().unwrap().contains("410"));
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_batch_loses_nothing_and_never_changes_a_webhook_id() {
+    let t = app_with_queue().await;
+    // The receiver is slow: the worker is killed while deliveries are in flight.
+    let rx = receiver(vec![]).await;
+    let w = register(&t, &rx.url).await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let (s, q) = send(
+            &t.ctx,
+            webhooks::test,
+            call("POST", "/").json(json!({"url": rx.url})),
+        )
+        .await;
+        assert_eq!(s, 202);
+        ids.push(q["event"]["id"].as_str().unwrap().to_string());
+    }
+    // Fan out, then start delivering and kill the worker almost at once (its messages stay
+    // on the queue and come back after their 2-second visibility timeout).
+    let fanned = shared::webhooks::local::poll_once(&t.ctx, 0, 2)
+        .await
+        .unwrap();
+    assert_eq!(fanned, 4);
+    rx.delay_ms.store(800, std::sync::atomic::Ordering::Relaxed);
+    let killed = tokio::time::timeout(
+        Duration::from_millis(400),
+        shared::webhooks::local::poll_once(&t.ctx, 0, 2),
+    )
+    .await;
+    assert!(killed.is_err(), "the worker was killed mid-batch");
+    let in_flight = rx.got.lock().unwrap().len();
+    assert!(in_flight >= 1, "deliveries were in flight when it died");
+    rx.delay_ms.store(0, std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    drain(&t.ctx).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    drain(&t.ctx).await;
+    let got = rx.got.lock().unwrap().clone();
+    let secret = w["secret"].as_str().unwrap();
+    let mut by_event: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in &got {
+        let body = verify(r, secret);
+        by_event
+            .entry(body["id"].as_str().unwrap().to_string())
+            .or_default()
+            .push(r.headers["webhook-id"].to_str().unwrap().to_string());
+    }
+    // Nothing lost: every event arrived.
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(by_event.keys().cloned().collect::<Vec<_>>(), want);
+    // A duplicate is only ever the same event under the same webhook-id.
+    for (event, hooks) in &by_event {
+        assert!(hooks.iter().all(|h| h == event), "{event}: {hooks:?}");
+    }
+    // Every event is marked delivered: a later redelivery would be skipped.
+    for id in &ids {
+        assert!(t
+            .ctx
+            .store
+            .delivered(id, w["id"].as_str().unwrap())
+            .await
+            .unwrap());
+    }
+    let _ = split;
+}
