@@ -170,6 +170,7 @@ const GET_THAT_WRITES: &[&str] = &["enrollments-list", "enrollments-get"];
 const HOLD_SSN_KEY: &[&str] = &[
     "borrowers-create",
     "borrowers-update",
+    "nexus-borrower-update",
     "webhooks-create",
     "webhooks-rotate",
     "webhooks-deliver",

@@ -758,11 +758,11 @@ async fn assess_inputs_are_saved_and_the_what_if_is_not() {
         nexus::borrower_update,
         call("PATCH", "/")
             .session(&tok)
-            .json(json!({"agi": 70000, "ssn": "123-45-6789"})),
+            .json(json!({"agi": 70000, "external_id": "someone-else"})),
     )
     .await;
     assert_eq!(s, 422);
-    assert!(e["error"]["fields"]["ssn"]
+    assert!(e["error"]["fields"]["external_id"]
         .as_str()
         .unwrap()
         .contains("cannot be changed"));
@@ -932,6 +932,10 @@ async fn nexus_sample_events_run_through_their_handlers() {
         (200, Some("55000.00")),
         "{b}"
     );
+    let (s, b) =
+        split(nexus::enrollments_create(&t.ctx, event("nexus-enrollments-create", &sw)).await);
+    assert_eq!(s, 409, "{b}");
+    assert!(b["error"]["reasons"].is_array());
     let (s, b) = split(nexus::tokens_create(&t.ctx, event("nexus-tokens-create", &[])).await);
     assert_eq!(s, 201, "{b}");
     let resp = nexus::ui(&t.ctx, event("nexus-ui", &[])).await;
@@ -1057,4 +1061,68 @@ async fn a_client_can_require_init_tokens() {
     .await;
     let (s, _) = start(&t, json!({"token": minted["token"], "origin": ORIGIN})).await;
     assert_eq!(s, 201);
+}
+
+#[tokio::test]
+async fn the_enroll_workflow_saves_the_profile_and_files_the_request() {
+    let t = app().await;
+    let (tok, uuid) = session_for(&t, "enroll-1").await;
+    link(&t, &tok, "Nelnet", "kirk").await;
+    // Not ready yet: every reason comes back for the widget to show.
+    let (s, e) = send(
+        &t.ctx,
+        nexus::enrollments_create,
+        call("POST", "/nexus/enrollments")
+            .session(&tok)
+            .json(json!({"repayment_plan": "rap", "signature": true})),
+    )
+    .await;
+    assert_eq!(s, 409, "{e}");
+    let reasons = e["error"]["reasons"].as_array().unwrap();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r == shared::enrollments::preconditions::PROFILE),
+        "{e}"
+    );
+    // The widget saves what the borrower confirmed; the SSN is sealed and never shown.
+    let (s, saved) = send(
+        &t.ctx,
+        nexus::borrower_update,
+        call("PATCH", "/nexus/borrower").session(&tok).json(json!({
+            "ssn": "123-45-6789", "phone": "515-555-0199", "date_of_birth": "1988-07-04",
+            "agi": 52000, "filing_status": "single", "family_size": 1, "state_of_residence": "IA",
+            "income_certification": {"type": "pay_stub", "file": "JVBERi0xLjQK"},
+        })),
+    )
+    .await;
+    assert_eq!(s, 200, "{saved}");
+    assert_eq!(saved["profile"]["has_ssn"], true);
+    assert!(!saved.to_string().contains("6789"));
+    assert_eq!(
+        saved["profile"]["income_certifications"][0]["type"],
+        "pay_stub"
+    );
+    let (s, e) = send(
+        &t.ctx,
+        nexus::enrollments_create,
+        call("POST", "/nexus/enrollments")
+            .session(&tok)
+            .json(json!({"repayment_plan": "rap", "signature": true})),
+    )
+    .await;
+    assert_eq!(s, 201, "{e}");
+    assert_eq!(e["history"][0]["reason"], "Requested through Nexus.");
+    let (_, v) = send(&t.ctx, nexus::session_get, call("GET", "/").session(&tok)).await;
+    assert_eq!(v["enrollments"][0]["uuid"], e["uuid"]);
+    assert_eq!(v["profile"]["has_ssn"], true);
+    assert!(!v.to_string().contains("123-45") && !v.to_string().contains("123456789"));
+    // The API sees the same enrollment.
+    let (_, list) = send(
+        &t.ctx,
+        shared::api::enrollments::list,
+        call("GET", "/").id(&uuid),
+    )
+    .await;
+    assert_eq!(list["enrollments"][0]["uuid"], e["uuid"]);
 }

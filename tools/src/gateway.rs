@@ -57,6 +57,7 @@ handlers! {
     "nexus-borrower-update" => shared::api::nexus::borrower_update,
     "nexus-repayment-options" => shared::api::nexus::repayment_options,
     "nexus-tokens-create" => shared::api::nexus::tokens_create,
+    "nexus-enrollments-create" => shared::api::nexus::enrollments_create,
     "enrollments-create" => shared::api::enrollments::create,
     "enrollments-list" => shared::api::enrollments::list,
     "enrollments-get" => shared::api::enrollments::get,

@@ -233,3 +233,26 @@ pub async fn tokens_create(ctx: &AppContext, req: Request) -> Response<Body> {
         .await,
     )
 }
+
+/// `POST /nexus/enrollments` `{repayment_plan, signature, cursive_signature}` (with an optional
+/// `Idempotency-Key`) -> 201 the Enrollment, or 409 with every failing precondition.
+pub async fn enrollments_create(ctx: &AppContext, req: Request) -> Response<Body> {
+    let r = &req;
+    with_session(ctx, r, |s| async move {
+        let body = json_object(r)?;
+        let key = super::enrollments::idempotency_key(r);
+        let idem = key.as_deref().map(|k| {
+            (
+                k,
+                crate::crypto::hash_key(&format!(
+                    "{}:{}",
+                    super::enrollments::fingerprint(r),
+                    s.borrower_uuid
+                )),
+            )
+        });
+        let c = link::enroll(ctx, &s, &body, idem).await?;
+        Ok(super::enrollments::created_response(c))
+    })
+    .await
+}

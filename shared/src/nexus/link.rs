@@ -110,6 +110,22 @@ fn money_text(d: Decimal) -> String {
     format!("{:.2}", d.round_dp(2))
 }
 
+/// The enroll step's prefill. The SSN itself never leaves: only whether one is on file.
+fn profile_view(b: &crate::model::Borrower) -> Value {
+    json!({
+        "first_name": b.first_name,
+        "last_name": b.last_name,
+        "phone": b.phone,
+        "address": b.address.clone().unwrap_or_default(),
+        "date_of_birth": b.date_of_birth,
+        "has_ssn": b.ssn_sealed.is_some(),
+        "collecting_unemployment": b.collecting_unemployment.unwrap_or(false),
+        "income_certifications": b.income_certifications.iter().rev().map(|c| json!({
+            "id": c.id, "type": c.kind, "inserted_at": c.inserted_at,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// `GET /nexus/session`: what the widget shows.
 pub async fn session_view(ctx: &AppContext, session: &NexusSession) -> Result<Value, ApiError> {
     let coll = ctx
@@ -145,6 +161,15 @@ pub async fn session_view(ctx: &AppContext, session: &NexusSession) -> Result<Va
         },
         "links": coll.links.iter().map(ServicerLink::view).collect::<Vec<_>>(),
         "servicers": servicers,
+        "profile": profile_view(b),
+        "enrollments": ctx
+            .store
+            .enrollments(&b.uuid)
+            .await?
+            .iter()
+            .rev()
+            .map(crate::enrollments::Enrollment::view)
+            .collect::<Vec<_>>(),
     });
     if session.mode == crate::model::ClientMode::Sandbox {
         view["sandbox_usernames"] = connector::SANDBOX_USERNAMES
@@ -287,16 +312,26 @@ async fn save_link(
     }))
 }
 
-/// The assess inputs the widget may correct.
+/// What the widget may change on its borrower: the assess inputs, and (for enroll) the
+/// identity, contact and income details a request needs.
 const EDITABLE: &[&str] = &[
     "agi",
     "spouse_agi",
     "filing_status",
     "family_size",
     "state_of_residence",
+    "first_name",
+    "last_name",
+    "phone",
+    "address",
+    "date_of_birth",
+    "ssn",
+    "collecting_unemployment",
+    "income_certification",
 ];
 
-/// `PATCH /nexus/borrower`: saves the borrower's corrections, validated like the Borrowers API.
+/// `PATCH /nexus/borrower`: saves the borrower's corrections, validated like the Borrowers API
+/// (the SSN is sealed, an income document stored like `income_certification` on the API).
 pub async fn update_financials(
     ctx: &AppContext,
     session: &NexusSession,
@@ -330,6 +365,7 @@ pub async fn update_financials(
     .await?;
     let f = &out.borrower.financial;
     Ok(json!({
+        "profile": profile_view(&out.borrower),
         "financial": {
             "agi": f.agi.map(money_text),
             "spouse_agi": f.spouse_agi.map(money_text),
@@ -451,4 +487,23 @@ mod tests {
             assert_eq!(plain_decimal(bad), None, "{bad}");
         }
     }
+}
+
+/// `POST /nexus/enrollments` `{repayment_plan, signature, cursive_signature}`: the enroll
+/// workflow's request, for the session's borrower, through the same use case as the API.
+pub async fn enroll(
+    ctx: &AppContext,
+    session: &NexusSession,
+    body: &Map<String, Value>,
+    idempotency: Option<(&str, String)>,
+) -> Result<crate::enrollments::service::Created, ApiError> {
+    crate::enrollments::service::create(
+        ctx,
+        &session.tenant(),
+        &session.borrower_ref(),
+        body,
+        idempotency,
+        "Nexus",
+    )
+    .await
 }
