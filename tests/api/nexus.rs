@@ -338,7 +338,7 @@ async fn init_tokens_are_minted_with_the_secret_key_and_used_once() {
     let (s, minted) = send(
         &t.ctx,
         nexus::tokens_create,
-        call("POST", "/api/v1/nexus/tokens").json(json!({"borrower": b["id"].to_string()})),
+        call("POST", "/api/v1/nexus/tokens").json(json!({"borrower": b["uuid"]})),
     )
     .await;
     assert_eq!(s, 201, "{minted}");
@@ -1125,4 +1125,74 @@ async fn the_enroll_workflow_saves_the_profile_and_files_the_request() {
     )
     .await;
     assert_eq!(list["enrollments"][0]["uuid"], e["uuid"]);
+}
+
+#[tokio::test]
+async fn a_borrower_value_names_the_same_borrower_for_keys_and_tokens() {
+    let t = app().await;
+    // Borrower id 1 exists, and another borrower has the external id "1".
+    let (_, first) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/").json(json!({"borrower": {"first_name": "First"}})),
+    )
+    .await;
+    let (_, ext) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/").json(json!({"borrower": {"external_id": "1"}})),
+    )
+    .await;
+    assert_eq!(first["id"], 1);
+    let (_, by_key) = start(
+        &t,
+        json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "1", "origin": ORIGIN}),
+    )
+    .await;
+    let (_, minted) = send(
+        &t.ctx,
+        nexus::tokens_create,
+        call("POST", "/").json(json!({"borrower": "1"})),
+    )
+    .await;
+    assert_eq!(by_key["borrower"]["uuid"], ext["uuid"]);
+    assert_eq!(minted["borrower"]["uuid"], ext["uuid"]);
+    let (s, e) = send(
+        &t.ctx,
+        nexus::tokens_create,
+        call("POST", "/").json(json!({"borrower": 1})),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    let (s, _) = send(
+        &t.ctx,
+        nexus::tokens_create,
+        call("POST", "/").json(json!({"borrower": "1", "ttl": 5})),
+    )
+    .await;
+    assert_eq!(s, 422, "unknown fields are named");
+    // A browser's Origin header must agree with the origin the body names.
+    let (s, e) = send(
+        &t.ctx,
+        nexus::sessions_create,
+        call("POST", "/")
+            .auth(None)
+            .header("origin", "https://evil.example")
+            .json(json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "x", "origin": ORIGIN})),
+    )
+    .await;
+    assert_eq!(s, 403, "{e}");
+    // Codes typed with spaces pass.
+    let (tok, _) = session_for(&t, "otp-1").await;
+    let c = link(&t, &tok, "Nelnet", "user_mfa").await;
+    assert_eq!(
+        answer(
+            &t,
+            &tok,
+            c["challenge"]["id"].as_str().unwrap(),
+            " 123 456 "
+        )
+        .await["status"],
+        "linked"
+    );
 }

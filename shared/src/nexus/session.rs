@@ -134,7 +134,11 @@ fn text<'a>(body: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>
 
 /// `POST /nexus/sessions` with `{nexus_key, borrower, origin, workflow}` or `{token, origin,
 /// workflow}`.
-pub async fn start(ctx: &AppContext, body: &Map<String, Value>) -> Result<Started, ApiError> {
+pub async fn start(
+    ctx: &AppContext,
+    body: &Map<String, Value>,
+    origin_header: Option<&str>,
+) -> Result<Started, ApiError> {
     let origin_raw = text(body, "origin")?.ok_or_else(|| {
         ApiError::field(
             "origin",
@@ -147,6 +151,15 @@ pub async fn start(ctx: &AppContext, body: &Map<String, Value>) -> Result<Starte
             "must be an origin such as https://app.example.com",
         )
     })?;
+    // A browser's own Origin header can't be forged by the page: when there is one, it must
+    // be the origin the session names.
+    if let Some(h) = origin_header.and_then(origins::parse_origin) {
+        if h != origin {
+            return Err(ApiError::Forbidden(format!(
+                "The request comes from {h}, not from the origin it names ({origin})."
+            )));
+        }
+    }
     let workflow = match text(body, "workflow")? {
         None => Workflow::Link,
         Some(w) => Workflow::parse(w)
@@ -315,26 +328,27 @@ pub async fn mint_init_token(
     tenant: &Tenant,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
+    if let Some(k) = body.keys().find(|k| k.as_str() != "borrower") {
+        return Err(ApiError::field(
+            k.clone(),
+            "is not a field of this request (borrower)",
+        ));
+    }
+    if let Some(Value::Number(_)) = body.get("borrower") {
+        return Err(ApiError::field(
+            "borrower",
+            "must be a string: a borrower uuid, or your own external id (as at Nexus initialisation)",
+        ));
+    }
     let borrower = text(body, "borrower")?.ok_or_else(|| {
         ApiError::field(
             "borrower",
-            "is required: a borrower id, uuid or your own external id",
+            "is required: a borrower uuid, or your own external id",
         )
     })?;
-    // An integer id or uuid of the caller's own borrower names it; anything else is the
-    // caller's external id, fetched or created, as at Nexus initialisation.
-    let named = match BorrowerRef::parse(borrower) {
-        Some(r) => match ctx.store.borrower(tenant, &r).await {
-            Ok(b) => Some(b.uuid),
-            Err(ApiError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        },
-        None => None,
-    };
-    let (uuid, created) = match named {
-        Some(u) => (u, false),
-        None => resolve_borrower(ctx, tenant, borrower).await?,
-    };
+    // The same rule as Nexus initialisation, so a value names the same borrower both ways:
+    // one of the client's uuids, else the client's own external id (fetched or created).
+    let (uuid, created) = resolve_borrower(ctx, tenant, borrower).await?;
     let token = generate_secret("nxt_");
     let t = InitToken {
         client_id: tenant.client_id.clone(),

@@ -133,17 +133,20 @@
     var famSaved = num(fin.family_size) || 1;
     // The slider starts at the exact saved AGI (step "any"), so moving only the family size
     // keeps the saved income; only what moved is sent.
-    var clampAgi = Math.max(0, Math.min(300000, agiSaved));
-    var clampFam = Math.max(1, Math.min(10, Math.round(famSaved)));
+    // The ranges always hold the saved values (a high income or a big family included).
+    var agiMax = Math.max(300000, Math.ceil(agiSaved / 50000) * 50000);
+    var famMax = Math.max(10, Math.ceil(famSaved));
+    var clampAgi = Math.max(0, agiSaved);
+    var clampFam = Math.max(1, Math.round(famSaved));
 
     var agiOut = h('output', { for: 'whatif-agi', id: 'whatif-agi-out', text: fmtMoney0(clampAgi) });
     var famOut = h('output', { for: 'whatif-family-size', id: 'whatif-fam-out', text: String(clampFam) });
     var agiRange = h('input', {
-      type: 'range', id: 'whatif-agi', min: 0, max: 300000, step: 'any', value: clampAgi, 'data-testid': 'whatif-agi',
+      type: 'range', id: 'whatif-agi', min: 0, max: agiMax, step: 'any', value: clampAgi, 'data-testid': 'whatif-agi',
       'aria-valuetext': fmtMoney0(clampAgi)
     });
     var famRange = h('input', {
-      type: 'range', id: 'whatif-family-size', min: 1, max: 10, step: 1, value: clampFam, 'data-testid': 'whatif-family-size',
+      type: 'range', id: 'whatif-family-size', min: 1, max: famMax, step: 1, value: clampFam, 'data-testid': 'whatif-family-size',
       'aria-valuetext': plural(clampFam, 'person', 'people')
     });
     var updating = h('span', { class: 'updating', 'aria-hidden': 'true' });
