@@ -473,22 +473,6 @@ pub async fn repayment_options(
     Ok(v)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::plain_decimal;
-
-    #[test]
-    fn what_if_money_is_plain_decimals_only() {
-        assert_eq!(plain_decimal("55000").unwrap().to_string(), "55000");
-        assert_eq!(plain_decimal("55000.5").unwrap().to_string(), "55000.5");
-        for bad in [
-            "", "1e5", "$1000", "1,000", "1_000", "1.", ".5", "abc", "1.000,50",
-        ] {
-            assert_eq!(plain_decimal(bad), None, "{bad}");
-        }
-    }
-}
-
 /// `POST /nexus/enrollments` `{repayment_plan, signature, cursive_signature}`: the enroll
 /// workflow's request, for the session's borrower, through the same use case as the API.
 pub async fn enroll(
@@ -506,4 +490,20 @@ pub async fn enroll(
         "Nexus",
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_decimal;
+
+    #[test]
+    fn what_if_money_is_plain_decimals_only() {
+        assert_eq!(plain_decimal("55000").unwrap().to_string(), "55000");
+        assert_eq!(plain_decimal("55000.5").unwrap().to_string(), "55000.5");
+        for bad in [
+            "", "1e5", "$1000", "1,000", "1_000", "1.", ".5", "abc", "1.000,50",
+        ] {
+            assert_eq!(plain_decimal(bad), None, "{bad}");
+        }
+    }
 }
