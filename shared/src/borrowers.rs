@@ -258,45 +258,119 @@ pub fn income_cert_record(borrower: &Uuid, id: i64) -> String {
     format!("{borrower}#{}", keys::income_cert(id))
 }
 
+/// Stores an uploaded document (sealed under its object key) in the object store and adds its
+/// metadata to `tx` and to the borrower. Returns the object key, so a failed commit can remove
+/// the object again.
 async fn income_cert_write(
     ctx: &AppContext,
     tx: &mut Tx,
     b: &mut Borrower,
     p: &BorrowerPatch,
-) -> Result<(), ApiError> {
-    if let Some(up) = &p.income_certification {
-        let id = ctx.store.next_id("income_certification").await?;
-        let inserted_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
-        tx.put_new(
-            &ctx.store,
-            "income certification",
-            Item::from([
-                ("PK".into(), s(keys::borrower(&b.uuid))),
-                ("SK".into(), s(keys::income_cert(id))),
-                ("entity".into(), s("IncomeCertification")),
-                (
-                    "id".into(),
-                    aws_sdk_dynamodb::types::AttributeValue::N(id.to_string()),
-                ),
-                ("type".into(), s(&up.kind)),
-                ("inserted_at".into(), s(&inserted_at)),
-                // Income documents (a tax return holds the SSN) are sealed like SSNs.
-                (
-                    "file_sealed".into(),
-                    s(ctx
-                        .cipher()?
-                        .seal_bytes(&up.bytes, &income_cert_record(&b.uuid, id))),
-                ),
-            ]),
-        );
-        b.income_certifications.push(IncomeCertification {
-            id,
-            kind: up.kind.clone(),
-            inserted_at,
-            size_bytes: up.size_bytes,
+) -> Result<Option<String>, ApiError> {
+    match &p.income_certification {
+        Some(up) => store_document(ctx, tx, b, &up.kind, &up.bytes)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The shared part of both upload routes (the BorrowerPayload field and the raw upload).
+pub(crate) async fn store_document(
+    ctx: &AppContext,
+    tx: &mut Tx,
+    b: &mut Borrower,
+    kind: &str,
+    bytes: &[u8],
+) -> Result<String, ApiError> {
+    let content_type = crate::documents::check(bytes)
+        .map_err(|why| ApiError::field("income_certification.file", why))?;
+    let docs = ctx.documents()?;
+    let cipher = ctx.cipher()?;
+    let id = ctx.store.next_id("income_certification").await?;
+    let inserted_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let key = crate::documents::object_key(&b.client_id, &b.uuid, id);
+    let sha256 = crate::documents::sha256_hex(bytes);
+    // Income documents (a tax return holds the SSN) are sealed like SSNs, then stored with
+    // S3's own encryption on top.
+    docs.put(&key, cipher.seal_bytes(bytes, &key)).await?;
+    tx.put_new(
+        &ctx.store,
+        "income certification",
+        Item::from([
+            ("PK".into(), s(keys::borrower(&b.uuid))),
+            ("SK".into(), s(keys::income_cert(id))),
+            ("entity".into(), s("IncomeCertification")),
+            (
+                "id".into(),
+                aws_sdk_dynamodb::types::AttributeValue::N(id.to_string()),
+            ),
+            ("type".into(), s(kind)),
+            ("inserted_at".into(), s(&inserted_at)),
+            ("object_key".into(), s(&key)),
+            ("sha256".into(), s(&sha256)),
+            ("content_type".into(), s(content_type)),
+            (
+                "size_bytes".into(),
+                aws_sdk_dynamodb::types::AttributeValue::N(bytes.len().to_string()),
+            ),
+        ]),
+    );
+    b.income_certifications.push(IncomeCertification {
+        id,
+        kind: kind.to_string(),
+        inserted_at,
+        size_bytes: bytes.len(),
+        content_type: Some(content_type.to_string()),
+        sha256: Some(sha256),
+        object_key: Some(key.clone()),
+    });
+    Ok(key)
+}
+
+/// Removes an object whose metadata did not commit (best effort: an orphan is harmless).
+async fn forget(ctx: &AppContext, key: Option<String>) {
+    if let (Some(k), Ok(docs)) = (key, ctx.documents()) {
+        let _ = docs.delete(&k).await;
+    }
+}
+
+/// `POST /borrowers/{id}/income_certifications?type=` with a PDF, PNG or JPEG body: the raw
+/// upload, without base64. The most recent document is the one used.
+pub async fn upload_income_certification(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+    kind: &str,
+    bytes: &[u8],
+) -> Result<Value, ApiError> {
+    let current = ctx.store.borrower(tenant, r).await?;
+    let mut b = current.clone();
+    b.version = current.version + 1;
+    b.updated_at = now();
+    let mut tx = Tx::new();
+    let key = store_document(ctx, &mut tx, &mut b, kind, bytes).await?;
+    tx.put_versioned(&ctx.store, "borrower", items::to_item(&b)?, current.version);
+    if let Err(e) = tx.commit(&ctx.store).await {
+        forget(ctx, Some(key)).await;
+        return Err(match e {
+            TxError::Conflict(labels) => conflict_message(&labels, &b),
+            other => other.into(),
         });
     }
-    Ok(())
+    let c = b
+        .income_certifications
+        .last()
+        .ok_or_else(|| ApiError::Internal("no certification after upload".into()))?;
+    Ok(json!({
+        "id": c.id,
+        "type": c.kind,
+        "inserted_at": c.inserted_at,
+        "content_type": c.content_type,
+        "size_bytes": c.size_bytes,
+        "sha256": c.sha256,
+        "borrower_uuid": b.uuid,
+    }))
 }
 
 fn conflict_message(labels: &[&str], b: &Borrower) -> ApiError {
@@ -329,7 +403,7 @@ pub async fn create(
     let spouse = plan_spouse(ctx, tenant, &b, &p.spouse, Mode::Merge).await?;
     b.spouse = spouse.link.clone();
     let mut tx = Tx::new();
-    income_cert_write(ctx, &mut tx, &mut b, &p).await?;
+    let uploaded = income_cert_write(ctx, &mut tx, &mut b, &p).await?;
     tx.put_new(&ctx.store, "borrower", items::to_item(&b)?);
     tx.put_new(&ctx.store, "id lookup", items::id_lookup_item(&b));
     if let Some(ext) = &b.external_id {
@@ -338,8 +412,14 @@ pub async fn create(
     spouse_writes(ctx, &mut tx, &b, spouse)?;
     match tx.commit(&ctx.store).await {
         Ok(()) => {}
-        Err(TxError::Conflict(labels)) => return Err(conflict_message(&labels, &b)),
-        Err(e) => return Err(e.into()),
+        Err(TxError::Conflict(labels)) => {
+            forget(ctx, uploaded).await;
+            return Err(conflict_message(&labels, &b));
+        }
+        Err(e) => {
+            forget(ctx, uploaded).await;
+            return Err(e.into());
+        }
     }
     let mut warnings = p.warnings;
     warnings.extend(consistency_warnings(&b));
@@ -373,7 +453,7 @@ pub async fn update(
     b.updated_at = now();
 
     let mut tx = Tx::new();
-    income_cert_write(ctx, &mut tx, &mut b, &p).await?;
+    let uploaded = income_cert_write(ctx, &mut tx, &mut b, &p).await?;
     tx.put_versioned(&ctx.store, "borrower", items::to_item(&b)?, current.version);
     if current.external_id != b.external_id {
         if let Some(old) = &current.external_id {
@@ -392,8 +472,14 @@ pub async fn update(
     spouse_writes(ctx, &mut tx, &b, spouse)?;
     match tx.commit(&ctx.store).await {
         Ok(()) => {}
-        Err(TxError::Conflict(labels)) => return Err(conflict_message(&labels, &b)),
-        Err(e) => return Err(e.into()),
+        Err(TxError::Conflict(labels)) => {
+            forget(ctx, uploaded).await;
+            return Err(conflict_message(&labels, &b));
+        }
+        Err(e) => {
+            forget(ctx, uploaded).await;
+            return Err(e.into());
+        }
     }
     let mut warnings = p.warnings;
     if mode == Mode::Replace {

@@ -11,6 +11,8 @@ pub struct AppContext {
     pub store: Store,
     /// The webhook delivery queue, where the function has one (`WEBHOOK_QUEUE_URL`).
     pub queue: Option<crate::webhooks::queue::Queue>,
+    /// The income-document store, where the function has one (`DOCUMENTS_BUCKET`).
+    pub documents: Option<crate::documents::DocumentStore>,
     /// Only the functions that seal SSNs and income documents are given `SSN_KEY`
     /// (template.yaml); the others have none.
     ssn: Option<SsnCipher>,
@@ -27,8 +29,22 @@ impl AppContext {
         AppContext {
             store: Store::new(db, table),
             queue: None,
+            documents: None,
             ssn: Some(ssn),
         }
+    }
+
+    pub fn with_documents(mut self, documents: crate::documents::DocumentStore) -> Self {
+        self.documents = Some(documents);
+        self
+    }
+
+    /// The document store. A function deployed without `DOCUMENTS_BUCKET` has none: a
+    /// configuration error, not the caller's.
+    pub fn documents(&self) -> Result<&crate::documents::DocumentStore, crate::ApiError> {
+        self.documents.as_ref().ok_or_else(|| {
+            crate::ApiError::Internal("DOCUMENTS_BUCKET is not configured for this function".into())
+        })
     }
 
     pub fn with_queue(mut self, queue: crate::webhooks::queue::Queue) -> Self {
@@ -47,6 +63,7 @@ impl AppContext {
         Ok(AppContext {
             store: Store::new(dynamodb_from_env().await, table_name()),
             queue: crate::webhooks::queue::Queue::from_env().await,
+            documents: crate::documents::DocumentStore::from_env().await,
             ssn,
         })
     }

@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod borrowers;
 pub mod context;
 pub mod crypto;
+pub mod documents;
 pub mod enrollments;
 pub mod error;
 pub mod http;

@@ -746,11 +746,20 @@ async fn income_documents_are_sealed_at_rest() {
         .await
         .unwrap()
         .unwrap();
-    assert!(!item.contains_key("file"));
-    let sealed = item["file_sealed"].as_s().unwrap();
+    // DynamoDB keeps only the metadata; the document is in the object store, sealed under its
+    // object key (and nowhere in clear).
+    assert!(!item.contains_key("file") && !item.contains_key("file_sealed"));
+    assert_eq!(item["content_type"].as_s().unwrap(), "application/pdf");
+    assert_eq!(item["size_bytes"].as_n().unwrap(), "37");
+    assert_eq!(item["sha256"].as_s().unwrap().len(), 64);
+    let key = item["object_key"].as_s().unwrap();
+    assert_eq!(
+        key,
+        &shared::documents::object_key("sandbox-client", &uuid, cert_id)
+    );
+    let sealed = t.ctx.documents().unwrap().get(key).await.unwrap().unwrap();
     assert!(!sealed.contains(doc) && !sealed.contains("6789"));
-    let record = shared::borrowers::income_cert_record(&uuid, cert_id);
-    let opened = t.ctx.cipher().unwrap().open_bytes(sealed, &record).unwrap();
+    let opened = t.ctx.cipher().unwrap().open_bytes(&sealed, key).unwrap();
     assert!(String::from_utf8(opened)
         .unwrap()
         .ends_with("Tax return for 123-45-6789\n"));

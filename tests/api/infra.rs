@@ -171,6 +171,7 @@ const HOLD_SSN_KEY: &[&str] = &[
     "borrowers-create",
     "borrowers-update",
     "nexus-borrower-update",
+    "income-certifications-create",
     "webhooks-create",
     "webhooks-rotate",
     "webhooks-deliver",

@@ -3,6 +3,7 @@
 mod assessments;
 mod auth;
 mod borrowers;
+mod documents;
 mod enrollments;
 mod events;
 mod fuzz;

@@ -718,7 +718,7 @@ async fn typed_credentials_are_never_stored() {
         let out = t
             .ctx
             .store
-            .client()
+            .db_client()
             .scan()
             .table_name("loanpath-test")
             .set_exclusive_start_key(start)

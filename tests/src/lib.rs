@@ -38,7 +38,8 @@ pub async fn app() -> TestApp {
         .await;
     });
     let endpoint = format!("http://{addr}");
-    let ctx = AppContext::new(client(&endpoint), "loanpath-test", test_cipher());
+    let ctx = AppContext::new(client(&endpoint), "loanpath-test", test_cipher())
+        .with_documents(document_store().await);
     ctx.store.ensure_table().await.expect("create table");
     ctx.store
         .create_client(
@@ -315,4 +316,26 @@ pub async fn drain(ctx: &AppContext) -> usize {
         }
         total += n;
     }
+}
+
+/// A fresh bucket on the S3-compatible emulator (the same moto server as SQS).
+pub async fn document_store() -> shared::documents::DocumentStore {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .endpoint_url(sqs_endpoint())
+        .force_path_style(true)
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(conf);
+    let bucket = format!("lp-docs-{}", uuid::Uuid::new_v4().simple());
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket on the S3 emulator");
+    shared::documents::DocumentStore::new(client, bucket)
 }

@@ -37,6 +37,7 @@ handlers! {
     "borrowers-update" => shared::api::borrowers::update,
     "borrowers-delete" => shared::api::borrowers::delete,
     "borrowers-list" => shared::api::borrowers::list,
+    "income-certifications-create" => shared::api::borrowers::upload_income_certification,
     "loans-create" => shared::api::loans::create,
     "loans-list" => shared::api::loans::list,
     "loans-delete" => shared::api::loans::delete,

@@ -4,9 +4,12 @@
 //! loanpath db serve [--host 127.0.0.1] [--port 8000] [--data .local/dynamodb.sqlite]
 //! loanpath table create                 create the table and GSIs if missing
 //! loanpath seed-sandbox                 the sandbox client (LIVELONGANDPROSPER / GIVINGHERALLSHESGOT)
-//! loanpath serve [--port 9100] [--sqs URL]   the whole API in one process (embedded DynamoDB)
+//! loanpath serve [--port 9100] [--aws URL]   the whole API in one process (embedded DynamoDB;
+//!                                       SQS and S3 on the emulator at URL)
 //! loanpath worker                       the webhook worker and relay (scripts/dev)
 //! loanpath queue create SQS_ENDPOINT    the local delivery queue; prints its URL
+//! loanpath bucket create S3_ENDPOINT    the local documents bucket; prints its name
+//! loanpath migrate-documents            moves documents kept in DynamoDB items to the bucket
 //! loanpath create-client "<name>" --sandbox|--live   prints {client_id, api_key, nexus_key, ...} once
 //! loanpath set-origins CLIENT_ID ORIGIN...   the page origins allowed to embed Nexus
 //! loanpath set-nexus-key-sessions CLIENT_ID on|off   off: Nexus sessions only from init tokens
@@ -76,6 +79,10 @@ async fn main() -> ExitCode {
         ["db", "serve", ..] => serve_db(&args).await,
         ["serve", ..] => serve_gateway(&args).await,
         ["worker"] => run_worker().await,
+        ["bucket", "create", endpoint] => worker::ensure_bucket(&worker::s3_client(endpoint))
+            .await
+            .map(|name| println!("{name}")),
+        ["migrate-documents"] => migrate_documents().await,
         ["queue", "create", endpoint] => worker::ensure_queue(&worker::sqs_client(endpoint))
             .await
             .map(|url| println!("{url}")),
@@ -347,5 +354,27 @@ async fn run_worker() -> Result<(), String> {
     tokio::select! {
         _ = worker::run(ctx) => Ok(()),
         _ = shutdown() => Ok(()),
+    }
+}
+
+/// `loanpath migrate-documents`: see `shared::documents::migrate`.
+async fn migrate_documents() -> Result<(), String> {
+    let ctx = shared::AppContext::from_env()
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = shared::documents::migrate::run(&ctx)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).unwrap_or_default()
+    );
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} documents could not be moved",
+            report.failed.len()
+        ))
     }
 }

@@ -57,3 +57,34 @@ pub async fn run(ctx: &'static AppContext) {
         }
     }
 }
+
+pub fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "local", "local", None, None, "local",
+        ))
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// The local documents bucket's name.
+pub const BUCKET_NAME: &str = "loanpath-documents";
+
+/// Creates the local documents bucket if it is missing.
+pub async fn ensure_bucket(client: &aws_sdk_s3::Client) -> Result<String, String> {
+    match client.create_bucket().bucket(BUCKET_NAME).send().await {
+        Ok(_) => Ok(BUCKET_NAME.to_string()),
+        Err(e) => {
+            let text = format!("{}", aws_sdk_s3::error::DisplayErrorContext(&e));
+            if text.contains("BucketAlreadyOwnedByYou") || text.contains("BucketAlreadyExists") {
+                Ok(BUCKET_NAME.to_string())
+            } else {
+                Err(format!("CreateBucket: {text}"))
+            }
+        }
+    }
+}

@@ -85,3 +85,53 @@ pub async fn list(ctx: &AppContext, req: Request) -> Response<Body> {
         .await,
     )
 }
+
+/// `POST /api/v1/borrowers/{id}/income_certifications?type=pay_stub` with the document itself
+/// as the body (`Content-Type: application/pdf`, `image/png` or `image/jpeg`) -> 201 its
+/// metadata. The content decides: a body that is not what its Content-Type says is refused.
+pub async fn upload_income_certification(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(
+        async {
+            let t = tenant(ctx, &req).await?;
+            let r = borrower_ref(&req)?;
+            let q = query_params(&req);
+            if let Some(k) = q.keys().find(|k| k.as_str() != "type") {
+                return Err(ApiError::field(k.clone(), "is not a parameter of this route (type)"));
+            }
+            let types = crate::model::payload::INCOME_CERT_TYPES;
+            let kind = q
+                .get("type")
+                .map(String::as_str)
+                .filter(|k| types.contains(k))
+                .ok_or_else(|| {
+                    ApiError::field("type", format!("is required: one of {}", types.join(", ")))
+                })?;
+            let declared = req
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+                .unwrap_or_default();
+            if !["application/pdf", "image/png", "image/jpeg"].contains(&declared.as_str()) {
+                return Err(ApiError::UnsupportedMediaType(
+                    "Send the document itself with Content-Type application/pdf, image/png or image/jpeg (or use income_certification in the BorrowerPayload for base64)."
+                        .into(),
+                ));
+            }
+            let bytes: &[u8] = match req.body() {
+                Body::Binary(b) => b,
+                Body::Text(t) => t.as_bytes(),
+                _ => &[],
+            };
+            let actual = crate::documents::check(bytes).map_err(|why| ApiError::field("file", why))?;
+            if actual != declared {
+                return Err(ApiError::field(
+                    "file",
+                    format!("is {actual} by its content, not {declared}"),
+                ));
+            }
+            created(&borrowers::upload_income_certification(ctx, &t, &r, kind, bytes).await?)
+        }
+        .await,
+    )
+}

@@ -145,6 +145,14 @@ pub struct IncomeCertification {
     /// Payitoff's format: `2021-02-18 21:33:29` (not ISO-8601 with a `T`).
     pub inserted_at: String,
     pub size_bytes: usize,
+    /// `application/pdf`, `image/png` or `image/jpeg`, from the content.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// Where the (sealed) document is in the object store.
+    #[serde(default)]
+    pub object_key: Option<String>,
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -306,6 +314,7 @@ impl Borrower {
             },
             "income_certifications": self.income_certifications.iter().map(|c| json!({
                 "id": c.id, "type": c.kind, "inserted_at": c.inserted_at,
+                "content_type": c.content_type, "size_bytes": c.size_bytes,
             })).collect::<Vec<_>>(),
             "created_at": self.created_at,
             "updated_at": self.updated_at,

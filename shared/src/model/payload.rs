@@ -79,9 +79,8 @@ pub const INCOME_CERT_TYPES: &[&str] = &[
     "determination_summary",
     "offer_letter",
 ];
-/// Largest accepted income-certification document (decoded). It is stored in its own item,
-/// which DynamoDB caps at 400 KB including the base64 overhead.
-pub const MAX_INCOME_CERT_BYTES: usize = 256 * 1024;
+/// Largest accepted income-certification document (decoded); see `documents`.
+pub const MAX_INCOME_CERT_BYTES: usize = crate::documents::MAX_DOCUMENT_BYTES;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncomeCertUpload {
@@ -499,15 +498,9 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                 None
             } else {
                 match crate::http::decode_base64_upload(file).ok_or(()) {
-                    Ok(bytes) if bytes.is_empty() => {
-                        r.err("income_certification.file", "must not be empty");
-                        None
-                    }
-                    Ok(bytes) if bytes.len() > MAX_INCOME_CERT_BYTES => {
-                        r.err(
-                            "income_certification.file",
-                            format!("must be at most {} KB", MAX_INCOME_CERT_BYTES / 1024),
-                        );
+                    Ok(bytes) if crate::documents::check(&bytes).is_err() => {
+                        let why = crate::documents::check(&bytes).unwrap_err();
+                        r.err("income_certification.file", why);
                         None
                     }
                     Ok(bytes) => Some(IncomeCertUpload {
@@ -695,9 +688,15 @@ mod tests {
 
     #[test]
     fn income_certification_checks_type_and_base64() {
-        let ok = parse(json!({"income_certification": {"type": "pay_stub", "file": "aGVs\nbG8="}}))
+        // "%PDF-x", MIME-wrapped.
+        let ok = parse(json!({"income_certification": {"type": "pay_stub", "file": "JVBE\nRi14"}}))
             .unwrap();
-        assert_eq!(ok.income_certification.unwrap().size_bytes, 5);
+        assert_eq!(ok.income_certification.unwrap().size_bytes, 6);
+        // A document that is not a PDF, PNG or JPEG by its content.
+        assert!(field_errors(
+            json!({"income_certification": {"type": "pay_stub", "file": "aGVsbG8="}})
+        )
+        .contains_key("income_certification.file"));
         assert!(field_errors(
             json!({"income_certification": {"type": "selfie", "file": "aGVsbG8="}})
         )

@@ -32,11 +32,12 @@ pub struct Store {
     pub(crate) table: String,
 }
 
-pub(crate) fn internal<E: std::error::Error + 'static>(op: &str, e: E) -> ApiError {
+pub fn internal<E: std::error::Error + 'static>(op: &str, e: E) -> ApiError {
     ApiError::Internal(format!("{op}: {}", DisplayErrorContext(e)))
 }
 
-pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+/// A string attribute.
+pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
@@ -48,11 +49,12 @@ impl Store {
         }
     }
 
-    pub fn table(&self) -> &str {
+    pub fn table_name(&self) -> &str {
         &self.table
     }
 
-    pub fn client(&self) -> &Client {
+    /// The DynamoDB client, for operator tools and tests (request paths use the methods here).
+    pub fn db_client(&self) -> &Client {
         &self.db
     }
 
