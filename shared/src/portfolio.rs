@@ -113,6 +113,7 @@ pub async fn add_loans(
     let mut borrower = coll.borrower.clone();
     let mut link_item = None;
     let mut written_link = None;
+    let mut events: Vec<crate::webhooks::Event> = Vec::new();
     // Loans of a servicer account this link replaces (another login at the same servicer).
     let mut replaced: Vec<&Loan> = Vec::new();
     let (incoming, filled, file_warnings) = match body {
@@ -125,6 +126,41 @@ pub async fn add_loans(
                 filled.push("date_of_birth");
             }
             let mut link = acct.link;
+            let servicer_view = serde_json::json!({"name": link.servicer});
+            // A link that needed attention works again.
+            if coll.links.iter().any(|l| {
+                l.servicer == link.servicer
+                    && l.status == crate::nexus::link::LinkStatus::NeedsAttention
+            }) {
+                events.push(crate::webhooks::Event::new(
+                    &tenant.client_id,
+                    "connectivity.restored",
+                    &json!({"borrower_id": uuid, "servicer_id": link.servicer, "servicer": servicer_view}),
+                ));
+            }
+            // A linked loan that was not overdue and now is.
+            let was_overdue: std::collections::HashSet<&str> = coll
+                .loans
+                .iter()
+                .filter(|l| l.data.is_overdue == Some(true))
+                .filter_map(|l| l.award_id.as_deref())
+                .collect();
+            if acct.loans.iter().any(|l| {
+                l.data.is_overdue == Some(true)
+                    && l.award_id
+                        .as_deref()
+                        .is_some_and(|a| !was_overdue.contains(a))
+            }) {
+                let mut view = borrower.view();
+                if let Some(o) = view.as_object_mut() {
+                    o.remove("financial_details");
+                }
+                events.push(crate::webhooks::Event::new(
+                    &tenant.client_id,
+                    "borrower.delinquent",
+                    &json!({"borrower": view, "servicer": servicer_view}),
+                ));
+            }
             if let Some(old) = coll.links.iter().find(|l| l.servicer == link.servicer) {
                 link.version = old.version + 1;
                 if old.connection_ref == link.connection_ref {
@@ -244,6 +280,9 @@ pub async fn add_loans(
     if let Some(item) = link_item {
         tx.put(&ctx.store, "servicer link", item);
     }
+    for ev in &events {
+        tx.put_new(&ctx.store, "event", crate::store::outbox::event_item(ev)?);
+    }
     // Every loan write moves the borrower's version, so a retry of the same request (or a
     // delete of the borrower) that read the same collection cannot also commit: no duplicate
     // loans, no loans orphaned under a deleted borrower.
@@ -277,6 +316,7 @@ pub async fn add_loans(
         }
         Err(e) => return Err(e.into()),
     }
+    crate::webhooks::publish(ctx, &events).await;
     Ok(LoansWritten {
         loans: result.iter().map(|l| loan_view(l, &borrower)).collect(),
         created,

@@ -1182,6 +1182,18 @@ async fn a_borrower_value_names_the_same_borrower_for_keys_and_tokens() {
     )
     .await;
     assert_eq!(s, 403, "{e}");
+    // The widget's own calls come from Loanpath's origin (the API's host): allowed.
+    let (s, e) = send(
+        &t.ctx,
+        nexus::sessions_create,
+        call("POST", "/")
+            .auth(None)
+            .header("origin", "https://api.loanpath.test")
+            .header("host", "api.loanpath.test")
+            .json(json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "x", "origin": ORIGIN})),
+    )
+    .await;
+    assert_eq!(s, 201, "{e}");
     // Codes typed with spaces pass.
     let (tok, _) = session_for(&t, "otp-1").await;
     let c = link(&t, &tok, "Nelnet", "user_mfa").await;

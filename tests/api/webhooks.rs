@@ -368,3 +368,98 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_never_changes_a_webhook_id(
     }
     let _ = split;
 }
+
+#[tokio::test]
+async fn nexus_links_send_connectivity_and_delinquency_events() {
+    use shared::api::nexus;
+    let t = app_with_queue().await;
+    let rx = receiver(vec![]).await;
+    let w = register(&t, &rx.url).await;
+    let (s, started) = send(
+        &t.ctx,
+        nexus::sessions_create,
+        call("POST", "/").auth(None).json(json!({"nexus_key": loanpath_tests::SANDBOX_NEXUS_KEY, "borrower": "conn-1", "origin": "http://127.0.0.1:9000"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let tok = started["session_token"].as_str().unwrap();
+    let link = |user: &'static str, servicer: &'static str| {
+        call("POST", "/nexus/links")
+            .session(tok)
+            .json(json!({"servicer": servicer, "username": user, "password": "pw"}))
+    };
+    assert_eq!(
+        send(&t.ctx, nexus::links_create, link("kirk", "Nelnet"))
+            .await
+            .1["status"],
+        "linked"
+    );
+    assert_eq!(
+        send(&t.ctx, nexus::links_create, link("user_locked", "Nelnet"))
+            .await
+            .1["reason"],
+        "locked"
+    );
+    let (_, v) = send(&t.ctx, nexus::session_get, call("GET", "/").session(tok)).await;
+    assert_eq!(v["links"][0]["status"], "needs_attention");
+    assert_eq!(
+        send(&t.ctx, nexus::links_create, link("kirk", "Nelnet"))
+            .await
+            .1["status"],
+        "linked"
+    );
+    let (_, v) = send(&t.ctx, nexus::session_get, call("GET", "/").session(tok)).await;
+    assert_eq!(v["links"][0]["status"], "linked");
+    assert_eq!(
+        send(
+            &t.ctx,
+            nexus::links_create,
+            link("user_delinquent", "MOHELA")
+        )
+        .await
+        .1["status"],
+        "linked"
+    );
+    drain(&t.ctx).await;
+    let secret = w["secret"].as_str().unwrap();
+    let got = rx.got.lock().unwrap().clone();
+    let mut types: Vec<String> = got
+        .iter()
+        .map(|r| {
+            verify(r, secret)["event_type"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        vec![
+            "borrower.delinquent",
+            "connectivity.interrupted",
+            "connectivity.restored"
+        ]
+    );
+    let interrupted = got
+        .iter()
+        .map(|r| verify(r, secret))
+        .find(|b| b["event_type"] == "connectivity.interrupted")
+        .unwrap();
+    assert_eq!(
+        interrupted["data"]["borrower_id"],
+        started["borrower"]["uuid"]
+    );
+    assert_eq!(interrupted["data"]["servicer_id"], "Nelnet");
+    let delinquent = got
+        .iter()
+        .map(|r| verify(r, secret))
+        .find(|b| b["event_type"] == "borrower.delinquent")
+        .unwrap();
+    assert_eq!(delinquent["data"]["servicer"]["name"], "MOHELA");
+    assert!(delinquent["data"]["borrower"]["uuid"].is_string());
+    assert!(
+        !delinquent.to_string().contains("ssn\":\""),
+        "no SSN in events"
+    );
+}

@@ -129,7 +129,13 @@ pub async fn demo(_ctx: &AppContext, _req: Request) -> Response<Body> {
 pub async fn sessions_create(ctx: &AppContext, req: Request) -> Response<Body> {
     let result = async {
         let body = json_object(&req)?;
-        session::start(ctx, &body, header(&req, ORIGIN)).await
+        session::start(
+            ctx,
+            &body,
+            header(&req, ORIGIN),
+            header(&req, lambda_http::http::header::HOST),
+        )
+        .await
     }
     .await;
     match result {

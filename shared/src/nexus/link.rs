@@ -249,7 +249,10 @@ async fn finish(
     outcome: LoginOutcome,
 ) -> Result<Value, ApiError> {
     match outcome {
-        LoginOutcome::Failed(f) => Ok(failed(&f)),
+        LoginOutcome::Failed(f) => {
+            interrupted(ctx, session, servicer, &f).await?;
+            Ok(failed(&f))
+        }
         LoginOutcome::Challenge {
             kind,
             prompt,
@@ -269,6 +272,60 @@ async fn finish(
             )
         }
         LoginOutcome::Linked(account) => save_link(ctx, session, servicer, *account).await,
+    }
+}
+
+/// A servicer that refuses a login for an account already linked: the link needs attention
+/// (`connectivity.interrupted`, once, in the same transaction as the status).
+async fn interrupted(
+    ctx: &AppContext,
+    session: &NexusSession,
+    servicer: &str,
+    f: &LinkFailure,
+) -> Result<(), ApiError> {
+    use super::connector::FailureReason::*;
+    if !matches!(f.reason, InvalidCredentials | Locked | ChallengeFailed) {
+        return Ok(());
+    }
+    let coll = ctx
+        .store
+        .borrower_collection(&session.tenant(), &session.borrower_uuid)
+        .await?;
+    let Some(link) = coll
+        .links
+        .iter()
+        .find(|l| l.servicer == servicer && l.status == LinkStatus::Linked)
+    else {
+        return Ok(());
+    };
+    let mut next = link.clone();
+    next.status = LinkStatus::NeedsAttention;
+    next.version += 1;
+    let event = crate::webhooks::Event::new(
+        &session.client_id,
+        "connectivity.interrupted",
+        &json!({"borrower_id": session.borrower_uuid, "servicer_id": servicer, "servicer": {"name": servicer}, "reason": f.reason}),
+    );
+    let mut tx = crate::store::Tx::new();
+    tx.put_versioned(
+        &ctx.store,
+        "servicer link",
+        crate::store::nexus::link_to_item(&next)?,
+        link.version,
+    );
+    tx.put_new(
+        &ctx.store,
+        "event",
+        crate::store::outbox::event_item(&event)?,
+    );
+    match tx.commit(&ctx.store).await {
+        Ok(()) => {
+            crate::webhooks::publish(ctx, std::slice::from_ref(&event)).await;
+            Ok(())
+        }
+        // Another request marked it first.
+        Err(crate::store::TxError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -138,6 +138,7 @@ pub async fn start(
     ctx: &AppContext,
     body: &Map<String, Value>,
     origin_header: Option<&str>,
+    host_header: Option<&str>,
 ) -> Result<Started, ApiError> {
     let origin_raw = text(body, "origin")?.ok_or_else(|| {
         ApiError::field(
@@ -151,10 +152,15 @@ pub async fn start(
             "must be an origin such as https://app.example.com",
         )
     })?;
-    // A browser's own Origin header can't be forged by the page: when there is one, it must
+    // A browser's own Origin header can't be forged by a page. The widget calls from
+    // Loanpath's own origin (the header's host is this API's); any other caller's header must
     // be the origin the session names.
     if let Some(h) = origin_header.and_then(origins::parse_origin) {
-        if h != origin {
+        let ours = host_header.is_some_and(|host| {
+            h.split_once("://")
+                .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host.trim()))
+        });
+        if !ours && h != origin {
             return Err(ApiError::Forbidden(format!(
                 "The request comes from {h}, not from the origin it names ({origin})."
             )));
