@@ -14,7 +14,17 @@ pub const CAPPED: &[&str] = &[
     "lambda_http",
     "aws_config",
     "aws_runtime",
+    "aws_sigv4",
+    "aws_types",
+    "aws_credential_types",
     "aws_sdk_dynamodb",
+    "aws_sdk_sqs",
+    "aws_sdk_s3",
+    "aws_smithy_http",
+    "aws_smithy_json",
+    "aws_smithy_query",
+    "aws_smithy_xml",
+    "aws_smithy_async",
     "aws_smithy_runtime",
     "aws_smithy_runtime_api",
     "aws_smithy_http_client",
@@ -23,6 +33,8 @@ pub const CAPPED: &[&str] = &[
     "hyper_util",
     "h2",
     "rustls",
+    // The embedded emulator of the local gateway logs request bodies at TRACE.
+    "dynoxide",
 ];
 
 /// The level asked for in the environment (a plain level; directives are ignored).

@@ -300,14 +300,20 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     shared::nexus::assets::enable_demo();
-    let ctx: &'static shared::AppContext = match args.iter().position(|a| a == "--sqs") {
+    let ctx: &'static shared::AppContext = match args.iter().position(|a| a == "--aws") {
         Some(i) => {
-            let endpoint = args.get(i + 1).ok_or("--sqs needs the SQS endpoint URL")?;
+            // One emulator (moto) serves SQS and S3.
+            let endpoint = args
+                .get(i + 1)
+                .ok_or("--aws needs the emulator's endpoint URL")?;
             let client = worker::sqs_client(endpoint);
             let url = worker::ensure_queue(&client).await?;
+            let s3 = worker::s3_client(endpoint);
+            let bucket = worker::ensure_bucket(&s3).await?;
             let with = ctx
                 .clone()
-                .with_queue(shared::webhooks::queue::Queue::new(client, url));
+                .with_queue(shared::webhooks::queue::Queue::new(client, url))
+                .with_documents(shared::documents::DocumentStore::new(s3, bucket));
             let ctx: &'static shared::AppContext = Box::leak(Box::new(with));
             tokio::spawn(worker::run(ctx));
             ctx
