@@ -85,6 +85,16 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
+/// The session borrower's date: the sandbox servicers answer as of the borrower's sandbox
+/// clock (`POST /sandbox/borrowers/{id}/advance`), like the sandbox enrollments.
+async fn borrower_today(ctx: &AppContext, session: &NexusSession) -> Result<NaiveDate, ApiError> {
+    Ok(ctx
+        .store
+        .borrower(&session.tenant(), &session.borrower_ref())
+        .await?
+        .today())
+}
+
 fn required_text(body: &Map<String, Value>, field: &str, max: usize) -> Result<String, ApiError> {
     match body.get(field) {
         Some(Value::String(s)) if !s.trim().is_empty() => {
@@ -200,9 +210,8 @@ pub async fn link(
     let username = required_text(body, "username", MAX_CREDENTIAL)?;
     let password = Secret::new(required_text(body, "password", MAX_CREDENTIAL)?);
     let connector = Connector::for_mode(session.mode);
-    let outcome = connector
-        .login(servicer, &username, &password, today())
-        .await;
+    let day = borrower_today(ctx, session).await?;
+    let outcome = connector.login(servicer, &username, &password, day).await;
     drop(password);
     finish(ctx, session, servicer.name, outcome).await
 }
@@ -236,7 +245,7 @@ pub async fn answer(
             pending.kind,
             &pending.connection_ref,
             &answer,
-            today(),
+            borrower_today(ctx, session).await?,
         )
         .await;
     finish(ctx, session, servicer.name, outcome).await
