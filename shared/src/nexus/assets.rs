@@ -24,6 +24,7 @@ const WIDGET_JS: &[&str] = &[
     include_str!("assets/widget/02-link.js"),
     include_str!("assets/widget/03-assess.js"),
     include_str!("assets/widget/04-chart.js"),
+    include_str!("assets/widget/045-enroll.js"),
     include_str!("assets/widget/05-boot.js"),
 ];
 

@@ -77,9 +77,19 @@
       });
   }
 
+  // Workflows asked for while one is open (the seed calls link and assess back to back) run
+  // one after the other, in order.
+  var waiting = [];
+
+  function runNext() {
+    var next = waiting.shift();
+    if (next) setTimeout(function () { open(next[0], next[1], next[2]); }, 0);
+  }
+
   function teardown(c) {
     if (current !== c) return;
     current = null;
+    setTimeout(runNext, 0);
     clearTimeout(c.watchdog);
     window.removeEventListener('message', c.onMessage);
     document.removeEventListener('keydown', c.onKey, true);
@@ -105,11 +115,20 @@
   function open(w, workflow, opts) {
     opts = isObj(opts) ? opts : {};
     if (w.error) return call(opts.onExit, [{ status: 'error', message: w.error }]);
-    if (current) {
-      return call(opts.onExit, [{ status: 'error', message: 'Another Nexus workflow is already open.' }]);
+    if (current || (waiting.length && !opts.__queued)) {
+      if (waiting.length >= 5) {
+        return call(opts.onExit, [{ status: 'error', message: 'Too many Nexus workflows are waiting to open.' }]);
+      }
+      opts.__queued = true;
+      waiting.push([w, workflow, opts]);
+      return;
     }
     if (!document.body) {
-      return call(opts.onExit, [{ status: 'error', message: 'Nexus needs a document body; call it after the page has loaded.' }]);
+      // The script may sit in <head>: open once the page has a body.
+      opts.__queued = true;
+      waiting.unshift([w, workflow, opts]);
+      document.addEventListener('DOMContentLoaded', runNext, { once: true });
+      return;
     }
 
     var src = UI_URL + '?workflow=' + encodeURIComponent(workflow) +

@@ -37,7 +37,7 @@
     },
     enroll: {
       title: 'Enroll in a plan',
-      start: function () { exit('error', 'The enroll workflow is not available yet.'); }
+      start: function () { startEnroll(); } // 045-enroll.js
     }
   };
 
