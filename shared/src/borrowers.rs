@@ -351,12 +351,13 @@ pub async fn upload_income_certification(
     let mut tx = Tx::new();
     let key = store_document(ctx, &mut tx, &mut b, kind, bytes).await?;
     tx.put_versioned(&ctx.store, "borrower", items::to_item(&b)?, current.version);
-    if let Err(e) = tx.commit(&ctx.store).await {
-        forget(ctx, Some(key)).await;
-        return Err(match e {
-            TxError::Conflict(labels) => conflict_message(&labels, &b),
-            other => other.into(),
-        });
+    match tx.commit(&ctx.store).await {
+        Ok(()) => {}
+        Err(TxError::Conflict(labels)) => {
+            forget(ctx, Some(key)).await;
+            return Err(conflict_message(&labels, &b));
+        }
+        Err(other) => return Err(other.into()),
     }
     let c = b
         .income_certifications
@@ -416,10 +417,8 @@ pub async fn create(
             forget(ctx, uploaded).await;
             return Err(conflict_message(&labels, &b));
         }
-        Err(e) => {
-            forget(ctx, uploaded).await;
-            return Err(e.into());
-        }
+        // Another failure may have committed after all (a timeout): keep the object.
+        Err(e) => return Err(e.into()),
     }
     let mut warnings = p.warnings;
     warnings.extend(consistency_warnings(&b));
@@ -476,10 +475,8 @@ pub async fn update(
             forget(ctx, uploaded).await;
             return Err(conflict_message(&labels, &b));
         }
-        Err(e) => {
-            forget(ctx, uploaded).await;
-            return Err(e.into());
-        }
+        // Another failure may have committed after all (a timeout): keep the object.
+        Err(e) => return Err(e.into()),
     }
     let mut warnings = p.warnings;
     if mode == Mode::Replace {

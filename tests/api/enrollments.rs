@@ -634,3 +634,58 @@ async fn a_retried_post_with_the_same_idempotency_key_creates_nothing() {
     .await;
     assert_eq!(list["enrollments"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_request_right_after_a_sandbox_approval_is_not_a_spurious_conflict() {
+    let t = app().await;
+    let b = borrower(&t, ready_payload(), vec![loan("Nelnet", 20000)]).await;
+    let (s, _) = enroll(&t, &b["id"], rap()).await;
+    assert_eq!(s, 201);
+    // Move the clock past approval without reading: the next create applies it first.
+    let (s, _) = send(
+        &t.ctx,
+        enrollments::advance,
+        call("POST", "/").id(&b["id"]).json(json!({"days": 0})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let uuid: uuid::Uuid = b["uuid"].as_str().unwrap().parse().unwrap();
+    let mut stored = t
+        .ctx
+        .store
+        .borrower(
+            &shared::model::Tenant {
+                client_id: "sandbox-client".into(),
+                mode: shared::model::ClientMode::Sandbox,
+            },
+            &shared::model::payload::BorrowerRef::Uuid(uuid),
+        )
+        .await
+        .unwrap();
+    stored.sandbox_clock_days = 45;
+    stored.version += 1;
+    t.ctx
+        .store
+        .db_client()
+        .put_item()
+        .table_name("loanpath-test")
+        .set_item(Some(shared::store::borrowers::to_item(&stored).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let (s, e) = enroll(
+        &t,
+        &b["id"],
+        json!({"repayment_plan": "standard", "signature": true}),
+    )
+    .await;
+    assert_eq!(s, 201, "{e}");
+    let (_, list) = send(&t.ctx, enrollments::list, call("GET", "/").id(&b["id"])).await;
+    let statuses: Vec<&str> = list["enrollments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["pending", "approved"]);
+}

@@ -463,3 +463,39 @@ async fn nexus_links_send_connectivity_and_delinquency_events() {
         "no SSN in events"
     );
 }
+
+#[tokio::test]
+async fn a_test_event_for_a_disabled_endpoint_is_refused() {
+    let t = app_with_queue().await;
+    let gone = receiver(vec![410]).await;
+    let w = register(&t, &gone.url).await;
+    send(
+        &t.ctx,
+        webhooks::test,
+        call("POST", "/").json(json!({"url": gone.url})),
+    )
+    .await;
+    drain(&t.ctx).await;
+    let (s, e) = send(
+        &t.ctx,
+        webhooks::test,
+        call("POST", "/").json(json!({"url": gone.url})),
+    )
+    .await;
+    assert_eq!(s, 409, "{e}");
+    assert!(e["error"]["detail"].as_str().unwrap().contains("rotate"));
+    let (s, _) = send(
+        &t.ctx,
+        webhooks::rotate,
+        call("POST", "/").param("webhook_id", w["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = send(
+        &t.ctx,
+        webhooks::test,
+        call("POST", "/").json(json!({"url": gone.url})),
+    )
+    .await;
+    assert_eq!(s, 202, "active again after a rotation");
+}

@@ -25,6 +25,8 @@ pub struct TestApp {
 
 /// Starts dynoxide in memory on 127.0.0.1:0 and returns a context wired to it.
 pub async fn app() -> TestApp {
+    // A local stack: sandbox webhooks may reach receivers on 127.0.0.1.
+    std::env::set_var("LOANPATH_LOCAL_STACK", "1");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

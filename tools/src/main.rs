@@ -256,6 +256,8 @@ async fn set_origins(client_id: &str, raw: &[&str]) -> Result<(), String> {
 /// gateway.rs), with the sandbox client seeded and the demo page on.
 async fn serve_gateway(args: &[String]) -> Result<(), String> {
     shared::logging::init();
+    // A local stack: sandbox webhooks may reach receivers on 127.0.0.1.
+    std::env::set_var("LOANPATH_LOCAL_STACK", "1");
     let port = flag(args, "--port", "9100");
     let router = flag(
         args,

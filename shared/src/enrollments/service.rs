@@ -222,8 +222,14 @@ pub async fn create(
     }
     let req = parse_request(body)?;
     let uuid = ctx.store.borrower_uuid(tenant, r).await?;
-    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
-    let existing = catch_up(ctx, tenant, &coll, ctx.store.enrollments(&uuid).await?).await?;
+    let mut coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let before = ctx.store.enrollments(&uuid).await?;
+    let existing = catch_up(ctx, tenant, &coll, before.clone()).await?;
+    if existing != before {
+        // The sandbox moved something (an approval moves loans and the borrower's version):
+        // decide on what is stored now.
+        coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    }
     let b = &coll.borrower;
     let today = b.today();
     let spouse = spouse_of(ctx, tenant, b).await?;

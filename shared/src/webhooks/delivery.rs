@@ -286,7 +286,12 @@ pub async fn handle(ctx: &AppContext, sender: &Sender, m: &Message) -> Result<()
             }
         }
     }
-    ctx.store.record_attempt(&record).await
+    // The log is for people: once the delivery (or its retry) is settled, failing to write it
+    // must not make SQS redeliver the message and start a second retry chain.
+    if let Err(e) = ctx.store.record_attempt(&record).await {
+        tracing::warn!(error = %e, event = %record.event_id, "delivery attempt not logged");
+    }
+    Ok(())
 }
 
 async fn disable(ctx: &AppContext, e: &Endpoint, why: &str) -> Result<(), ApiError> {

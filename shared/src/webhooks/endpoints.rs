@@ -89,17 +89,44 @@ pub struct Attempt {
     pub next_attempt_at: Option<String>,
 }
 
-/// Whether deliveries may go to `ip` (loopback only for sandbox clients).
+/// Whether this process is a local stack (its AWS services are emulators on this machine):
+/// only there may a sandbox client's webhooks reach the loopback interface. In AWS, 127.0.0.1
+/// is the worker itself.
+pub fn local_stack() -> bool {
+    std::env::var("LOANPATH_LOCAL_STACK").is_ok_and(|v| v == "1")
+        || std::env::vars().any(|(k, v)| {
+            k.starts_with("AWS_ENDPOINT_URL")
+                && (v.starts_with("http://127.0.0.1") || v.starts_with("http://localhost"))
+        })
+}
+
+/// The IPv4 address an IPv6 one carries (mapped, compatible, NAT64, 6to4), if any.
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let low =
+        |a: u16, b: u16| std::net::Ipv4Addr::new((a >> 8) as u8, a as u8, (b >> 8) as u8, b as u8);
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    match v6.segments() {
+        // IPv4-compatible ::a.b.c.d (not :: or ::1).
+        [0, 0, 0, 0, 0, 0, a, b] if (a, b) != (0, 0) && (a, b) != (0, 1) => Some(low(a, b)),
+        // NAT64 64:ff9b::/96 and 64:ff9b:1::/48.
+        [0x64, 0xff9b, 0, 0, 0, 0, a, b] => Some(low(a, b)),
+        [0x64, 0xff9b, 1, _, _, _, a, b] => Some(low(a, b)),
+        // 6to4 2002:AABB:CCDD::/48.
+        [0x2002, a, b, _, _, _, _, _] => Some(low(a, b)),
+        _ => None,
+    }
+}
+
+/// Whether deliveries may go to `ip` (loopback only for sandbox clients on a local stack).
 pub fn ip_allowed(ip: IpAddr, mode: ClientMode) -> bool {
     let ip = match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => embedded_v4(v6).map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     };
     if ip.is_loopback() {
-        return mode == ClientMode::Sandbox;
+        return mode == ClientMode::Sandbox && local_stack();
     }
     match ip {
         IpAddr::V4(v4) => {
@@ -113,6 +140,7 @@ pub fn ip_allowed(ip: IpAddr, mode: ClientMode) -> bool {
                 || o[0] == 0
                 || (o[0] == 100 && (64..128).contains(&o[1]))
                 || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
                 || o[0] >= 240)
         }
         IpAddr::V6(v6) => {
@@ -121,6 +149,9 @@ pub fn ip_allowed(ip: IpAddr, mode: ClientMode) -> bool {
                 || v6.is_multicast()
                 || (seg[0] & 0xfe00) == 0xfc00
                 || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] & 0xffc0) == 0xfec0
+                || (seg[0] == 0x0100 && seg[1..4] == [0, 0, 0])
+                || (seg[0] == 0x2001 && seg[1] < 0x0200)
                 || (seg[0] == 0x2001 && seg[1] == 0x0db8))
         }
     }
@@ -373,6 +404,13 @@ pub async fn test(
                 "is not a registered endpoint: register it with POST /api/v1/webhooks first",
             )
         })?;
+    if e.status != EndpointStatus::Active {
+        return Err(ApiError::Conflict(format!(
+            "Webhook {} is disabled ({}); rotate its secret to turn it on again.",
+            e.id,
+            e.disabled_reason.as_deref().unwrap_or("disabled")
+        )));
+    }
     let mut event = Event::new(&tenant.client_id, "webhook.test", &Value::Null);
     event.endpoint_id = Some(e.id.clone());
     let mut tx = Tx::new();
@@ -419,6 +457,18 @@ mod tests {
         ] {
             assert!(check_url(bad, Live).is_err(), "{bad}");
         }
+        for bad in [
+            "https://[64:ff9b::a00:5]/x",
+            "https://[::a9fe:a9fe]/x",
+            "https://[2002:a00:1::]/x",
+            "https://[fec0::1]/x",
+            "https://2130706433/x",
+            "https://0x7f.1/x",
+        ] {
+            assert!(check_url(bad, Live).is_err(), "{bad}");
+        }
+        // Loopback only for sandbox clients, and only on a local stack.
+        std::env::set_var("LOANPATH_LOCAL_STACK", "1");
         assert!(check_url("http://127.0.0.1:8080/hook", Sandbox).is_ok());
         assert!(check_url("http://localhost:8080/hook", Sandbox).is_ok());
         assert!(check_url("http://169.254.169.254/", Sandbox).is_err());
@@ -437,6 +487,7 @@ mod tests {
     async fn a_name_that_resolves_to_loopback_is_refused_for_live_clients() {
         let u = check_url("https://localhost.localdomain.test/x", ClientMode::Live).unwrap();
         assert!(check_resolves(&u, ClientMode::Live).await.is_err());
+        std::env::set_var("LOANPATH_LOCAL_STACK", "1");
         let u = check_url("http://localhost:1/x", ClientMode::Sandbox).unwrap();
         assert!(check_resolves(&u, ClientMode::Sandbox).await.is_ok());
     }
