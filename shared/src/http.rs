@@ -12,7 +12,18 @@ use serde_json::{Map, Value};
 use crate::error::ApiError;
 
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response<Body> {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_string());
+    // A body that does not serialise is our failure: a 500 in the error envelope, never `{}`
+    // under a success status.
+    let (status, text) = match serde_json::to_string(body) {
+        Ok(text) => (status, text),
+        Err(e) => {
+            tracing::error!(kind = ?e.classify(), "response serialisation failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"error":{"title":"Internal Server Error","detail":"Something went wrong on our side. Please try again."}}"#.to_string(),
+            )
+        }
+    };
     Response::builder()
         .status(status)
         .header(CONTENT_TYPE, "application/json")
@@ -120,6 +131,22 @@ pub fn decode_base64_upload(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::decode_base64_upload;
+
+    #[test]
+    fn a_body_that_does_not_serialise_is_a_500_not_an_empty_success() {
+        struct Bad;
+        impl serde::Serialize for Bad {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("no"))
+            }
+        }
+        let r = super::json_response(lambda_http::http::StatusCode::OK, &Bad);
+        assert_eq!(r.status(), 500);
+        match r.body() {
+            lambda_http::Body::Text(t) => assert!(t.contains("\"error\"")),
+            _ => panic!("a text body"),
+        }
+    }
 
     #[test]
     fn uploads_decode_in_every_form_clients_send() {

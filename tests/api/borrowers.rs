@@ -764,3 +764,37 @@ async fn income_documents_are_sealed_at_rest() {
         .unwrap()
         .ends_with("Tax return for 123-45-6789\n"));
 }
+
+#[tokio::test]
+async fn a_borrower_being_deleted_is_left_out_of_the_list() {
+    let t = app().await;
+    let a = create_one(&t.ctx, json!({"first_name": "Stays"})).await;
+    let b = create_one(&t.ctx, json!({"first_name": "Going"})).await;
+    let uuid: uuid::Uuid = b["uuid"].as_str().unwrap().parse().unwrap();
+    let mut going = t
+        .ctx
+        .store
+        .borrower_any_state(&uuid)
+        .await
+        .unwrap()
+        .unwrap();
+    going.deleting = true;
+    t.ctx
+        .store
+        .db_client()
+        .put_item()
+        .table_name("loanpath-test")
+        .set_item(Some(shared::store::borrowers::to_item(&going).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let (s, list) = send(&t.ctx, list, call("GET", "/borrowers")).await;
+    assert_eq!(s, 200);
+    let uuids: Vec<&str> = list["borrowers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["uuid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uuids, vec![a["uuid"].as_str().unwrap()]);
+}

@@ -82,12 +82,23 @@ pub const INCOME_CERT_TYPES: &[&str] = &[
 /// Largest accepted income-certification document (decoded); see `documents`.
 pub const MAX_INCOME_CERT_BYTES: usize = crate::documents::MAX_DOCUMENT_BYTES;
 
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` is written by hand: a `{:?}` must never print a tax return.
+#[derive(Clone, PartialEq)]
 pub struct IncomeCertUpload {
     pub kind: String,
     /// The decoded document, held only until it is sealed.
     pub bytes: Vec<u8>,
     pub size_bytes: usize,
+}
+
+impl std::fmt::Debug for IncomeCertUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomeCertUpload")
+            .field("kind", &self.kind)
+            .field("size_bytes", &self.size_bytes)
+            .field("bytes", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -684,6 +695,18 @@ mod tests {
         );
         assert!(field_errors(json!({"spouse_id": "bob"})).contains_key("spouse_id"));
         assert!(field_errors(json!({"spouse": {"first_name": "x"}})).contains_key("spouse"));
+    }
+
+    #[test]
+    fn an_uploaded_document_never_shows_in_debug() {
+        let p = parse(json!({"income_certification": {"type": "tax_return", "file": "JVBERi0xLjQgU1NOIDEyMy00NS02Nzg5"}}))
+            .unwrap();
+        let shown = format!("{p:?}");
+        assert!(
+            !shown.contains("6789") && !shown.contains("37, 80, 68"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"));
     }
 
     #[test]

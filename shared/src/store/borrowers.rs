@@ -178,6 +178,9 @@ impl Store {
             .table_name(&self.table)
             .index_name("GSI1")
             .key_condition_expression("GSI1PK = :pk")
+            // A borrower whose large delete is under way is gone for every read.
+            .filter_expression("attribute_not_exists(deleting) OR deleting = :f")
+            .expression_attribute_values(":f", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
             .expression_attribute_values(":pk", s(gsi1pk))
             .limit(limit)
             .set_exclusive_start_key(start)
@@ -216,8 +219,15 @@ impl Store {
                     Ok(WriteRequest::builder().delete_request(delete).build())
                 })
                 .collect::<Result<_, ApiError>>()?;
-            // Retry unprocessed items (throttling) a bounded number of times.
-            for _ in 0..8 {
+            // Retry unprocessed items (throttling) a bounded number of times, backing off
+            // exponentially with jitter (25 ms .. ~3 s) so retries don't hammer a busy table.
+            for attempt in 0..8u32 {
+                if attempt > 0 {
+                    let base = 25u64 << attempt.min(7);
+                    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * base / 255;
+                    tokio::time::sleep(std::time::Duration::from_millis(base / 2 + jitter / 2))
+                        .await;
+                }
                 let out = self
                     .db
                     .batch_write_item()
