@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::store::internal;
 
 /// Largest accepted document (decoded). In AWS, Lambda's 6 MB request limit makes the practical
 /// ceiling through API Gateway about 4.4 MB for a raw upload (API Gateway base64-encodes binary
@@ -62,13 +63,6 @@ pub fn object_key(client_id: &str, borrower: &Uuid, id: i64) -> String {
 pub struct DocumentStore {
     client: aws_sdk_s3::Client,
     bucket: String,
-}
-
-fn internal<E: std::error::Error + 'static>(op: &str, e: E) -> ApiError {
-    ApiError::Internal(format!(
-        "{op}: {}",
-        aws_sdk_s3::error::DisplayErrorContext(e)
-    ))
 }
 
 impl DocumentStore {

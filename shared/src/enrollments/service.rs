@@ -396,7 +396,7 @@ fn approved_loans(e: &Enrollment, loans: &[Loan], stamp: &str) -> Vec<(Loan, u64
 async fn commit_moves(
     ctx: &AppContext,
     coll: &BorrowerCollection,
-    moved: &[(u64, Enrollment, Vec<Change>)],
+    moved: &[Moved],
     profile: Option<&Borrower>,
 ) -> Result<Vec<Event>, TxError> {
     let stamp = now();
@@ -442,6 +442,24 @@ async fn commit_moves(
     Ok(events)
 }
 
+/// One enrollment that moved: the version it was read at, what it is now, and its changes.
+type Moved = (u64, Enrollment, Vec<Change>);
+
+/// Every enrollment as the sandbox schedule has it on `today`, and the ones that moved.
+fn progress_all(list: Vec<Enrollment>, today: chrono::NaiveDate) -> (Vec<Enrollment>, Vec<Moved>) {
+    let mut moved = Vec::new();
+    let mut out = Vec::with_capacity(list.len());
+    for e in list {
+        let mut next = e.clone();
+        let changes = progress(&mut next, today);
+        if next != e {
+            moved.push((e.version, next.clone(), changes));
+        }
+        out.push(next);
+    }
+    (out, moved)
+}
+
 /// Applies the sandbox schedule up to the borrower's date (sandbox clients only) and returns
 /// the enrollments as they now stand. A concurrent reader that moved them first wins; this
 /// one reads their result.
@@ -455,16 +473,7 @@ async fn catch_up(
         return Ok(enrollments);
     }
     let today = coll.borrower.today();
-    let mut moved = Vec::new();
-    let mut out = Vec::with_capacity(enrollments.len());
-    for e in enrollments {
-        let mut next = e.clone();
-        let changes = progress(&mut next, today);
-        if next != e {
-            moved.push((e.version, next.clone(), changes));
-        }
-        out.push(next);
-    }
+    let (out, moved) = progress_all(enrollments, today);
     if moved.is_empty() {
         return Ok(out);
     }
@@ -604,16 +613,7 @@ pub async fn advance(
     b.version += 1;
     b.updated_at = now();
     let today = b.today();
-    let mut moved = Vec::new();
-    let mut out = Vec::new();
-    for e in list {
-        let mut next = e.clone();
-        let changes = progress(&mut next, today);
-        if next != e {
-            moved.push((e.version, next.clone(), changes));
-        }
-        out.push(next);
-    }
+    let (out, moved) = progress_all(list, today);
     match commit_moves(ctx, &coll, &moved, Some(&b)).await {
         Ok(events) => crate::webhooks::publish(ctx, &events).await,
         Err(TxError::Conflict(_)) => {

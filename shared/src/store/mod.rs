@@ -32,6 +32,8 @@ pub struct Store {
     pub(crate) table: String,
 }
 
+/// An AWS SDK error (DynamoDB, SQS or S3: they share the error types) as an internal error,
+/// with its whole chain of causes for the log.
 pub fn internal<E: std::error::Error + 'static>(op: &str, e: E) -> ApiError {
     ApiError::Internal(format!("{op}: {}", DisplayErrorContext(e)))
 }

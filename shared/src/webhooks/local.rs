@@ -7,13 +7,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 
 use crate::context::AppContext;
 use crate::error::ApiError;
-
-fn internal<E: std::error::Error + 'static>(op: &str, e: E) -> ApiError {
-    ApiError::Internal(format!(
-        "{op}: {}",
-        aws_sdk_sqs::error::DisplayErrorContext(e)
-    ))
-}
+use crate::store::internal;
 
 /// Receives up to 10 messages (waiting up to `wait_seconds`), runs the worker on them, and
 /// deletes the ones it handled. Returns how many it received.

@@ -5,6 +5,7 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+use crate::store::internal;
 
 /// SQS delays a message at most 15 minutes; longer waits hop (see `delivery`).
 pub const MAX_DELAY_SECONDS: i64 = 900;
@@ -28,13 +29,6 @@ pub struct Message {
 pub struct Queue {
     client: aws_sdk_sqs::Client,
     url: String,
-}
-
-fn internal<E: std::error::Error + 'static>(op: &str, e: E) -> ApiError {
-    ApiError::Internal(format!(
-        "{op}: {}",
-        aws_sdk_sqs::error::DisplayErrorContext(e)
-    ))
 }
 
 impl Queue {

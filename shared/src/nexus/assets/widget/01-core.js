@@ -227,14 +227,17 @@
     this.name = 'ApiError';
     this.status = status;
     this.fields = env && env.fields;
+    // A 409's every failing precondition (enroll), as text.
+    this.reasons = env && Array.isArray(env.reasons) ? env.reasons.filter(function (r) { return typeof r === 'string'; }) : [];
     this.message = message;
   }
   ApiError.prototype = Object.create(Error.prototype);
 
-  function request(method, path, body) {
+  function request(method, path, body, extraHeaders) {
     var headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (S.token) headers.Authorization = 'Bearer ' + S.token;
+    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
     return fetch(path, {
       method: method, headers: headers, credentials: 'omit', cache: 'no-store',
       body: body === undefined ? undefined : JSON.stringify(body)

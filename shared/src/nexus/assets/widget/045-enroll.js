@@ -78,30 +78,6 @@
     return 'nxe_' + Array.prototype.map.call(a, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
   }
 
-  // Like request() (01-core.js), with extra headers, and the error's `reasons` kept.
-  function send(method, path, body, extraHeaders) {
-    var headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
-    if (S.token) headers.Authorization = 'Bearer ' + S.token;
-    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
-    return fetch(path, {
-      method: method, headers: headers, credentials: 'omit', cache: 'no-store', body: body
-    }).catch(function () {
-      throw new ApiError(0, null, 'Nexus could not reach the server. Check your connection and try again.');
-    }).then(function (res) {
-      return res.text().then(function (text) {
-        var data = null;
-        if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
-        if (!res.ok) {
-          var env = (data && data.error) || {};
-          var err = new ApiError(res.status, env, env.detail || env.title || ('Nexus request failed (HTTP ' + res.status + ').'));
-          err.reasons = Array.isArray(env.reasons) ? env.reasons.filter(function (r) { return typeof r === 'string'; }) : [];
-          throw err;
-        }
-        return data || {};
-      });
-    });
-  }
-
   /* ---------- enroll: start ---------- */
   function startEnroll() {
     var plan = S.init ? S.init.plan : null;
@@ -594,14 +570,15 @@
       }
       clearError();
       reasonsSlot.textContent = '';
-      var body = JSON.stringify({ repayment_plan: type, signature: true, cursive_signature: cursive.input.checked });
+      var payload = { repayment_plan: type, signature: true, cursive_signature: cursive.input.checked };
+      var body = JSON.stringify(payload);
       // A new key per attempt; the same one again only when the last try got no answer.
       if (!E.attempt || E.attempt.body !== body) E.attempt = { key: randomKey(), body: body };
       var key = E.attempt.key;
       busy = true;
       setBusy(submit, true, 'Submitting…');
       announce('Submitting your request…');
-      send('POST', 'enrollments', body, { 'Idempotency-Key': key }).then(function (enrollment) {
+      request('POST', 'enrollments', payload, { 'Idempotency-Key': key }).then(function (enrollment) {
         busy = false;
         E.attempt = null;
         var when = enrollment && enrollment.estimated_approval_date ? ' Estimated approval: ' + fmtDate(enrollment.estimated_approval_date) + '.' : '';
