@@ -11,6 +11,8 @@ pub struct AppContext {
     pub store: Store,
     /// The webhook delivery queue, where the function has one (`WEBHOOK_QUEUE_URL`).
     pub queue: Option<crate::webhooks::queue::Queue>,
+    /// The portfolio sync queue, where the function has one (`SYNC_QUEUE_URL`: the planner).
+    pub sync_queue: Option<crate::webhooks::queue::Queue>,
     /// The income-document store, where the function has one (`DOCUMENTS_BUCKET`).
     pub documents: Option<crate::documents::DocumentStore>,
     /// Only the functions that seal SSNs and income documents are given `SSN_KEY`
@@ -29,6 +31,7 @@ impl AppContext {
         AppContext {
             store: Store::new(db, table),
             queue: None,
+            sync_queue: None,
             documents: None,
             ssn: Some(ssn),
         }
@@ -52,6 +55,11 @@ impl AppContext {
         self
     }
 
+    pub fn with_sync_queue(mut self, queue: crate::webhooks::queue::Queue) -> Self {
+        self.sync_queue = Some(queue);
+        self
+    }
+
     /// Reads `TABLE_NAME` and, where it is given, `SSN_KEY` (a malformed key fails the cold
     /// start). The AWS SDK reads its own environment (`AWS_ENDPOINT_URL_DYNAMODB` points it at
     /// the local emulator).
@@ -63,6 +71,7 @@ impl AppContext {
         Ok(AppContext {
             store: Store::new(dynamodb_from_env().await, table_name()),
             queue: crate::webhooks::queue::Queue::from_env().await,
+            sync_queue: crate::webhooks::queue::Queue::from_env_var("SYNC_QUEUE_URL").await,
             documents: crate::documents::DocumentStore::from_env().await,
             ssn,
         })

@@ -42,3 +42,24 @@ where
     ))
     .await
 }
+
+/// [`serve_events`] for a handler that must finish before the invocation's deadline (the sync
+/// planner): it is given the deadline from the Lambda context.
+pub async fn serve_events_until<E, R, F, Fut>(handler: F) -> Result<(), Error>
+where
+    E: serde::de::DeserializeOwned + Send + 'static,
+    R: serde::Serialize + Send + 'static,
+    F: Fn(&'static AppContext, E, std::time::Instant) -> Fut,
+    Fut: Future<Output = R> + Send,
+{
+    crate::logging::init();
+    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |event: lambda_http::LambdaEvent<E>| {
+            let deadline = crate::api::sync::deadline_from_epoch_ms(event.context.deadline);
+            let fut = handler(ctx, event.payload, deadline);
+            async move { Ok::<R, std::convert::Infallible>(fut.await) }
+        },
+    ))
+    .await
+}

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod assessment;
 pub mod borrowers;
+pub mod concurrency;
 pub mod context;
 pub mod crypto;
 pub mod documents;
@@ -23,6 +24,7 @@ pub mod portfolio;
 pub mod reference;
 pub mod rules;
 pub mod store;
+pub mod sync;
 pub mod table;
 pub mod webhooks;
 

@@ -112,6 +112,7 @@ pub async fn add_loans(
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     let mut borrower = coll.borrower.clone();
     let mut link_item = None;
+    let mut link_version = None;
     let mut written_link = None;
     let mut events: Vec<crate::webhooks::Event> = Vec::new();
     // Loans of a servicer account this link replaces (another login at the same servicer).
@@ -126,39 +127,25 @@ pub async fn add_loans(
                 filled.push("date_of_birth");
             }
             let mut link = acct.link;
-            let servicer_view = serde_json::json!({"name": link.servicer});
             // A link that needed attention works again.
             if coll.links.iter().any(|l| {
                 l.servicer == link.servicer
                     && l.status == crate::nexus::link::LinkStatus::NeedsAttention
             }) {
-                events.push(crate::webhooks::Event::new(
+                events.push(crate::sync::worker::connectivity_event(
                     &tenant.client_id,
                     "connectivity.restored",
-                    &json!({"borrower_id": uuid, "servicer_id": link.servicer, "servicer": servicer_view}),
+                    &uuid,
+                    &link.servicer,
+                    None,
                 ));
             }
             // A linked loan that was not overdue and now is.
-            let was_overdue: std::collections::HashSet<&str> = coll
-                .loans
-                .iter()
-                .filter(|l| l.data.is_overdue == Some(true))
-                .filter_map(|l| l.award_id.as_deref())
-                .collect();
-            if acct.loans.iter().any(|l| {
-                l.data.is_overdue == Some(true)
-                    && l.award_id
-                        .as_deref()
-                        .is_some_and(|a| !was_overdue.contains(a))
-            }) {
-                let mut view = borrower.view();
-                if let Some(o) = view.as_object_mut() {
-                    o.remove("financial_details");
-                }
-                events.push(crate::webhooks::Event::new(
+            if crate::sync::changes::newly_overdue(&coll.loans, &acct.loans) {
+                events.push(crate::sync::worker::delinquent_event(
                     &tenant.client_id,
-                    "borrower.delinquent",
-                    &json!({"borrower": view, "servicer": servicer_view}),
+                    &borrower,
+                    &link.servicer,
                 ));
             }
             if let Some(old) = coll.links.iter().find(|l| l.servicer == link.servicer) {
@@ -185,6 +172,11 @@ pub async fn add_loans(
                         .collect();
                 }
             }
+            link_version = coll
+                .links
+                .iter()
+                .find(|l| l.servicer == link.servicer)
+                .map(|l| l.version);
             link_item = Some(crate::store::nexus::link_to_item(&link)?);
             written_link = Some(link);
             (acct.loans, filled, Vec::new())
@@ -277,8 +269,12 @@ pub async fn add_loans(
             Some(old.version),
         );
     }
-    if let Some(item) = link_item {
-        tx.put(&ctx.store, "servicer link", item);
+    // The link is versioned too: a scheduled sync that committed meanwhile (it moves the
+    // link's version) makes this re-link retry instead of duplicating the loans it created.
+    match (link_item, link_version) {
+        (Some(item), Some(v)) => tx.put_versioned(&ctx.store, "servicer link", item, v),
+        (Some(item), None) => tx.put_new(&ctx.store, "servicer link", item),
+        _ => {}
     }
     for ev in &events {
         tx.put_new(&ctx.store, "event", crate::store::outbox::event_item(ev)?);
@@ -430,5 +426,12 @@ pub async fn portfolio(ctx: &AppContext, tenant: &Tenant, raw_id: &str) -> Resul
     };
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     let today = chrono::Utc::now().date_naive();
-    Ok(loans::portfolio_view(&coll.loans, today))
+    let mut view = loans::portfolio_view(&coll.loans, today);
+    // Each linked servicer account: its status and when it last synced (Loanpath addition).
+    view["links"] = coll
+        .links
+        .iter()
+        .map(crate::nexus::ServicerLink::view)
+        .collect();
+    Ok(view)
 }

@@ -9,22 +9,36 @@ pub const DEFAULT_TABLE_NAME: &str = "loanpath";
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
 
-/// A global secondary index with string partition and sort keys, projecting all attributes.
+/// A global secondary index with string partition and sort keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gsi {
     pub name: &'static str,
     pub pk: &'static str,
     pub sk: &'static str,
+    /// `true`: the index holds only the keys (the table's and its own); `false`: every
+    /// attribute.
+    pub keys_only: bool,
     pub purpose: &'static str,
 }
 
 /// Overloaded GSIs. See docs/data-model.md for every access pattern.
-pub const GSIS: &[Gsi] = &[Gsi {
-    name: "GSI1",
-    pk: "GSI1PK",
-    sk: "GSI1SK",
-    purpose: "lists: a client's borrowers by id, all clients, an API key by its key id",
-}];
+pub const GSIS: &[Gsi] = &[
+    Gsi {
+        name: "GSI1",
+        pk: "GSI1PK",
+        sk: "GSI1SK",
+        keys_only: false,
+        purpose: "lists: a client's borrowers by id, all clients, an API key by its key id",
+    },
+    Gsi {
+        name: "GSI2",
+        pk: "GSI2PK",
+        sk: "GSI2SK",
+        keys_only: true,
+        purpose: "sparse, sharded sync schedule: servicer links by due time \
+                  (GSI2PK = SYNCDUE#<shard>, GSI2SK = <due>#<borrower>#<servicer>)",
+    },
+];
 
 /// Every key attribute (all strings), in declaration order.
 pub fn key_attributes() -> Vec<&'static str> {

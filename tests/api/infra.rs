@@ -76,7 +76,10 @@ fn template_table_matches_the_code() {
                 (want.sk.into(), "RANGE".into())
             ]
         );
-        assert_eq!(g["Projection"]["ProjectionType"].as_str(), Some("ALL"));
+        assert_eq!(
+            g["Projection"]["ProjectionType"].as_str(),
+            Some(if want.keys_only { "KEYS_ONLY" } else { "ALL" })
+        );
     }
     let params: BTreeSet<String> = t["Parameters"]
         .as_mapping()
@@ -160,6 +163,8 @@ fn every_function_is_deployed_routed_and_has_an_event() {
 const EVENT_SOURCES: &[(&str, &str)] = &[
     ("webhooks-deliver", "SQS"),
     ("webhooks-relay", "ScheduleV2"),
+    ("portfolio-sync-plan", "ScheduleV2"),
+    ("portfolio-sync-worker", "SQS"),
 ];
 
 /// GET routes that may write: a sandbox enrollment read applies the sandbox schedule (and its

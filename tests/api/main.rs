@@ -10,4 +10,5 @@ mod fuzz;
 mod infra;
 mod loans;
 mod nexus;
+mod sync;
 mod webhooks;

@@ -79,6 +79,8 @@ handlers! {
 pub const EVENT_FUNCTIONS: &[(&str, &str)] = &[
     ("webhooks-deliver", "shared::api::webhooks::deliver"),
     ("webhooks-relay", "shared::api::webhooks::relay"),
+    ("portfolio-sync-plan", "shared::api::sync::plan"),
+    ("portfolio-sync-worker", "shared::api::sync::work"),
 ];
 
 /// One route of the router table: a path pattern (`/api/v1/borrowers/{id}`), a method and the
@@ -306,7 +308,8 @@ mod tests {
             let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
             if let Some((_, path)) = EVENT_FUNCTIONS.iter().find(|(n, _)| *n == name) {
                 assert!(
-                    main.contains(&format!("serve_events({path})")),
+                    main.contains(&format!("serve_events({path})"))
+                        || main.contains(&format!("serve_events_until({path})")),
                     "{name}: main does not call {path}"
                 );
                 continue;

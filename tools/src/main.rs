@@ -6,8 +6,11 @@
 //! loanpath seed-sandbox                 the sandbox client (LIVELONGANDPROSPER / GIVINGHERALLSHESGOT)
 //! loanpath serve [--port 9100] [--aws URL]   the whole API in one process (embedded DynamoDB;
 //!                                       SQS and S3 on the emulator at URL)
-//! loanpath worker                       the webhook worker and relay (scripts/dev)
-//! loanpath queue create SQS_ENDPOINT    the local delivery queue; prints its URL
+//! loanpath worker                       the webhook worker and relay, the sync planner and worker
+//! loanpath queue create SQS_ENDPOINT [sync]   the local delivery (or sync) queue; prints its URL
+//! loanpath sync-now [--borrower ID]     one sync planner run now, then the sync queue drained
+//! loanpath set-sync-interval CLIENT_ID HOURS   how often a client's linked accounts sync
+//! loanpath bench-sync --aws URL [--borrowers N] [--workers W]   the sync benchmark
 //! loanpath bucket create S3_ENDPOINT    the local documents bucket; prints its name
 //! loanpath migrate-documents            moves documents kept in DynamoDB items to the bucket
 //! loanpath create-client "<name>" --sandbox|--live   prints {client_id, api_key, nexus_key, ...} once
@@ -22,6 +25,7 @@
 //! for a local emulator, or real credentials for AWS).
 
 mod gateway;
+mod sync;
 mod worker;
 
 use std::process::ExitCode;
@@ -39,7 +43,8 @@ fn usage() -> ExitCode {
         "usage: loanpath <db serve [--host H] [--port P] [--data FILE] | serve [--port P] | \
          table create | seed-sandbox | create-client NAME --sandbox|--live | \
          set-origins CLIENT_ID ORIGIN... | set-nexus-key-sessions CLIENT_ID on|off | \
-         list-clients | revoke-key KEY_ID_OR_KEY | \
+         list-clients | revoke-key KEY_ID_OR_KEY | sync-now [--borrower ID] | \
+         set-sync-interval CLIENT_ID HOURS | bench-sync --aws URL [--borrowers N] | \
          gen-ssn-key | assess FILE [--case ID]>"
     );
     ExitCode::from(2)
@@ -83,9 +88,19 @@ async fn main() -> ExitCode {
             .await
             .map(|name| println!("{name}")),
         ["migrate-documents"] => migrate_documents().await,
-        ["queue", "create", endpoint] => worker::ensure_queue(&worker::sqs_client(endpoint))
-            .await
-            .map(|url| println!("{url}")),
+        ["queue", "create", endpoint] => {
+            worker::ensure_queue(&worker::sqs_client(endpoint), worker::QUEUE_NAME)
+                .await
+                .map(|url| println!("{url}"))
+        }
+        ["queue", "create", endpoint, "sync"] => {
+            worker::ensure_queue(&worker::sqs_client(endpoint), worker::SYNC_QUEUE_NAME)
+                .await
+                .map(|url| println!("{url}"))
+        }
+        ["sync-now", rest @ ..] => sync::sync_now(rest).await,
+        ["set-sync-interval", client_id, hours] => sync::set_interval(client_id, hours).await,
+        ["bench-sync", ..] => sync::bench(&args).await,
         ["table", "create"] => match store().await.ensure_table().await {
             Ok(created) => {
                 println!("{}", json!({"table": shared::context::table_name(), "created": created}));
@@ -309,12 +324,14 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
                 .get(i + 1)
                 .ok_or("--aws needs the emulator's endpoint URL")?;
             let client = worker::sqs_client(endpoint);
-            let url = worker::ensure_queue(&client).await?;
+            let url = worker::ensure_queue(&client, worker::QUEUE_NAME).await?;
+            let sync_url = worker::ensure_queue(&client, worker::SYNC_QUEUE_NAME).await?;
             let s3 = worker::s3_client(endpoint);
             let bucket = worker::ensure_bucket(&s3).await?;
             let with = ctx
                 .clone()
-                .with_queue(shared::webhooks::queue::Queue::new(client, url))
+                .with_queue(shared::webhooks::queue::Queue::new(client.clone(), url))
+                .with_sync_queue(shared::webhooks::queue::Queue::new(client, sync_url))
                 .with_documents(shared::documents::DocumentStore::new(s3, bucket));
             let ctx: &'static shared::AppContext = Box::leak(Box::new(with));
             tokio::spawn(worker::run(ctx));

@@ -1,18 +1,20 @@
-//! The local stand-ins for what AWS runs on its own: the SQS event source in front of the
-//! webhook delivery worker, and the schedule that runs the outbox relay.
+//! The local stand-ins for what AWS runs on its own: the SQS event sources in front of the
+//! webhook delivery worker and the portfolio sync worker, and the schedules that run the outbox
+//! relay and the sync planner.
 
 use std::time::{Duration, Instant};
 
 use shared::AppContext;
 
-/// The queue's name locally (AWS names its own).
+/// The queues' names locally (AWS names its own).
 pub const QUEUE_NAME: &str = "loanpath-webhooks";
+pub const SYNC_QUEUE_NAME: &str = "loanpath-portfolio-sync";
 
-/// Creates (or finds) the local delivery queue and returns its URL.
-pub async fn ensure_queue(client: &aws_sdk_sqs::Client) -> Result<String, String> {
+/// Creates (or finds) a local queue and returns its URL.
+pub async fn ensure_queue(client: &aws_sdk_sqs::Client, name: &str) -> Result<String, String> {
     let out = client
         .create_queue()
-        .queue_name(QUEUE_NAME)
+        .queue_name(name)
         .send()
         .await
         .map_err(|e| {
@@ -37,9 +39,27 @@ pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::from_conf(conf)
 }
 
-/// Polls the queue for ever (long polls of 2 s), delivering webhooks, and runs the relay every
-/// 30 seconds.
+/// Runs for ever: the webhook worker and relay, and (when the context has a sync queue) the
+/// sync planner every `SYNC_SCHEDULE_SECONDS` (60 by default) and the sync worker.
 pub async fn run(ctx: &'static AppContext) {
+    if ctx.sync_queue.is_some() {
+        tokio::spawn(run_sync(ctx, schedule_seconds()));
+    }
+    run_webhooks(ctx).await
+}
+
+/// The sync schedule's interval locally.
+pub fn schedule_seconds() -> u64 {
+    std::env::var("SYNC_SCHEDULE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60)
+}
+
+/// Polls the webhook queue for ever (long polls of 2 s), delivering webhooks, and runs the
+/// relay every 30 seconds.
+async fn run_webhooks(ctx: &'static AppContext) {
     let mut last_relay = Instant::now();
     loop {
         match shared::webhooks::local::poll_once(ctx, 2, 30).await {
@@ -54,6 +74,32 @@ pub async fn run(ctx: &'static AppContext) {
             if let Err(e) = shared::webhooks::delivery::relay(ctx, 30).await {
                 eprintln!("webhook relay: {e}");
             }
+        }
+    }
+}
+
+/// The sync planner on a schedule, and the sync worker on its queue (long polls of 2 s).
+async fn run_sync(ctx: &'static AppContext, every: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(every));
+        loop {
+            tick.tick().await;
+            match shared::sync::local::plan_once(ctx, every.clamp(5, 50)).await {
+                Ok(r) if r.sent > 0 => eprintln!(
+                    "sync planner: {} due, {} sent{}",
+                    r.due,
+                    r.sent,
+                    if r.complete { "" } else { " (more next run)" }
+                ),
+                Ok(_) => {}
+                Err(e) => eprintln!("sync planner: {e}"),
+            }
+        }
+    });
+    loop {
+        if let Err(e) = shared::sync::local::poll_once(ctx, 2, 60).await {
+            eprintln!("sync worker: {e}");
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod health;
 pub mod loans;
 pub mod nexus;
 pub mod reference;
+pub mod sync;
 pub mod webhooks;
 
 use lambda_http::{http::header::AUTHORIZATION, Request};

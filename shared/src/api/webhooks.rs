@@ -116,7 +116,7 @@ pub async fn deliver(ctx: &AppContext, event: SqsEvent) -> SqsBatchResponse {
         };
         (id, result)
     });
-    for (id, result) in futures_join(handled).await {
+    for (id, result) in crate::concurrency::join_all(handled).await {
         if let Err(e) = result {
             tracing::warn!(message_id = %id, error = %e, "webhook message will be retried");
             let mut f = BatchItemFailure::default();
@@ -127,33 +127,6 @@ pub async fn deliver(ctx: &AppContext, event: SqsEvent) -> SqsBatchResponse {
     let mut out = SqsBatchResponse::default();
     out.batch_item_failures = failures;
     out
-}
-
-/// Runs the futures concurrently (a batch is at most 10 records).
-async fn futures_join<F, T>(futs: impl Iterator<Item = F>) -> Vec<T>
-where
-    F: std::future::Future<Output = T>,
-{
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futs.map(Box::pin).collect();
-    let mut out: Vec<Option<T>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter().flatten().collect()
 }
 
 /// The scheduled relay: publishes outbox events older than a minute that are still pending.

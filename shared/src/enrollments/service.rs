@@ -623,9 +623,16 @@ pub async fn advance(
         }
         Err(e) => return Err(e.into()),
     }
+    // The linked servicers answer as of the new date: the next scheduled sync reads them.
+    let links_due = if coll.links.is_empty() || days == 0 {
+        0
+    } else {
+        crate::sync::make_due(ctx, &uuid).await?
+    };
     Ok(json!({
         "borrower": {"id": b.id, "uuid": b.uuid},
         "sandbox_clock": {"days_ahead": b.sandbox_clock_days, "today": today},
+        "links_due_for_sync": links_due,
         "enrollments": out.iter().rev().map(Enrollment::view).collect::<Vec<_>>(),
     }))
 }

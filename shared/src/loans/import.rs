@@ -175,6 +175,7 @@ fn new_loan(p: &ParsedLoan) -> NewLoan {
         payment_group_id: None,
         payment_reference_number: None,
         metadata,
+        no_longer_reported_since: None,
     };
     NewLoan {
         source: LoanSource::MyStudentData,

@@ -144,6 +144,11 @@ pub struct LoanData {
     pub payment_reference_number: Option<String>,
     /// Free-form extras shown as the v1 `Loan.metadata` (school name, ...).
     pub metadata: BTreeMap<String, String>,
+    /// A linked loan the servicer stopped reporting (paid off, consolidated or transferred):
+    /// the scheduled sync keeps it, closed, from this day on, and never deletes it. A later
+    /// sync that finds it again clears this.
+    #[serde(default)]
+    pub no_longer_reported_since: Option<NaiveDate>,
 }
 
 impl LoanData {
@@ -174,8 +179,12 @@ impl LoanData {
     }
 
     /// Status group; a missing or unknown status counts as
-    /// [`StatusGroup::Active`] (still owed), like `ParsedLoan::is_open`.
+    /// [`StatusGroup::Active`] (still owed), like `ParsedLoan::is_open`. A loan the servicer
+    /// no longer reports is [`StatusGroup::Closed`], whatever its last status was.
     pub fn status_group(&self) -> StatusGroup {
+        if self.no_longer_reported_since.is_some() {
+            return StatusGroup::Closed;
+        }
         self.status_row()
             .map(|r| r.group)
             .unwrap_or(StatusGroup::Active)

@@ -69,7 +69,7 @@ pub fn loan_view(loan: &Loan) -> Value {
         .iter()
         .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
         .collect();
-    json!({
+    let mut v = json!({
         "id": loan.id,
         "uuid": loan.uuid,
         "borrower_id": Value::Null,
@@ -111,7 +111,9 @@ pub fn loan_view(loan: &Loan) -> Value {
         "repayment_plan_type": d.repayment_plan_type,
         "servicer_name": d.servicer_name,
         "source": loan.source,
-    })
+    });
+    closed_mark(&mut v, d);
+    v
 }
 
 /// `PortfolioLoan` for one loan. `servicer.payment_groups` holds this loan's
@@ -122,13 +124,22 @@ pub fn portfolio_loan_view(loan: &Loan, quote_date: NaiveDate) -> Value {
     portfolio_loan(loan, quote_date, &groups)
 }
 
+/// Loanpath addition, only on a linked loan the servicer stopped reporting (so every other
+/// loan keeps the seed's exact shape): `no_longer_reported_since`, the day the scheduled sync
+/// closed it.
+fn closed_mark(v: &mut Value, d: &crate::loans::LoanData) {
+    if let Some(day) = d.no_longer_reported_since {
+        v["no_longer_reported_since"] = json!(day.to_string());
+    }
+}
+
 fn portfolio_loan(loan: &Loan, quote_date: NaiveDate, groups: &Value) -> Value {
     let d = &loan.data;
     let payoff = payoff_quote(loan, quote_date);
     let status = d.status_row();
     let ty = d.type_row();
     let plan = d.plan_row();
-    json!({
+    let mut v = json!({
         "id": loan.uuid,
         "account_number": d.account_number,
         "created_at": loan.created_at,
@@ -174,7 +185,9 @@ fn portfolio_loan(loan: &Loan, quote_date: NaiveDate, groups: &Value) -> Value {
             "subsidized": ty.map(|t| t.subsidized),
             "sula_eligible": ty.map(|t| t.sula_eligible),
         },
-    })
+    });
+    closed_mark(&mut v, d);
+    v
 }
 
 fn pslf(d: &LoanData) -> Value {

@@ -68,7 +68,49 @@ pub const SANDBOX_USERNAMES: &[(&str, &str)] = &[
         "FFEL and Parent PLUS loans, to show the eligibility rules",
     ),
     ("user_large", "30 loans in several payment groups"),
+    (
+        "user_locks_later",
+        "links; the servicer locks the account from the 3rd sandbox day after linking to the 10th (syncs then need attention, then recover)",
+    ),
+    (
+        "user_flaky",
+        "links; the servicer is down on the 1st and 2nd sandbox day after linking (syncs retry with backoff)",
+    ),
 ];
+
+/// Sandbox accounts that change behaviour after they are linked (the scheduled sync's cases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Later {
+    /// Locked from `linked + 3` days until `linked + 10` days.
+    Locks,
+    /// The servicer is unavailable from `linked + 1` to `linked + 3` days.
+    Flaky,
+}
+
+impl Later {
+    fn code(self) -> &'static str {
+        match self {
+            Later::Locks => "locks",
+            Later::Flaky => "flaky",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "locks" => Some(Later::Locks),
+            "flaky" => Some(Later::Flaky),
+            _ => None,
+        }
+    }
+
+    /// Days after linking, `[from, to)`, when the account misbehaves.
+    fn window(self) -> (i64, i64) {
+        match self {
+            Later::Locks => (3, 10),
+            Later::Flaky => (1, 3),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,6 +182,7 @@ pub enum Connector {
 
 enum Behaviour {
     Data(DataProfile),
+    DataThen(DataProfile, Later),
     Challenge(ChallengeKind),
     Fail(FailureReason),
 }
@@ -156,6 +199,8 @@ fn behaviour(username: &str) -> Behaviour {
         "user_pslf" => Behaviour::Data(DataProfile::Pslf),
         "user_ffel" => Behaviour::Data(DataProfile::Ffel),
         "user_large" => Behaviour::Data(DataProfile::Large),
+        "user_locks_later" => Behaviour::DataThen(DataProfile::Standard, Later::Locks),
+        "user_flaky" => Behaviour::DataThen(DataProfile::Standard, Later::Flaky),
         _ => Behaviour::Data(DataProfile::Standard),
     }
 }
@@ -196,19 +241,80 @@ fn seed(servicer: &str, username: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
-/// `sbx1:<profile>:<seed hex>`: all the sandbox needs to read the account again.
-fn sandbox_ref(profile: DataProfile, seed: u64) -> String {
-    format!("sbx1:{}:{seed:016x}", profile_code(profile))
+/// `sbx1:<profile>:<seed hex>[:<later>@<linked yyyy-mm-dd>]`: all the sandbox needs to read the
+/// account again (and, for the accounts that change after linking, when they were linked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SandboxRef {
+    profile: DataProfile,
+    seed: u64,
+    later: Option<(Later, NaiveDate)>,
 }
 
-fn parse_sandbox_ref(r: &str) -> Option<(DataProfile, u64)> {
-    let mut parts = r.split(':');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("sbx1"), Some(p), Some(seed), None) => {
-            Some((profile_from_code(p)?, u64::from_str_radix(seed, 16).ok()?))
+impl SandboxRef {
+    fn text(&self) -> String {
+        let base = format!("sbx1:{}:{:016x}", profile_code(self.profile), self.seed);
+        match self.later {
+            Some((l, d)) => format!("{base}:{}@{d}", l.code()),
+            None => base,
         }
-        _ => None,
     }
+
+    fn parse(r: &str) -> Option<Self> {
+        let mut parts = r.split(':');
+        let (Some("sbx1"), Some(p), Some(seed)) = (parts.next(), parts.next(), parts.next()) else {
+            return None;
+        };
+        let later = match parts.next() {
+            None => None,
+            Some(l) => {
+                let (code, day) = l.split_once('@')?;
+                Some((Later::parse(code)?, day.parse().ok()?))
+            }
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(SandboxRef {
+            profile: profile_from_code(p)?,
+            seed: u64::from_str_radix(seed, 16).ok()?,
+            later,
+        })
+    }
+
+    /// What the servicer says on `today` for an account that misbehaves after linking.
+    fn failure_on(&self, servicer: &str, today: NaiveDate) -> Option<LinkFailure> {
+        let (later, linked) = self.later?;
+        let (from, to) = later.window();
+        let days = (today - linked).num_days();
+        if !(from..to).contains(&days) {
+            return None;
+        }
+        Some(match later {
+            Later::Locks => LinkFailure::new(
+                FailureReason::Locked,
+                false,
+                format!(
+                    "{servicer} says this account is locked. Contact the servicer to unlock it."
+                ),
+            ),
+            Later::Flaky => LinkFailure::new(
+                FailureReason::ServicerUnavailable,
+                true,
+                format!(
+                    "{servicer} is not responding right now. Please try again in a few minutes."
+                ),
+            ),
+        })
+    }
+}
+
+fn sandbox_ref(profile: DataProfile, seed: u64) -> String {
+    SandboxRef {
+        profile,
+        seed,
+        later: None,
+    }
+    .text()
 }
 
 fn no_connector() -> LinkFailure {
@@ -241,8 +347,25 @@ impl Connector {
                 let _ = password.expose();
                 let s = seed(servicer.name, username);
                 match behaviour(username) {
-                    Behaviour::Data(p) => {
-                        LoginOutcome::Linked(Box::new(sandbox_account(servicer.name, p, s, today)))
+                    Behaviour::Data(p) => LoginOutcome::Linked(Box::new(sandbox_account(
+                        servicer.name,
+                        SandboxRef {
+                            profile: p,
+                            seed: s,
+                            later: None,
+                        },
+                        today,
+                    ))),
+                    Behaviour::DataThen(p, later) => {
+                        LoginOutcome::Linked(Box::new(sandbox_account(
+                            servicer.name,
+                            SandboxRef {
+                                profile: p,
+                                seed: s,
+                                later: Some((later, today)),
+                            },
+                            today,
+                        )))
                     }
                     Behaviour::Challenge(kind) => LoginOutcome::Challenge {
                         kind,
@@ -303,9 +426,9 @@ impl Connector {
                             == "123456"
                     }
                 };
-                match (right, parse_sandbox_ref(connection_ref)) {
-                    (true, Some((p, s))) => {
-                        LoginOutcome::Linked(Box::new(sandbox_account(servicer.name, p, s, today)))
+                match (right, SandboxRef::parse(connection_ref)) {
+                    (true, Some(r)) => {
+                        LoginOutcome::Linked(Box::new(sandbox_account(servicer.name, r, today)))
                     }
                     _ => LoginOutcome::Failed(LinkFailure::new(
                         FailureReason::ChallengeFailed,
@@ -333,23 +456,27 @@ impl Connector {
     ) -> Result<ServicerAccount, LinkFailure> {
         match self {
             Connector::Unconfigured => Err(no_connector()),
-            Connector::Sandbox => parse_sandbox_ref(connection_ref)
-                .map(|(p, s)| sandbox_account(servicer.name, p, s, today))
-                .ok_or_else(|| {
+            Connector::Sandbox => {
+                let r = SandboxRef::parse(connection_ref).ok_or_else(|| {
                     LinkFailure::new(
                         FailureReason::InvalidCredentials,
                         true,
                         "The link must be renewed: log in to the servicer again.",
                     )
-                }),
+                })?;
+                match r.failure_on(servicer.name, today) {
+                    Some(f) => Err(f),
+                    None => Ok(sandbox_account(servicer.name, r, today)),
+                }
+            }
         }
     }
 }
 
-fn sandbox_account(servicer: &str, p: DataProfile, s: u64, today: NaiveDate) -> ServicerAccount {
-    let data = sandbox::portfolio(servicer, s, p, today);
+fn sandbox_account(servicer: &str, r: SandboxRef, today: NaiveDate) -> ServicerAccount {
+    let data = sandbox::portfolio(servicer, r.seed, r.profile, today);
     ServicerAccount {
-        connection_ref: sandbox_ref(p, s),
+        connection_ref: r.text(),
         profile: data.profile,
         date_of_birth: data.date_of_birth,
         loans: data.loans,
@@ -391,11 +518,13 @@ mod tests {
     fn refs_round_trip_and_never_hold_the_username() {
         let r = sandbox_ref(DataProfile::Pslf, seed("Nelnet", "kirk"));
         assert!(!r.contains("kirk"));
+        let parsed = SandboxRef::parse(&r).unwrap();
         assert_eq!(
-            parse_sandbox_ref(&r),
-            Some((DataProfile::Pslf, seed("Nelnet", "kirk")))
+            (parsed.profile, parsed.seed, parsed.later),
+            (DataProfile::Pslf, seed("Nelnet", "kirk"), None)
         );
-        assert_eq!(parse_sandbox_ref("sbx1:nope:00"), None);
+        assert_eq!(SandboxRef::parse("sbx1:nope:00"), None);
+        assert_eq!(SandboxRef::parse("sbx1:standard:00:soon@2026-01-01"), None);
         assert_ne!(seed("Nelnet", "kirk"), seed("MOHELA", "kirk"));
         assert_eq!(seed("Nelnet", " Kirk "), seed("Nelnet", "kirk"));
     }
@@ -499,6 +628,41 @@ mod tests {
         // Deterministic: the same login gives the same account.
         assert_eq!(loans("spock"), loans("spock"));
         assert_ne!(loans("spock"), loans("uhura"));
+    }
+
+    #[test]
+    fn accounts_that_change_after_linking_follow_their_windows() {
+        let c = Connector::Sandbox;
+        let pw = Secret::new("pw");
+        let linked = |u: &str| match block(c.login(nelnet(), u, &pw, day())) {
+            LoginOutcome::Linked(a) => a.connection_ref,
+            other => panic!("{u}: {other:?}"),
+        };
+        let on = |r: &str, d: i64| {
+            block(c.fetch(nelnet(), r, day() + chrono::Duration::days(d))).map_err(|f| f.reason)
+        };
+        let locks = linked("user_locks_later");
+        assert!(locks.ends_with(":locks@2026-12-01"), "{locks}");
+        assert!(on(&locks, 2).is_ok());
+        assert_eq!(on(&locks, 3).unwrap_err(), FailureReason::Locked);
+        assert_eq!(on(&locks, 9).unwrap_err(), FailureReason::Locked);
+        assert!(on(&locks, 10).is_ok());
+        let flaky = linked("user_flaky");
+        assert!(on(&flaky, 0).is_ok());
+        assert_eq!(
+            on(&flaky, 1).unwrap_err(),
+            FailureReason::ServicerUnavailable
+        );
+        assert_eq!(
+            on(&flaky, 2).unwrap_err(),
+            FailureReason::ServicerUnavailable
+        );
+        assert!(on(&flaky, 3).is_ok());
+        // The data is the standard account's, moving with the date.
+        let a = on(&flaky, 0).unwrap();
+        let b = on(&flaky, 40).unwrap();
+        assert_eq!(a.loans.len(), b.loans.len());
+        assert_ne!(a.loans, b.loans);
     }
 
     #[test]

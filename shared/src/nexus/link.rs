@@ -24,8 +24,6 @@ use crate::rules::limits;
 
 /// How long a challenge may wait for its answer.
 pub const CHALLENGE_SECONDS: i64 = 10 * 60;
-/// A linked account is synced again a day later (the scheduled sync reads `next_sync_at`).
-pub const SYNC_INTERVAL_SECONDS: i64 = 24 * 60 * 60;
 const MAX_CREDENTIAL: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,8 +45,21 @@ pub struct ServicerLink {
     pub connection_ref: String,
     pub loan_count: usize,
     pub linked_at: String,
+    /// The last time the servicer's data was read successfully (the link itself counts).
     pub last_synced_at: String,
+    /// When the scheduled sync reads the account next (the sync index's due time).
     pub next_sync_at: String,
+    /// The last scheduled sync's attempt and what came of it (none before the first sync).
+    #[serde(default)]
+    pub last_attempt_at: Option<String>,
+    #[serde(default)]
+    pub last_sync_outcome: Option<crate::sync::SyncOutcome>,
+    /// Failed attempts in a row with the servicer unavailable (drives the backoff).
+    #[serde(default)]
+    pub sync_failures: u32,
+    /// The planner's claim on this link: the one queue message that may sync it.
+    #[serde(default)]
+    pub sync_claim: Option<String>,
     pub version: u64,
 }
 
@@ -60,6 +71,8 @@ impl ServicerLink {
             "loan_count": self.loan_count,
             "linked_at": self.linked_at,
             "last_synced_at": self.last_synced_at,
+            "last_attempt_at": self.last_attempt_at,
+            "last_sync_outcome": self.last_sync_outcome,
             "next_sync_at": self.next_sync_at,
         })
     }
@@ -310,10 +323,12 @@ async fn interrupted(
     let mut next = link.clone();
     next.status = LinkStatus::NeedsAttention;
     next.version += 1;
-    let event = crate::webhooks::Event::new(
+    let event = crate::sync::worker::connectivity_event(
         &session.client_id,
         "connectivity.interrupted",
-        &json!({"borrower_id": session.borrower_uuid, "servicer_id": servicer, "servicer": {"name": servicer}, "reason": f.reason}),
+        &session.borrower_uuid,
+        servicer,
+        Some(f.reason),
     );
     let mut tx = crate::store::Tx::new();
     tx.put_versioned(
@@ -345,6 +360,7 @@ async fn save_link(
     account: ServicerAccount,
 ) -> Result<Value, ApiError> {
     let stamp = crate::model::now();
+    let interval = crate::sync::interval_for(ctx, &session.client_id).await?;
     let link = ServicerLink {
         borrower_uuid: session.borrower_uuid,
         client_id: session.client_id.clone(),
@@ -354,7 +370,11 @@ async fn save_link(
         loan_count: account.loans.len(),
         linked_at: stamp.clone(),
         last_synced_at: stamp,
-        next_sync_at: in_seconds(SYNC_INTERVAL_SECONDS),
+        next_sync_at: in_seconds(interval),
+        last_attempt_at: None,
+        last_sync_outcome: None,
+        sync_failures: 0,
+        sync_claim: None,
         version: 1,
     };
     let body = LoansBody::Linked(Box::new(LinkedAccount {

@@ -9,6 +9,7 @@ pub mod loans;
 pub mod nexus;
 pub mod outbox;
 pub mod schema;
+pub mod sync;
 mod tx;
 pub mod webhooks;
 

@@ -6,7 +6,7 @@
 //! | session | `NXSESSION#<sha256(token)>` | `SESSION` |
 //! | init token | `NXTOKEN#<sha256(token)>` | `TOKEN` |
 //! | challenge | `NXCHALLENGE#<sha256(id)>` | `CHALLENGE` |
-//! | servicer link | `BORROWER#<uuid>` | `SVCLINK#<servicer>` |
+//! | servicer link | `BORROWER#<uuid>` | `SVCLINK#<servicer>` (GSI2: the sync schedule) |
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
@@ -51,11 +51,25 @@ fn with_keys<T: serde::Serialize>(
     Ok(item)
 }
 
+/// A link item, with its place in the sync schedule (the sparse `GSI2`: only link items carry
+/// `GSI2PK`/`GSI2SK`, the due time first; see `crate::sync`).
 pub fn link_to_item(link: &ServicerLink) -> Result<Item, ApiError> {
     let mut item: Item = serde_dynamo::to_item(link)?;
     item.insert("PK".into(), s(super::keys::borrower(&link.borrower_uuid)));
     item.insert("SK".into(), s(link_sk(&link.servicer)));
     item.insert("entity".into(), s(LINK_ENTITY));
+    item.insert(
+        "GSI2PK".into(),
+        s(crate::sync::due_pk(crate::sync::shard(&link.borrower_uuid))),
+    );
+    item.insert(
+        "GSI2SK".into(),
+        s(crate::sync::due_sk(
+            &link.next_sync_at,
+            &link.borrower_uuid,
+            &link.servicer,
+        )),
+    );
     Ok(item)
 }
 

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::{
     error::SdkError,
     operation::transact_write_items::TransactWriteItemsError,
-    types::{AttributeValue, Delete, Put, TransactWriteItem, Update},
+    types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update},
 };
 
 use super::{internal, s, Item, Store};
@@ -126,6 +126,59 @@ impl Tx {
                 .delete(built(del.build()))
                 .build(),
         );
+    }
+
+    /// Put an item if `condition` holds on the stored one (`values` bind its `:names`).
+    pub fn put_when(
+        &mut self,
+        store: &Store,
+        label: &'static str,
+        item: Item,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) {
+        let mut put = Put::builder()
+            .table_name(&store.table)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        for (k, v) in values {
+            put = put.expression_attribute_values(*k, v.clone());
+        }
+        self.push(
+            label,
+            TransactWriteItem::builder().put(built(put.build())).build(),
+        );
+    }
+
+    /// A condition on an item this transaction does not write (it fails the whole
+    /// transaction if it does not hold).
+    pub fn check(
+        &mut self,
+        store: &Store,
+        label: &'static str,
+        (pk, sk): (&str, &str),
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) {
+        let mut check = ConditionCheck::builder()
+            .table_name(&store.table)
+            .key("PK", s(pk))
+            .key("SK", s(sk))
+            .condition_expression(condition);
+        for (k, v) in values {
+            check = check.expression_attribute_values(*k, v.clone());
+        }
+        self.push(
+            label,
+            TransactWriteItem::builder()
+                .condition_check(built(check.build()))
+                .build(),
+        );
+    }
+
+    /// How many items the transaction holds (DynamoDB takes at most 100).
+    pub fn len(&self) -> usize {
+        self.items.len()
     }
 
     /// An update with its own expression and condition.

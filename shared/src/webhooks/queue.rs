@@ -1,5 +1,6 @@
-//! The delivery queue (the port): SQS in AWS, moto's SQS-compatible server locally. Messages
-//! are small JSON records naming an event (and, once fanned out, one endpoint and the attempt).
+//! The queue port: SQS in AWS, moto's SQS-compatible server locally. Webhook delivery sends
+//! small JSON records naming an event (and, once fanned out, one endpoint and the attempt);
+//! the portfolio sync sends `sync::SyncMessage`s on a queue of its own.
 
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use serde::{Deserialize, Serialize};
@@ -42,9 +43,12 @@ impl Queue {
     /// `WEBHOOK_QUEUE_URL`, with the SDK's own environment (`AWS_ENDPOINT_URL_SQS` points it at
     /// the local emulator). `None` when the function has no queue.
     pub async fn from_env() -> Option<Self> {
-        let url = std::env::var("WEBHOOK_QUEUE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
+        Self::from_env_var("WEBHOOK_QUEUE_URL").await
+    }
+
+    /// The queue whose URL the environment variable `name` holds (`SYNC_QUEUE_URL`, ...).
+    pub async fn from_env_var(name: &str) -> Option<Self> {
+        let url = std::env::var(name).ok().filter(|u| !u.is_empty())?;
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .load()
             .await;
@@ -74,7 +78,7 @@ impl Queue {
     }
 
     /// Sends up to any number of messages, ten per call; fails if any was not accepted.
-    pub async fn send_all(&self, messages: &[Message]) -> Result<(), ApiError> {
+    pub async fn send_all<T: Serialize>(&self, messages: &[T]) -> Result<(), ApiError> {
         for chunk in messages.chunks(10) {
             let mut entries = Vec::with_capacity(chunk.len());
             for (i, m) in chunk.iter().enumerate() {

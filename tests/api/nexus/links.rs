@@ -68,7 +68,7 @@ async fn linking_writes_nexus_loans_the_link_and_fills_only_empty_profile_fields
             > v["links"][0]["last_synced_at"].as_str().unwrap()
     );
     assert_eq!(v["servicers"].as_array().unwrap().len(), 6);
-    assert_eq!(v["sandbox_usernames"].as_array().unwrap().len(), 10);
+    assert_eq!(v["sandbox_usernames"].as_array().unwrap().len(), 12);
 
     // Linking the same servicer again updates in place: nothing new, nothing duplicated.
     let again = link(&t, &tok, "Nelnet", "kirk").await;

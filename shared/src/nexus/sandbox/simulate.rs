@@ -386,6 +386,7 @@ pub(super) fn build_loan(
                 group + 1
             )),
             metadata,
+            no_longer_reported_since: None,
         },
     })
 }

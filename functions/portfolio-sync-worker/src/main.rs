@@ -1,0 +1,7 @@
+//! Lambda function for one event source (the sync queue); all behaviour lives in
+//! `shared::api::sync::work`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::serve_events(shared::api::sync::work).await
+}

@@ -1,0 +1,447 @@
+//! One link's sync: read the account through the connector, apply the changes, move the link
+//! on. Idempotent: only the message holding the link's current claim may commit, and the
+//! commit clears the claim, so a redelivered message or a second worker on the same link
+//! changes nothing.
+//!
+//! The writes for one link are one transaction when they fit (up to [`SyncOptions::chunk`]
+//! loans). More are written in chunks, each checked against the claim; the last chunk holds
+//! the link. A run that dies between chunks leaves the claim in place, and the retry (the same
+//! message, redelivered) reads the loans again: the ones already written are unchanged, so it
+//! writes only the rest. No loan is lost or duplicated.
+//!
+//! Races: a loan write is conditional on the loan's version, the link write on its version and
+//! the claim, and the borrower must still exist (and not be being deleted). A conflict re-reads
+//! and tries again, so a sync racing an API write never loses either one. The sync does not
+//! move the borrower's version: a profile update never conflicts with a sync.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::changes::{changes, Changes};
+use super::{after, backoff_seconds, SyncMessage, SyncOutcome, ATTENTION_RETRY_SECONDS};
+use crate::context::AppContext;
+use crate::error::ApiError;
+use crate::model::Tenant;
+use crate::nexus::connector::{self, Connector, FailureReason, LinkFailure};
+use crate::nexus::link::{LinkStatus, ServicerLink};
+use crate::store::loans::BorrowerCollection;
+use crate::store::{keys, loans as loan_items, nexus as link_items, Tx, TxError};
+use crate::webhooks::Event;
+
+/// A hook the tests use to act between the read and the commit (a racing API write).
+pub type Hook = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// How a sync writes. The defaults are what the functions use.
+#[derive(Clone)]
+pub struct SyncOptions {
+    /// Loans per transaction (a transaction holds 100 items: the loans, the borrower check,
+    /// the link and up to two events).
+    pub chunk: usize,
+    /// Fault injection (tests, the benchmark's fault run): fail after this many committed
+    /// chunks, as a worker killed mid-way would.
+    pub fail_after_chunks: Option<usize>,
+    /// Runs once, after the first read and before the first commit.
+    pub before_commit: Option<Hook>,
+    /// Conflicts retried in-process before the message is handed back to the queue.
+    pub attempts: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            chunk: 96,
+            fail_after_chunks: None,
+            before_commit: None,
+            attempts: 4,
+        }
+    }
+}
+
+/// What one message did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LinkReport {
+    pub borrower_uuid: Uuid,
+    pub servicer: String,
+    /// `None` when the message was skipped.
+    pub outcome: Option<SyncOutcome>,
+    /// Why nothing was done: `duplicate` (the claim is no longer this message's), `gone`.
+    pub skipped: Option<&'static str>,
+    pub created: usize,
+    pub updated: usize,
+    pub closed: usize,
+    pub unchanged: usize,
+    pub events: Vec<String>,
+    pub attempts: usize,
+    /// Time the sync took, microseconds.
+    pub elapsed_us: u64,
+}
+
+impl LinkReport {
+    fn new(m: &SyncMessage) -> Self {
+        LinkReport {
+            borrower_uuid: m.borrower_uuid,
+            servicer: m.servicer.clone(),
+            outcome: None,
+            skipped: None,
+            created: 0,
+            updated: 0,
+            closed: 0,
+            unchanged: 0,
+            events: Vec::new(),
+            attempts: 0,
+            elapsed_us: 0,
+        }
+    }
+
+    fn skip(mut self, why: &'static str) -> Self {
+        self.skipped = Some(why);
+        self
+    }
+}
+
+enum Step {
+    Done(LinkReport),
+    /// A condition failed: read again and retry.
+    Retry,
+}
+
+/// Syncs the link a message names.
+pub async fn sync_link(
+    ctx: &AppContext,
+    m: &SyncMessage,
+    opts: &SyncOptions,
+) -> Result<LinkReport, ApiError> {
+    let started = std::time::Instant::now();
+    sync_link_inner(ctx, m, opts).await.map(|mut r| {
+        r.elapsed_us = started.elapsed().as_micros() as u64;
+        r
+    })
+}
+
+async fn sync_link_inner(
+    ctx: &AppContext,
+    m: &SyncMessage,
+    opts: &SyncOptions,
+) -> Result<LinkReport, ApiError> {
+    let client = match super::client_settings(ctx, &m.client_id).await {
+        Ok(c) => c,
+        Err(ApiError::NotFound(_)) => return Ok(LinkReport::new(m).skip("gone")),
+        Err(e) => return Err(e),
+    };
+    let tenant = Tenant {
+        client_id: m.client_id.clone(),
+        mode: client.mode,
+    };
+    let mut hook = opts.before_commit.clone();
+    for attempt in 1..=opts.attempts.max(1) {
+        let coll = match ctx
+            .store
+            .borrower_collection(&tenant, &m.borrower_uuid)
+            .await
+        {
+            Ok(c) => c,
+            Err(ApiError::NotFound(_)) => return Ok(LinkReport::new(m).skip("gone")),
+            Err(e) => return Err(e),
+        };
+        let Some(link) = coll.links.iter().find(|l| l.servicer == m.servicer) else {
+            return Ok(LinkReport::new(m).skip("gone"));
+        };
+        if link.sync_claim.as_deref() != Some(m.claim.as_str()) {
+            return Ok(LinkReport::new(m).skip("duplicate"));
+        }
+        let servicer = connector::picker_servicer(&link.servicer).ok_or_else(|| {
+            ApiError::Internal(format!("link to an unknown servicer {}", link.servicer))
+        })?;
+        let today = coll.borrower.today();
+        let fetched = Connector::for_mode(client.mode)
+            .fetch(servicer, &link.connection_ref, today)
+            .await;
+        if let Some(h) = hook.take() {
+            h().await;
+        }
+        let mut report = LinkReport::new(m);
+        report.attempts = attempt;
+        let step = match fetched {
+            Ok(account) => {
+                let stamp = crate::model::now();
+                let c = changes(&coll.loans, &link.servicer, account.loans, today, &stamp);
+                let mut next = link.clone();
+                next.loan_count = c.create.len() + c.update.len() + c.unchanged;
+                next.connection_ref = account.connection_ref;
+                apply(
+                    ctx,
+                    &coll,
+                    link,
+                    next,
+                    c,
+                    client.interval_seconds,
+                    opts,
+                    report,
+                )
+                .await?
+            }
+            Err(f) => failed(ctx, &coll, link, &f, client.interval_seconds, report).await?,
+        };
+        match step {
+            Step::Done(r) => return Ok(r),
+            Step::Retry => continue,
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "the link to {} kept changing while it synced; the queue will retry",
+        m.servicer
+    )))
+}
+
+fn borrower_check(ctx: &AppContext, tx: &mut Tx, uuid: &Uuid) {
+    tx.check(
+        &ctx.store,
+        "borrower",
+        (&keys::borrower(uuid), keys::PROFILE_SK),
+        "attribute_exists(PK) AND (attribute_not_exists(deleting) OR deleting = :f)",
+        &[(":f", AttributeValue::Bool(false))],
+    );
+}
+
+fn claim_values(link: &ServicerLink) -> [(&'static str, AttributeValue); 2] {
+    [
+        (
+            ":claim",
+            AttributeValue::S(link.sync_claim.clone().unwrap_or_default()),
+        ),
+        (":ver", AttributeValue::N(link.version.to_string())),
+    ]
+}
+
+const CLAIM_HELD: &str = "sync_claim = :claim AND version = :ver";
+
+/// The link as a successful or failed sync leaves it: claim released, version moved.
+fn moved_on(mut next: ServicerLink, outcome: SyncOutcome, due_in: i64) -> ServicerLink {
+    let now = chrono::Utc::now();
+    next.last_attempt_at = Some(super::stamp(now));
+    next.last_sync_outcome = Some(outcome);
+    next.next_sync_at = after(now, due_in);
+    next.sync_claim = None;
+    next.version += 1;
+    next
+}
+
+fn servicer_view(name: &str) -> serde_json::Value {
+    serde_json::json!({"name": name})
+}
+
+/// `connectivity.interrupted` / `connectivity.restored` for a link.
+pub(crate) fn connectivity_event(
+    client_id: &str,
+    kind: &str,
+    borrower: &Uuid,
+    servicer: &str,
+    reason: Option<FailureReason>,
+) -> Event {
+    let mut data = serde_json::json!({
+        "borrower_id": borrower,
+        "servicer_id": servicer,
+        "servicer": servicer_view(servicer),
+    });
+    if let Some(r) = reason {
+        data["reason"] = serde_json::json!(r);
+    }
+    Event::new(client_id, kind, &data)
+}
+
+/// `borrower.delinquent`: the borrower (without financial details) and the servicer.
+pub(crate) fn delinquent_event(
+    client_id: &str,
+    borrower: &crate::model::Borrower,
+    servicer: &str,
+) -> Event {
+    let mut view = borrower.view();
+    if let Some(o) = view.as_object_mut() {
+        o.remove("financial_details");
+    }
+    Event::new(
+        client_id,
+        "borrower.delinquent",
+        &serde_json::json!({"borrower": view, "servicer": servicer_view(servicer)}),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    ctx: &AppContext,
+    coll: &BorrowerCollection,
+    link: &ServicerLink,
+    next: ServicerLink,
+    c: Changes,
+    interval: i64,
+    opts: &SyncOptions,
+    mut report: LinkReport,
+) -> Result<Step, ApiError> {
+    let uuid = coll.borrower.uuid;
+    let client_id = &link.client_id;
+    let mut events = Vec::new();
+    if link.status == LinkStatus::NeedsAttention {
+        events.push(connectivity_event(
+            client_id,
+            "connectivity.restored",
+            &uuid,
+            &link.servicer,
+            None,
+        ));
+    }
+    if c.newly_overdue {
+        events.push(delinquent_event(client_id, &coll.borrower, &link.servicer));
+    }
+    let outcome = if c.writes() == 0 {
+        SyncOutcome::Unchanged
+    } else {
+        SyncOutcome::Updated
+    };
+    let mut next = moved_on(next, outcome, interval);
+    next.status = LinkStatus::Linked;
+    next.sync_failures = 0;
+    next.last_synced_at = next.last_attempt_at.clone().unwrap_or_default();
+    report.outcome = Some(outcome);
+    report.unchanged = c.unchanged;
+    report.created = c.create.len();
+    report.updated = c.update.len();
+    report.closed = c.close.len();
+
+    // Every loan write, in order: new loans (with ids), updates, closures.
+    let mut ids = ctx.store.next_ids("loan", c.create.len()).await?;
+    let stamp = crate::model::now();
+    let mut writes: Vec<(crate::store::Item, Option<u64>)> = Vec::with_capacity(c.writes());
+    for n in c.create {
+        let id = ids
+            .next()
+            .ok_or_else(|| ApiError::Internal("loan ids ran out".into()))?;
+        let loan = n.into_loan(id, Uuid::new_v4(), uuid, &stamp);
+        writes.push((loan_items::to_item(&loan)?, None));
+    }
+    for (loan, was) in c.update.into_iter().chain(c.close) {
+        writes.push((loan_items::to_item(&loan)?, Some(was)));
+    }
+    let chunk = opts.chunk.clamp(1, 96);
+    let mut chunks: Vec<&[(crate::store::Item, Option<u64>)]> = writes.chunks(chunk).collect();
+    if chunks.is_empty() {
+        // No loan changed: one transaction with the link alone.
+        chunks.push(&[]);
+    }
+    let last = chunks.len() - 1;
+    let values = claim_values(link);
+    for (i, part) in chunks.iter().enumerate() {
+        let mut tx = Tx::new();
+        for (item, was) in part.iter() {
+            match was {
+                None => tx.put_new(&ctx.store, "loan", item.clone()),
+                Some(v) => tx.put_versioned(&ctx.store, "loan", item.clone(), *v),
+            }
+        }
+        borrower_check(ctx, &mut tx, &uuid);
+        if i == last {
+            tx.put_when(
+                &ctx.store,
+                "servicer link",
+                link_items::link_to_item(&next)?,
+                CLAIM_HELD,
+                &values,
+            );
+            for ev in &events {
+                tx.put_new(&ctx.store, "event", crate::store::outbox::event_item(ev)?);
+            }
+        } else {
+            tx.check(
+                &ctx.store,
+                "servicer link",
+                (&keys::borrower(&uuid), &link_items::link_sk(&link.servicer)),
+                CLAIM_HELD,
+                &values,
+            );
+        }
+        match tx.commit(&ctx.store).await {
+            Ok(()) => {}
+            Err(TxError::Conflict(_)) => return Ok(Step::Retry),
+            Err(TxError::Other(e)) => return Err(e),
+        }
+        if opts.fail_after_chunks.is_some_and(|n| i + 1 >= n) && i != last {
+            return Err(ApiError::Internal(
+                "fault injected after a committed chunk".into(),
+            ));
+        }
+    }
+    crate::webhooks::publish(ctx, &events).await;
+    report.events = events.into_iter().map(|e| e.event_type).collect();
+    Ok(Step::Done(report))
+}
+
+/// The servicer did not give the data: move the link on without touching its loans.
+async fn failed(
+    ctx: &AppContext,
+    coll: &BorrowerCollection,
+    link: &ServicerLink,
+    f: &LinkFailure,
+    interval: i64,
+    mut report: LinkReport,
+) -> Result<Step, ApiError> {
+    use FailureReason::*;
+    let uuid = coll.borrower.uuid;
+    let mut events = Vec::new();
+    let next = match f.reason {
+        InvalidCredentials | Locked | ChallengeFailed | ChallengeExpired => {
+            let mut next = moved_on(
+                link.clone(),
+                SyncOutcome::NeedsAttention,
+                ATTENTION_RETRY_SECONDS.max(interval),
+            );
+            next.status = LinkStatus::NeedsAttention;
+            next.sync_failures = 0;
+            if link.status == LinkStatus::Linked {
+                events.push(connectivity_event(
+                    &link.client_id,
+                    "connectivity.interrupted",
+                    &uuid,
+                    &link.servicer,
+                    Some(f.reason),
+                ));
+            }
+            next
+        }
+        ServicerUnavailable => {
+            let failures = link.sync_failures.saturating_add(1);
+            let mut next = moved_on(
+                link.clone(),
+                SyncOutcome::ServicerUnavailable,
+                backoff_seconds(failures, interval),
+            );
+            next.sync_failures = failures;
+            next
+        }
+        NoConnector => moved_on(link.clone(), SyncOutcome::NoConnector, interval),
+    };
+    report.outcome = next.last_sync_outcome;
+    let mut tx = Tx::new();
+    borrower_check(ctx, &mut tx, &uuid);
+    tx.put_when(
+        &ctx.store,
+        "servicer link",
+        link_items::link_to_item(&next)?,
+        CLAIM_HELD,
+        &claim_values(link),
+    );
+    for ev in &events {
+        tx.put_new(&ctx.store, "event", crate::store::outbox::event_item(ev)?);
+    }
+    match tx.commit(&ctx.store).await {
+        Ok(()) => {}
+        Err(TxError::Conflict(_)) => return Ok(Step::Retry),
+        Err(TxError::Other(e)) => return Err(e),
+    }
+    crate::webhooks::publish(ctx, &events).await;
+    report.events = events.into_iter().map(|e| e.event_type).collect();
+    Ok(Step::Done(report))
+}
