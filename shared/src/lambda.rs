@@ -43,14 +43,15 @@ where
     .await
 }
 
-/// [`serve_events`] for a handler that must finish before the invocation's deadline (the sync
-/// planner): it is given the deadline from the Lambda context.
+/// The runner for an event-source function that must finish before the invocation's deadline
+/// (the sync planner and worker): the handler is given the deadline from the Lambda context, and
+/// an `Err` fails the invocation (so the schedule's retries and Lambda's error metrics see it).
 pub async fn serve_events_until<E, R, F, Fut>(handler: F) -> Result<(), Error>
 where
     E: serde::de::DeserializeOwned + Send + 'static,
     R: serde::Serialize + Send + 'static,
     F: Fn(&'static AppContext, E, std::time::Instant) -> Fut,
-    Fut: Future<Output = R> + Send,
+    Fut: Future<Output = Result<R, crate::ApiError>> + Send,
 {
     crate::logging::init();
     let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
@@ -58,7 +59,7 @@ where
         move |event: lambda_http::LambdaEvent<E>| {
             let deadline = crate::api::sync::deadline_from_epoch_ms(event.context.deadline);
             let fut = handler(ctx, event.payload, deadline);
-            async move { Ok::<R, std::convert::Infallible>(fut.await) }
+            async move { fut.await.map_err(|e| Error::from(e.to_string())) }
         },
     ))
     .await

@@ -199,10 +199,11 @@ pub async fn add_loans(
             (loans::loans_from_file(&file), filled, warnings)
         }
     };
-    // A transaction holds 100 items: the loans, the ones a re-link replaces, the borrower
-    // and the link.
+    // A transaction holds 100 items: the loans, the ones a re-link replaces, the events, the
+    // borrower and the link (MAX_BATCH already leaves one for the borrower).
     let limit = if link_item.is_some() {
-        MAX_BATCH - 1 - replaced.len().min(MAX_BATCH - 1)
+        let fixed = 1 + events.len() + replaced.len();
+        MAX_BATCH - fixed.min(MAX_BATCH)
     } else {
         MAX_BATCH
     };
@@ -252,7 +253,10 @@ pub async fn add_loans(
                 let id = ids
                     .next()
                     .ok_or_else(|| ApiError::Internal("loan ids ran out".into()))?;
-                let loan = new.into_loan(id, Uuid::new_v4(), uuid, &stamp);
+                // Linked loans get a key derived from the servicer's loan id, so a scheduled sync
+                // creating the same loan at the same moment cannot duplicate it.
+                let key = new.stable_uuid(&uuid).unwrap_or_else(Uuid::new_v4);
+                let loan = new.into_loan(id, key, uuid, &stamp);
                 tx.put_new(&ctx.store, "loan", loan_items::to_item(&loan)?);
                 created += 1;
                 result.push(loan);

@@ -243,3 +243,58 @@ fn functions_get_only_the_permissions_and_secrets_they_use() {
         );
     }
 }
+
+/// The sync's wiring: the planner on a schedule with retries, a dead-letter queue and an input
+/// the handler reads; the worker on its queue with partial batch failures and capped
+/// concurrency; the queue with a redrive policy and a visibility timeout Lambda accepts.
+#[test]
+fn the_sync_runs_on_a_schedule_and_a_queue_with_dead_letter_queues() {
+    let t = template();
+    let r = &t["Resources"];
+    let plan = &r["PortfolioSyncPlanFunction"]["Properties"];
+    let schedule = &plan["Events"]["Every5Minutes"];
+    assert_eq!(schedule["Type"].as_str(), Some("ScheduleV2"));
+    let p = &schedule["Properties"];
+    assert_eq!(p["ScheduleExpression"].as_str(), Some("rate(5 minutes)"));
+    assert!(p["RetryPolicy"]["MaximumRetryAttempts"].as_u64().unwrap() >= 1);
+    assert!(!p["DeadLetterConfig"].is_null());
+    assert_eq!(p["FlexibleTimeWindow"]["Mode"].as_str(), Some("FLEXIBLE"));
+    let input: aws_lambda_events::event::eventbridge::EventBridgeEvent<
+        shared::api::sync::PlanDetail,
+    > = serde_json::from_str(
+        // What EventBridge Scheduler puts in place of its context attributes.
+        &p["Input"]
+            .as_str()
+            .unwrap()
+            .replace("<aws.scheduler.scheduled-time>", "2026-12-01T12:00:00Z")
+            .replace(
+                "<aws.scheduler.execution-id>",
+                "d7b3c2a1-0000-4000-8000-000000000001",
+            )
+            .replace(
+                "<aws.scheduler.schedule-arn>",
+                "arn:aws:scheduler:us-east-1:123456789012:schedule/default/x",
+            ),
+    )
+    .expect("the handler reads the input");
+    let max = input.detail.max_seconds.unwrap();
+    assert!(
+        max + 5 <= plan["Timeout"].as_u64().unwrap(),
+        "the planner stops before its timeout"
+    );
+    assert!(!plan["Environment"]["Variables"]["SYNC_QUEUE_URL"].is_null());
+
+    let worker = &r["PortfolioSyncWorkerFunction"]["Properties"];
+    let q = &worker["Events"]["Queue"]["Properties"];
+    assert_eq!(q["BatchSize"].as_u64(), Some(10));
+    assert_eq!(
+        q["FunctionResponseTypes"][0].as_str(),
+        Some("ReportBatchItemFailures")
+    );
+    assert!(q["ScalingConfig"]["MaximumConcurrency"].as_u64().unwrap() >= 2);
+    let queue = &r["SyncQueue"]["Properties"];
+    assert_eq!(queue["RedrivePolicy"]["maxReceiveCount"].as_u64(), Some(5));
+    let timeout = worker["Timeout"].as_u64().unwrap();
+    let window = q["MaximumBatchingWindowInSeconds"].as_u64().unwrap_or(0);
+    assert!(queue["VisibilityTimeout"].as_u64().unwrap() >= 6 * timeout + window);
+}

@@ -10,6 +10,7 @@
 //! loanpath queue create SQS_ENDPOINT [sync]   the local delivery (or sync) queue; prints its URL
 //! loanpath sync-now [--borrower ID]     one sync planner run now, then the sync queue drained
 //! loanpath set-sync-interval CLIENT_ID HOURS   how often a client's linked accounts sync
+//! loanpath sync-backfill                puts links made before the sync index on the schedule
 //! loanpath bench-sync --aws URL [--borrowers N] [--workers W]   the sync benchmark
 //! loanpath bucket create S3_ENDPOINT    the local documents bucket; prints its name
 //! loanpath migrate-documents            moves documents kept in DynamoDB items to the bucket
@@ -94,11 +95,12 @@ async fn main() -> ExitCode {
                 .map(|url| println!("{url}"))
         }
         ["queue", "create", endpoint, "sync"] => {
-            worker::ensure_queue(&worker::sqs_client(endpoint), worker::SYNC_QUEUE_NAME)
+            worker::ensure_sync_queue(&worker::sqs_client(endpoint))
                 .await
                 .map(|url| println!("{url}"))
         }
         ["sync-now", rest @ ..] => sync::sync_now(rest).await,
+        ["sync-backfill"] => sync::backfill().await,
         ["set-sync-interval", client_id, hours] => sync::set_interval(client_id, hours).await,
         ["bench-sync", ..] => sync::bench(&args).await,
         ["table", "create"] => match store().await.ensure_table().await {
@@ -325,7 +327,7 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
                 .ok_or("--aws needs the emulator's endpoint URL")?;
             let client = worker::sqs_client(endpoint);
             let url = worker::ensure_queue(&client, worker::QUEUE_NAME).await?;
-            let sync_url = worker::ensure_queue(&client, worker::SYNC_QUEUE_NAME).await?;
+            let sync_url = worker::ensure_sync_queue(&client).await?;
             let s3 = worker::s3_client(endpoint);
             let bucket = worker::ensure_bucket(&s3).await?;
             let with = ctx

@@ -15,17 +15,21 @@ use shared::AppContext;
 
 use crate::worker;
 
+/// The SQS emulator's endpoint, when the tool runs against the local stack.
+fn local_sqs() -> Option<String> {
+    std::env::var("AWS_ENDPOINT_URL_SQS")
+        .ok()
+        .filter(|e| !e.is_empty())
+}
+
 /// The context from the environment, with the local sync and webhook queues found or created
 /// when only the emulator's endpoint (`AWS_ENDPOINT_URL_SQS`) is known.
 async fn context() -> Result<AppContext, String> {
     let mut ctx = AppContext::from_env().await.map_err(|e| e.to_string())?;
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_SQS")
-        .ok()
-        .filter(|e| !e.is_empty());
-    if let Some(ep) = endpoint {
+    if let Some(ep) = local_sqs() {
         let client = worker::sqs_client(&ep);
         if ctx.sync_queue.is_none() {
-            let url = worker::ensure_queue(&client, worker::SYNC_QUEUE_NAME).await?;
+            let url = worker::ensure_sync_queue(&client).await?;
             ctx = ctx.with_sync_queue(Queue::new(client.clone(), url));
         }
         if ctx.queue.is_none() {
@@ -127,6 +131,11 @@ pub async fn sync_now(rest: &[&str]) -> Result<(), String> {
             " (the rest waits for the next run)"
         }
     );
+    if local_sqs().is_none() {
+        // In AWS the worker function takes the messages; this tool only plans.
+        println!("worker: the portfolio-sync-worker function takes the messages in AWS");
+        return Ok(());
+    }
     let reports = drain(&ctx, &SyncOptions::default()).await?;
     for r in &reports {
         match (r.skipped, r.outcome) {
@@ -169,6 +178,58 @@ pub async fn sync_now(rest: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// `loanpath sync-backfill`: links written before the sync index existed carry no `GSI2` keys
+/// and would never sync. Walks every client's borrowers (GSI1, no Scan) and makes each such
+/// link due now. Run it once after deploying the sync; running it again changes nothing.
+pub async fn backfill() -> Result<(), String> {
+    let ctx = AppContext::from_env().await.map_err(|e| e.to_string())?;
+    let (mut borrowers, mut fixed) = (0usize, 0usize);
+    for (client, _) in ctx.store.list_clients().await.map_err(|e| e.to_string())? {
+        let tenant = Tenant {
+            client_id: client.client_id.clone(),
+            mode: ClientMode::Live,
+        };
+        let mut cursor: Option<String> = None;
+        loop {
+            let (page, next) = ctx
+                .store
+                .list_borrowers(&tenant, 100, cursor.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            for b in &page {
+                borrowers += 1;
+                let unscheduled = ctx
+                    .store
+                    .collection(&shared::store::keys::borrower(&b.uuid))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .any(|i| {
+                        i.get("entity")
+                            .and_then(|v| v.as_s().ok())
+                            .map(String::as_str)
+                            == Some(shared::store::nexus::LINK_ENTITY)
+                            && !i.contains_key("GSI2PK")
+                    });
+                if unscheduled {
+                    fixed += shared::sync::make_due(&ctx, &b.uuid)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            match next {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+    }
+    println!(
+        "{}",
+        json!({"borrowers_read": borrowers, "links_scheduled": fixed})
+    );
+    Ok(())
+}
+
 /// `loanpath set-sync-interval CLIENT_ID HOURS`.
 pub async fn set_interval(client_id: &str, hours: &str) -> Result<(), String> {
     let (lo, hi) = (
@@ -180,9 +241,8 @@ pub async fn set_interval(client_id: &str, hours: &str) -> Result<(), String> {
         .ok()
         .filter(|h| (lo..=hi).contains(h))
         .ok_or_else(|| format!("HOURS must be a whole number from {lo} to {hi}"))?;
-    crate::store()
-        .await
-        .set_sync_interval(client_id, h * 3600)
+    let ctx = AppContext::from_env().await.map_err(|e| e.to_string())?;
+    shared::sync::set_interval(&ctx, client_id, h * 3600)
         .await
         .map_err(|e| e.to_string())?;
     println!(
@@ -192,8 +252,7 @@ pub async fn set_interval(client_id: &str, hours: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Counts SDK requests by operation (the `x-amz-target` header for DynamoDB, the `X-Amz-Target`
-/// or `Action` for SQS).
+/// Counts DynamoDB requests by operation (the `x-amz-target` header).
 #[derive(Debug, Default)]
 struct Counter {
     by_op: Mutex<BTreeMap<String, usize>>,
@@ -249,7 +308,8 @@ fn flag(args: &[String], name: &str) -> Option<String> {
         .cloned()
 }
 
-/// `loanpath bench-sync --aws URL [--borrowers N] [--workers W] [--days D]`: seeds N borrowers
+/// `loanpath bench-sync --aws URL [--borrowers N] [--workers W] [--days D] [--queue-depth Q]`:
+/// seeds N borrowers
 /// each linked to one sandbox servicer account as of D days ago, then times one planner run and
 /// W concurrent worker loops (each one Lambda instance: batches of 10, synced concurrently)
 /// until every link has synced. Embedded dynoxide for DynamoDB, the emulator at URL for SQS.
@@ -259,8 +319,11 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
         .map_or(Ok(10_000), |v| v.parse())
         .map_err(|_| "--borrowers N")?;
     let workers: usize = flag(args, "--workers")
-        .map_or(Ok(8), |v| v.parse())
+        .map_or(Ok(4), |v| v.parse())
         .map_err(|_| "--workers W")?;
+    let depth: usize = flag(args, "--queue-depth")
+        .map_or(Ok(40), |v| v.parse())
+        .map_err(|_| "--queue-depth N")?;
     let days: i64 = flag(args, "--days")
         .map_or(Ok(30), |v| v.parse())
         .map_err(|_| "--days D")?;
@@ -338,16 +401,27 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     let done = Arc::new(AtomicUsize::new(0));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(n)));
     let outcomes = Arc::new(Mutex::new(BTreeMap::<String, usize>::new()));
+    // The planner runs back to back (in AWS: every 5 minutes), each run held to the queue
+    // depth the workers can keep up with (back-pressure).
     let planner = tokio::spawn(async move {
         let mut runs = Vec::new();
         loop {
-            let r = shared::sync::local::plan_once(ctx, 50)
-                .await
-                .map_err(|e| e.to_string())?;
-            let complete = r.complete;
+            let opts = shared::sync::PlanOptions {
+                max_queue_depth: depth,
+                ..shared::sync::PlanOptions::for_seconds(50)
+            };
+            let q = ctx.sync_queue.as_ref().unwrap();
+            let r = shared::sync::plan(&ctx.store, q, opts).await.map_err(|e| {
+                eprintln!("planner: {e}");
+                e.to_string()
+            })?;
+            let (complete, sent) = (r.complete, r.sent);
             runs.push(r);
             if complete {
                 return Ok::<_, String>(runs);
+            }
+            if sent == 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
     });
@@ -358,7 +432,9 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
             let q = ctx.sync_queue.as_ref().unwrap();
             let opts = SyncOptions::default();
             while done.load(Ordering::Relaxed) < n {
-                let r = shared::webhooks::local::poll_queue(q, 1, 60, |event| async {
+                // Short polls with a client-side pause when empty: moto's long polls spin and
+                // starve its other requests (AWS's do not; the Lambda poller long-polls).
+                let r = shared::webhooks::local::poll_queue(q, 0, 60, |event| async {
                     let (resp, reports) = shared::api::sync::work_with(ctx, event, &opts).await;
                     let mut l = latencies.lock().unwrap();
                     let mut o = outcomes.lock().unwrap();
@@ -381,8 +457,10 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
                     resp
                 })
                 .await;
-                if let Err(e) = r {
-                    eprintln!("worker: {e}");
+                match r {
+                    Err(e) => eprintln!("worker: {e}"),
+                    Ok(0) => tokio::time::sleep(Duration::from_millis(100)).await,
+                    Ok(_) => {}
                 }
                 if started.elapsed() > Duration::from_secs(600) {
                     break;
@@ -390,7 +468,21 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
             }
         });
     }
+    let progress = {
+        let done = done.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                eprintln!(
+                    "  {} of {n} synced after {:.0} s",
+                    done.load(Ordering::Relaxed),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        })
+    };
     while pool.join_next().await.is_some() {}
+    progress.abort();
     let elapsed = started.elapsed().as_secs_f64();
     let runs = planner.await.map_err(|e| e.to_string())??;
     let requests = counter.take();
@@ -398,7 +490,7 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     let mut lat = latencies.lock().unwrap().clone();
     lat.sort_unstable();
     let synced = done.load(Ordering::Relaxed);
-    let report = json!({
+    let mut report = json!({
         "borrowers": n,
         "links_synced": synced,
         "workers": workers,
@@ -406,7 +498,9 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
         "sync_seconds": (elapsed * 100.0).round() / 100.0,
         "borrowers_per_second": ((synced as f64 / elapsed) * 10.0).round() / 10.0,
         "planner_runs": runs.len(),
-        "planner_ms": runs.iter().map(|r| r.elapsed_ms).collect::<Vec<_>>(),
+        "planner_runs_that_sent": runs.iter().filter(|r| r.sent > 0).count(),
+        "planner_ms_total": runs.iter().map(|r| r.elapsed_ms).sum::<u128>(),
+        "queue_depth_cap": depth,
         "dynamodb_requests": requests,
         "dynamodb_requests_per_borrower": ((total as f64 / synced.max(1) as f64) * 100.0).round() / 100.0,
         "per_link_ms": {
@@ -416,6 +510,7 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
         },
         "outcomes": *outcomes.lock().unwrap(),
     });
+    report["item_bytes"] = sample_item_sizes(ctx).await;
     println!(
         "{}",
         serde_json::to_string_pretty(&report).unwrap_or_default()
@@ -483,4 +578,57 @@ async fn seed_one(ctx: &AppContext, tenant: &Tenant, i: usize, days: i64) -> Res
         .await
         .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// DynamoDB's item size: attribute names plus values (strings and binaries by length, numbers
+/// about one byte per two digits, lists and maps with 3 bytes each plus one per element).
+fn item_size(item: &shared::store::Item) -> usize {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    fn value(v: &A) -> usize {
+        match v {
+            A::S(s) => s.len(),
+            A::N(n) => n.len().div_ceil(2) + 1,
+            A::B(b) => b.as_ref().len(),
+            A::Bool(_) | A::Null(_) => 1,
+            A::L(l) => 3 + l.iter().map(|v| 1 + value(v)).sum::<usize>(),
+            A::M(m) => 3 + m.iter().map(|(k, v)| 1 + k.len() + value(v)).sum::<usize>(),
+            A::Ss(l) => l.iter().map(String::len).sum(),
+            A::Ns(l) => l.iter().map(|n| n.len().div_ceil(2) + 1).sum(),
+            _ => 0,
+        }
+    }
+    item.iter().map(|(k, v)| k.len() + value(v)).sum()
+}
+
+/// Average sizes of one seeded borrower's items (the capacity figures in docs/sync.md).
+async fn sample_item_sizes(ctx: &AppContext) -> serde_json::Value {
+    let page = match ctx.store.due_links(0, "9999", 1, None).await {
+        Ok(p) => p,
+        Err(_) => return json!(null),
+    };
+    let Some(pk) = page
+        .items
+        .first()
+        .and_then(|i| i.get("PK"))
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+    else {
+        return json!(null);
+    };
+    let items = ctx.store.collection(&pk).await.unwrap_or_default();
+    let mut by: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for i in &items {
+        let e = i
+            .get("entity")
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default();
+        let slot = by.entry(e).or_default();
+        slot.0 += 1;
+        slot.1 += item_size(i);
+    }
+    json!(by
+        .into_iter()
+        .map(|(e, (n, bytes))| (e, json!({"count": n, "avg_bytes": bytes / n.max(1)})))
+        .collect::<serde_json::Map<_, _>>())
 }

@@ -27,6 +27,47 @@ pub async fn ensure_queue(client: &aws_sdk_sqs::Client, name: &str) -> Result<St
         .ok_or_else(|| "CreateQueue returned no URL".to_string())
 }
 
+/// Creates (or finds) the local sync queue with its dead-letter queue (a message received five
+/// times moves there, as in template.yaml) and returns its URL.
+pub async fn ensure_sync_queue(client: &aws_sdk_sqs::Client) -> Result<String, String> {
+    let dlq = ensure_queue(client, &format!("{SYNC_QUEUE_NAME}-dlq")).await?;
+    let arn = client
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "GetQueueAttributes: {}",
+                aws_sdk_sqs::error::DisplayErrorContext(e)
+            )
+        })?
+        .attributes()
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
+        .ok_or("the dead-letter queue has no ARN")?;
+    let url = ensure_queue(client, SYNC_QUEUE_NAME).await?;
+    client
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+            serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": 5}).to_string(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "SetQueueAttributes: {}",
+                aws_sdk_sqs::error::DisplayErrorContext(e)
+            )
+        })?;
+    Ok(url)
+}
+
 pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
     let conf = aws_sdk_sqs::Config::builder()
         .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::serve_events(shared::api::sync::work).await
+    shared::lambda::serve_events_until(shared::api::sync::work).await
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::context::AppContext;
+use crate::error::ApiError;
 use crate::sync::{self, LinkReport, PlanOptions, SyncMessage, SyncOptions};
 
 /// The schedule's `detail` (template.yaml sets it; every field is optional).
@@ -24,16 +25,17 @@ pub struct PlanDetail {
 }
 
 /// The planner. `deadline` is the invocation's (the Lambda context's); the run stops two
-/// seconds before it, or after `detail.max_seconds`, whichever comes first.
+/// seconds before it, or after `detail.max_seconds`, whichever comes first. A run that could
+/// send nothing because of an error fails the invocation; what it did not send stays due.
 pub async fn plan(
     ctx: &AppContext,
     event: EventBridgeEvent<PlanDetail>,
     deadline: Instant,
-) -> Value {
-    let Some(q) = &ctx.sync_queue else {
-        tracing::error!("SYNC_QUEUE_URL is not configured");
-        return json!({"error": "SYNC_QUEUE_URL is not configured"});
-    };
+) -> Result<Value, ApiError> {
+    let q = ctx
+        .sync_queue
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal("SYNC_QUEUE_URL is not configured".into()))?;
     let mut opts = PlanOptions::for_seconds(event.detail.max_seconds.unwrap_or(50).min(600));
     opts.deadline = opts.deadline.min(deadline);
     if let Some(n) = event.detail.max_links {
@@ -45,24 +47,34 @@ pub async fn plan(
                 due = r.due,
                 sent = r.sent,
                 skipped = r.skipped,
+                queue_depth = r.queue_depth,
                 complete = r.complete,
                 elapsed_ms = r.elapsed_ms as u64,
                 "sync planned"
             );
-            json!(r)
+            Ok(json!(r))
         }
         Err(e) => {
-            // Nothing is lost: unsent links stay due for the next run.
             tracing::error!(error = %e, "sync planner failed");
-            json!({"error": "see the logs"})
+            Err(e)
         }
     }
 }
 
 /// The worker: each record is one link, synced on its own; a failure is reported for that
-/// record only, so one bad link never fails the others.
-pub async fn work(ctx: &AppContext, event: SqsEvent) -> SqsBatchResponse {
-    work_with(ctx, event, &SyncOptions::default()).await.0
+/// record only, so one bad link never fails the others. A record not finished three seconds
+/// before the deadline is reported failed too (SQS delivers it again), so a slow servicer never
+/// times the whole batch out.
+pub async fn work(
+    ctx: &AppContext,
+    event: SqsEvent,
+    deadline: Instant,
+) -> Result<SqsBatchResponse, ApiError> {
+    let opts = SyncOptions {
+        deadline: Some(deadline),
+        ..SyncOptions::default()
+    };
+    Ok(work_with(ctx, event, &opts).await.0)
 }
 
 /// [`work`] with explicit options (the tests' fault injection and racing writes), also
@@ -81,7 +93,20 @@ pub async fn work_with(
                 tracing::error!(message_id = %id, line = e.line(), column = e.column(), "unreadable sync message dropped");
                 Ok(None)
             }
-            Ok(m) => sync::sync_link(ctx, &m, opts).await.map(Some),
+            Ok(m) => match opts.deadline {
+                Some(d) => {
+                    let until = d.checked_sub(Duration::from_secs(3)).unwrap_or(d);
+                    match tokio::time::timeout_at(until.into(), sync::sync_link(ctx, &m, opts))
+                        .await
+                    {
+                        Ok(r) => r.map(Some),
+                        Err(_) => Err(ApiError::Unavailable(
+                            "the invocation's deadline came first; SQS delivers it again".into(),
+                        )),
+                    }
+                }
+                None => sync::sync_link(ctx, &m, opts).await.map(Some),
+            },
         };
         (id, result)
     });

@@ -234,6 +234,21 @@ pub struct Loan {
 }
 
 impl NewLoan {
+    /// A linked loan's uuid, derived from its borrower and the servicer's loan id: the same
+    /// loan always gets the same key, so two writers creating it at once cannot both succeed
+    /// (the second `attribute_not_exists` fails). `None` for other loans (random uuids).
+    pub fn stable_uuid(&self, borrower: &Uuid) -> Option<Uuid> {
+        use sha2::{Digest, Sha256};
+        let award = self
+            .award_id
+            .as_deref()
+            .filter(|_| self.source == LoanSource::Nexus)?;
+        let digest = Sha256::digest(format!("loan\n{borrower}\n{award}"));
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Some(uuid::Builder::from_random_bytes(bytes).into_uuid())
+    }
+
     pub fn into_loan(self, id: i64, uuid: Uuid, borrower_uuid: Uuid, now: &str) -> Loan {
         Loan {
             id,

@@ -57,8 +57,9 @@ pub struct ServicerLink {
     /// Failed attempts in a row with the servicer unavailable (drives the backoff).
     #[serde(default)]
     pub sync_failures: u32,
-    /// The planner's claim on this link: the one queue message that may sync it.
-    #[serde(default)]
+    /// The planner's claim on this link: the one queue message that may sync it. Absent (not
+    /// NULL) when unclaimed: the planner's `if_not_exists(sync_claim, ...)` relies on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_claim: Option<String>,
     pub version: u64,
 }
@@ -377,14 +378,23 @@ async fn save_link(
         sync_claim: None,
         version: 1,
     };
-    let body = LoansBody::Linked(Box::new(LinkedAccount {
-        loans: account.loans,
-        profile: account.profile,
-        date_of_birth: account.date_of_birth,
-        link: link.clone(),
-    }));
-    let written =
-        portfolio::add_loans(ctx, &session.tenant(), &session.borrower_ref(), body).await?;
+    let body = || {
+        LoansBody::Linked(Box::new(LinkedAccount {
+            loans: account.loans.clone(),
+            profile: account.profile.clone(),
+            date_of_birth: account.date_of_birth,
+            link: link.clone(),
+        }))
+    };
+    // A scheduled sync that committed between our read and our write moves the link's
+    // version: read again once and write on top of it, rather than make the borrower retry.
+    let tenant = session.tenant();
+    let written = match portfolio::add_loans(ctx, &tenant, &session.borrower_ref(), body()).await {
+        Err(ApiError::Conflict(_)) => {
+            portfolio::add_loans(ctx, &tenant, &session.borrower_ref(), body()).await?
+        }
+        other => other?,
+    };
     let link = written.link.as_ref().unwrap_or(&link);
     Ok(json!({
         "status": "linked",

@@ -56,45 +56,42 @@ impl Store {
     }
 
     /// Claims a due link for one queue message: its due time moves to `lease_until` (so later
-    /// runs skip it) and `claim` is recorded, only if its index key is still `seen_sk`. Returns
-    /// the client that owns it, or `None` if another run claimed it or it changed.
+    /// runs skip it), only if its index key is still `seen_sk`. A link already claimed (its
+    /// lease lapsed with the message still queued) keeps its claim, so the old message and the
+    /// new one carry the same claim and only one of them can commit. Returns the owner's
+    /// client id and the claim, or `None` if another run claimed it first or it changed.
     pub async fn claim_link(
         &self,
-        index_item: &Item,
+        (pk, sk): (&str, &str),
+        seen_sk: &str,
+        new_sk: &str,
         lease_until: &str,
         claim: &str,
-    ) -> Result<Option<String>, ApiError> {
-        let (Some(pk), Some(sk), Some(seen)) = (
-            text(index_item, "PK"),
-            text(index_item, "SK"),
-            text(index_item, "GSI2SK"),
-        ) else {
-            return Ok(None);
-        };
-        let Some((_, borrower, servicer)) = crate::sync::parse_due_sk(seen) else {
-            return Ok(None);
-        };
+    ) -> Result<Option<(String, String)>, ApiError> {
         let out = self
             .db
             .update_item()
             .table_name(&self.table)
             .key("PK", s(pk))
             .key("SK", s(sk))
-            .update_expression("SET sync_claim = :c, next_sync_at = :at, GSI2SK = :sk")
+            .update_expression(
+                "SET sync_claim = if_not_exists(sync_claim, :c), next_sync_at = :at, GSI2SK = :sk",
+            )
             .condition_expression("GSI2SK = :seen")
             .expression_attribute_values(":c", s(claim))
             .expression_attribute_values(":at", s(lease_until))
-            .expression_attribute_values(":sk", s(due_sk(lease_until, &borrower, servicer)))
-            .expression_attribute_values(":seen", s(seen))
+            .expression_attribute_values(":sk", s(new_sk))
+            .expression_attribute_values(":seen", s(seen_sk))
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
         match out {
-            Ok(o) => Ok(o
-                .attributes
-                .as_ref()
-                .and_then(|a| text(a, "client_id"))
-                .map(str::to_string)),
+            Ok(o) => Ok(o.attributes.as_ref().and_then(|a| {
+                Some((
+                    text(a, "client_id")?.to_string(),
+                    text(a, "sync_claim")?.to_string(),
+                ))
+            })),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
@@ -134,9 +131,12 @@ impl Store {
                 .table_name(&self.table)
                 .key("PK", s(pk))
                 .key("SK", s(sk))
-                .update_expression("SET next_sync_at = :at, GSI2SK = :sk REMOVE sync_claim")
-                .condition_expression("attribute_exists(GSI2PK)")
+                .update_expression(
+                    "SET next_sync_at = :at, GSI2PK = :pk, GSI2SK = :sk REMOVE sync_claim",
+                )
+                .condition_expression("attribute_exists(PK)")
                 .expression_attribute_values(":at", s(now))
+                .expression_attribute_values(":pk", s(due_pk(crate::sync::shard(borrower))))
                 .expression_attribute_values(":sk", s(due_sk(now, borrower, servicer)))
                 .send()
                 .await;
@@ -149,6 +149,36 @@ impl Store {
             }
         }
         Ok(n)
+    }
+
+    /// Takes a link off the schedule (its borrower or client is gone), if `claim` still holds it.
+    pub async fn unschedule_link(
+        &self,
+        borrower: &Uuid,
+        servicer: &str,
+        claim: &str,
+    ) -> Result<(), ApiError> {
+        let r = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::borrower(borrower)))
+            .key("SK", s(super::nexus::link_sk(servicer)))
+            .update_expression("REMOVE GSI2PK, GSI2SK, sync_claim")
+            .condition_expression("sync_claim = :c")
+            .expression_attribute_values(":c", s(claim))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(internal("UpdateItem unschedule", e)),
+        }
     }
 
     /// A client's mode and sync interval (one GetItem), or `None` if there is no such client.

@@ -197,15 +197,34 @@ impl Tx {
         sk: &str,
         expected: u64,
     ) {
-        let update = Update::builder()
+        self.bump_version_when(store, label, (pk, sk), expected, None);
+    }
+
+    /// [`Tx::bump_version`] with a further condition (`values` bind its `:names`).
+    pub fn bump_version_when(
+        &mut self,
+        store: &Store,
+        label: &'static str,
+        (pk, sk): (&str, &str),
+        expected: u64,
+        also: Option<(&str, &[(&str, AttributeValue)])>,
+    ) {
+        let condition = match also {
+            Some((c, _)) => format!("#ver = :expected AND {c}"),
+            None => "#ver = :expected".to_string(),
+        };
+        let mut update = Update::builder()
             .table_name(&store.table)
             .key("PK", s(pk))
             .key("SK", s(sk))
             .update_expression("SET #ver = :next")
-            .condition_expression("#ver = :expected")
+            .condition_expression(condition)
             .expression_attribute_names("#ver", "version")
             .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
             .expression_attribute_values(":next", AttributeValue::N((expected + 1).to_string()));
+        for (k, v) in also.map(|(_, v)| v).unwrap_or_default() {
+            update = update.expression_attribute_values(*k, v.clone());
+        }
         self.update(label, built(update.build()));
     }
 

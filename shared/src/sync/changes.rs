@@ -20,6 +20,11 @@ pub struct Changes {
     pub unchanged: usize,
     /// A servicer loan is overdue that was not overdue (or not known) before.
     pub newly_overdue: bool,
+    /// The award ids of the loans that turn overdue.
+    pub turning_overdue: std::collections::HashSet<String>,
+    /// Servicer loans with neither an award id nor an external id: nothing to match them by,
+    /// so they are not created (they would be again on every sync).
+    pub unkeyed: usize,
 }
 
 impl Changes {
@@ -30,10 +35,12 @@ impl Changes {
 
 /// True if a loan in `incoming` is overdue and its stored counterpart (if any) was not.
 pub fn newly_overdue(existing: &[Loan], incoming: &[NewLoan]) -> bool {
-    incoming.iter().any(|n| {
-        n.data.is_overdue == Some(true)
-            && find_match(existing, n).is_none_or(|e| e.data.is_overdue != Some(true))
-    })
+    incoming.iter().any(|n| turns_overdue(existing, n))
+}
+
+fn turns_overdue(existing: &[Loan], n: &NewLoan) -> bool {
+    n.data.is_overdue == Some(true)
+        && find_match(existing, n).is_none_or(|e| e.data.is_overdue != Some(true))
 }
 
 /// The changes that make `existing` (all the borrower's loans) agree with what `servicer`
@@ -47,10 +54,19 @@ pub fn changes(
 ) -> Changes {
     let mut out = Changes {
         newly_overdue: newly_overdue(existing, &incoming),
+        turning_overdue: incoming
+            .iter()
+            .filter(|n| turns_overdue(existing, n))
+            .filter_map(|n| n.award_id.clone())
+            .collect(),
         ..Changes::default()
     };
     let mut seen = std::collections::HashSet::new();
     for n in incoming {
+        if n.award_id.is_none() && n.external_id.is_none() {
+            out.unkeyed += 1;
+            continue;
+        }
         match find_match(existing, &n) {
             Some(e) => {
                 seen.insert(e.uuid);

@@ -25,8 +25,14 @@ pub async fn poll_once(
     let Some(q) = &ctx.sync_queue else {
         return Ok(0);
     };
-    crate::webhooks::local::poll_queue(q, wait_seconds, visibility_seconds, |event| {
-        crate::api::sync::work(ctx, event)
+    // As Lambda would: the invocation may run as long as the message stays invisible.
+    let deadline = std::time::Instant::now() + Duration::from_secs(visibility_seconds as u64);
+    crate::webhooks::local::poll_queue(q, wait_seconds, visibility_seconds, |event| async move {
+        let opts = crate::sync::SyncOptions {
+            deadline: Some(deadline),
+            ..crate::sync::SyncOptions::default()
+        };
+        crate::api::sync::work_with(ctx, event, &opts).await.0
     })
     .await
 }

@@ -124,12 +124,19 @@ pub struct SyncClient {
     pub interval_seconds: i64,
 }
 
-/// Client settings, cached for a minute per process: a worker syncing a client's borrowers
-/// reads its client item once, not once per link. A changed interval applies within a minute.
+type ClientCache = Mutex<HashMap<(String, String), (SyncClient, Instant)>>;
+
+fn cache() -> &'static ClientCache {
+    static CACHE: OnceLock<ClientCache> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// Client settings, cached for a minute per process (by table and client): a worker syncing a
+/// client's borrowers reads its client item once, not once per link. A changed interval
+/// applies within a minute ([`set_interval`] applies at once in its own process).
 pub async fn client_settings(ctx: &AppContext, client_id: &str) -> Result<SyncClient, ApiError> {
-    static CACHE: OnceLock<Mutex<HashMap<String, (SyncClient, Instant)>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some((c, at)) = cache.lock().ok().and_then(|m| m.get(client_id).copied()) {
+    let key = (ctx.store.table_name().to_string(), client_id.to_string());
+    if let Some((c, at)) = cache().lock().ok().and_then(|m| m.get(&key).copied()) {
         if at.elapsed() < Duration::from_secs(60) {
             return Ok(c);
         }
@@ -139,13 +146,34 @@ pub async fn client_settings(ctx: &AppContext, client_id: &str) -> Result<SyncCl
         .sync_client(client_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Client"))?;
-    if let Ok(mut m) = cache.lock() {
+    if let Ok(mut m) = cache().lock() {
         if m.len() > 10_000 {
             m.clear();
         }
-        m.insert(client_id.to_string(), (c, Instant::now()));
+        m.insert(key, (c, Instant::now()));
     }
     Ok(c)
+}
+
+/// Sets how often a client's links sync (`scripts/admin set-sync-interval`): between
+/// [`MIN_INTERVAL_SECONDS`] and [`MAX_INTERVAL_SECONDS`]. Links already scheduled keep their
+/// next due time; each sync after that uses the new interval.
+pub async fn set_interval(ctx: &AppContext, client_id: &str, seconds: i64) -> Result<(), ApiError> {
+    if !(MIN_INTERVAL_SECONDS..=MAX_INTERVAL_SECONDS).contains(&seconds) {
+        return Err(ApiError::field(
+            "sync_interval",
+            format!(
+                "must be from {} to {} hours",
+                MIN_INTERVAL_SECONDS / 3600,
+                MAX_INTERVAL_SECONDS / 3600
+            ),
+        ));
+    }
+    ctx.store.set_sync_interval(client_id, seconds).await?;
+    if let Ok(mut m) = cache().lock() {
+        m.remove(&(ctx.store.table_name().to_string(), client_id.to_string()));
+    }
+    Ok(())
 }
 
 /// The client's sync interval in seconds.

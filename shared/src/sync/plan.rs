@@ -23,6 +23,9 @@ pub struct PlanOptions {
     pub max_links: usize,
     /// Index items read per Query page.
     pub page: i32,
+    /// Back-pressure: no more is sent while the queue holds this many messages (workers slower
+    /// than the schedule, or a servicer outage), so claims never lapse in a long queue.
+    pub max_queue_depth: usize,
 }
 
 impl PlanOptions {
@@ -34,6 +37,7 @@ impl PlanOptions {
             margin: Duration::from_secs(2),
             max_links: 200_000,
             page: 200,
+            max_queue_depth: 50_000,
         }
     }
 }
@@ -49,35 +53,92 @@ pub struct PlanReport {
     pub skipped: usize,
     /// Shards whose due links were all sent.
     pub shards_done: u32,
+    /// Messages waiting on the queue when the run started.
+    pub queue_depth: usize,
     /// False when the run stopped at its deadline or cap: the rest waits for the next run.
     pub complete: bool,
     pub elapsed_ms: u128,
 }
 
-/// One planner run over every shard (the shards run concurrently).
+/// One planner run over every shard. The shards are read and claimed concurrently; their
+/// claims flow to one sender that fills every `SendMessageBatch` with ten.
 pub async fn plan(store: &Store, queue: &Queue, opts: PlanOptions) -> Result<PlanReport, ApiError> {
     let started = Instant::now();
     let now = stamp(opts.now);
     let lease = after(opts.now, LEASE_SECONDS);
-    let per_shard = opts.max_links.div_ceil(SHARDS as usize).max(1);
-    let mut tasks = tokio::task::JoinSet::new();
-    for shard in 0..SHARDS {
-        let (store, queue, opts) = (store.clone(), queue.clone(), opts.clone());
-        let (now, lease) = (now.clone(), lease.clone());
-        tasks.spawn(async move {
-            plan_shard(&store, &queue, shard, &now, &lease, &opts, per_shard).await
+    let depth = queue.depth().await?;
+    let budget = opts
+        .max_links
+        .min(opts.max_queue_depth.saturating_sub(depth));
+    if budget == 0 {
+        return Ok(PlanReport {
+            queue_depth: depth,
+            elapsed_ms: started.elapsed().as_millis(),
+            ..PlanReport::default()
         });
     }
+    let per_shard = budget.div_ceil(SHARDS as usize).max(1);
+    let (claimed, mut inbox) = tokio::sync::mpsc::channel::<SyncMessage>(1000);
+    let mut tasks = tokio::task::JoinSet::new();
+    for shard in 0..SHARDS {
+        let (store, opts, claimed) = (store.clone(), opts.clone(), claimed.clone());
+        let (now, lease) = (now.clone(), lease.clone());
+        tasks.spawn(async move {
+            plan_shard(&store, &claimed, shard, &now, &lease, &opts, per_shard).await
+        });
+    }
+    drop(claimed);
     let mut report = PlanReport {
         complete: true,
+        queue_depth: depth,
         ..PlanReport::default()
     };
     let mut first_error = None;
+
+    // The sender: batches of ten, up to four in flight. Claimed first, then sent: a send that
+    // fails leaves its claims to lapse with their lease, and a later run sends them again.
+    let mut batch = Vec::with_capacity(10);
+    let mut sends = tokio::task::JoinSet::new();
+    let note = |r: Result<Result<usize, ApiError>, tokio::task::JoinError>,
+                report: &mut PlanReport,
+                first_error: &mut Option<ApiError>| match r {
+        Ok(Ok(n)) => report.sent += n,
+        Ok(Err(e)) => {
+            report.complete = false;
+            first_error.get_or_insert(e);
+        }
+        Err(e) => {
+            report.complete = false;
+            first_error.get_or_insert(ApiError::Internal(format!("planner send: {e}")));
+        }
+    };
+    loop {
+        let next = inbox.recv().await;
+        let done = next.is_none();
+        batch.extend(next);
+        if batch.len() == 10 || (done && !batch.is_empty()) {
+            let (queue, out) = (queue.clone(), std::mem::take(&mut batch));
+            sends.spawn(async move {
+                queue.send_all(&out).await?;
+                Ok(out.len())
+            });
+            while sends.len() >= 4 {
+                if let Some(r) = sends.join_next().await {
+                    note(r, &mut report, &mut first_error);
+                }
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    while let Some(r) = sends.join_next().await {
+        note(r, &mut report, &mut first_error);
+    }
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(Ok(r)) => {
                 report.due += r.due;
-                report.sent += r.sent;
                 report.skipped += r.skipped;
                 if r.complete {
                     report.shards_done += 1;
@@ -107,9 +168,11 @@ pub async fn plan(store: &Store, queue: &Queue, opts: PlanOptions) -> Result<Pla
     }
 }
 
+/// One shard: pages of due links, claimed 25 at a time, handed to the sender. `sent` in its
+/// report counts the claims it handed on.
 async fn plan_shard(
     store: &Store,
-    queue: &Queue,
+    claimed: &tokio::sync::mpsc::Sender<SyncMessage>,
     shard: u32,
     now: &str,
     lease: &str,
@@ -125,36 +188,45 @@ async fn plan_shard(
         let limit = opts.page.min((cap - r.sent) as i32).max(1);
         let page = store.due_links(shard, now, limit, start).await?;
         r.due += page.items.len();
-        // Claims run 25 at a time; each is one conditional UpdateItem.
         for group in page.items.chunks(25) {
             let claims = group.iter().map(|item| async move {
+                let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str);
+                let (Some(pk), Some(sk), Some(seen)) = (text("PK"), text("SK"), text("GSI2SK"))
+                else {
+                    return Ok(None);
+                };
+                // Read the key before claiming: a link is never claimed without a message.
+                let Some((_, borrower_uuid, servicer)) = super::parse_due_sk(seen) else {
+                    return Ok(None);
+                };
+                let new_sk = super::due_sk(lease, &borrower_uuid, servicer);
                 let claim = format!("clm_{}", uuid::Uuid::new_v4().simple());
-                let client = store.claim_link(item, lease, &claim).await?;
-                Ok::<_, ApiError>(client.map(|client_id| {
-                    let sk = item
-                        .get("GSI2SK")
-                        .and_then(|v| v.as_s().ok())
-                        .cloned()
-                        .unwrap_or_default();
-                    super::parse_due_sk(&sk).map(|(_, borrower_uuid, servicer)| SyncMessage {
-                        client_id,
-                        borrower_uuid,
-                        servicer: servicer.to_string(),
-                        claim,
-                    })
+                let got = store
+                    .claim_link((pk, sk), seen, &new_sk, lease, &claim)
+                    .await?;
+                Ok::<_, ApiError>(got.map(|(client_id, claim)| SyncMessage {
+                    client_id,
+                    borrower_uuid,
+                    servicer: servicer.to_string(),
+                    claim,
                 }))
             });
-            let mut messages = Vec::new();
             for c in crate::concurrency::join_all(claims).await {
-                match c? {
-                    Some(Some(m)) => messages.push(m),
-                    _ => r.skipped += 1,
+                match c {
+                    Ok(Some(m)) => {
+                        if claimed.send(m).await.is_err() {
+                            return Err(ApiError::Internal("the planner's sender stopped".into()));
+                        }
+                        r.sent += 1;
+                    }
+                    Ok(None) => r.skipped += 1,
+                    // One failed claim never drops the others' messages; the link stays due.
+                    Err(e) => {
+                        tracing::warn!(error = %e, shard, "claim failed; the link stays due");
+                        r.skipped += 1;
+                    }
                 }
             }
-            // Claimed first, then sent: a send that fails leaves the claim to lapse with its
-            // lease, and the link is sent again by a later run.
-            queue.send_all(&messages).await?;
-            r.sent += messages.len();
         }
         match page.next {
             Some(k) => start = Some(k),

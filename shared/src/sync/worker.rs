@@ -49,6 +49,8 @@ pub struct SyncOptions {
     pub before_commit: Option<Hook>,
     /// Conflicts retried in-process before the message is handed back to the queue.
     pub attempts: usize,
+    /// The invocation's deadline: a link not synced by then is handed back to the queue.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for SyncOptions {
@@ -58,6 +60,7 @@ impl Default for SyncOptions {
             fail_after_chunks: None,
             before_commit: None,
             attempts: 4,
+            deadline: None,
         }
     }
 }
@@ -77,6 +80,9 @@ pub struct LinkReport {
     pub unchanged: usize,
     pub events: Vec<String>,
     pub attempts: usize,
+    /// Servicer loans without an id to match them by (never created: they would be again on
+    /// every sync).
+    pub skipped_unkeyed: usize,
     /// Time the sync took, microseconds.
     pub elapsed_us: u64,
 }
@@ -94,12 +100,14 @@ impl LinkReport {
             unchanged: 0,
             events: Vec::new(),
             attempts: 0,
+            skipped_unkeyed: 0,
             elapsed_us: 0,
         }
     }
 
-    fn skip(mut self, why: &'static str) -> Self {
+    fn skip(mut self, why: &'static str, attempt: usize) -> Self {
         self.skipped = Some(why);
+        self.attempts = attempt;
         self
     }
 }
@@ -130,7 +138,8 @@ async fn sync_link_inner(
 ) -> Result<LinkReport, ApiError> {
     let client = match super::client_settings(ctx, &m.client_id).await {
         Ok(c) => c,
-        Err(ApiError::NotFound(_)) => return Ok(LinkReport::new(m).skip("gone")),
+        // The client is gone: its links leave the schedule.
+        Err(ApiError::NotFound(_)) => return gone(ctx, m, 0).await,
         Err(e) => return Err(e),
     };
     let tenant = Tenant {
@@ -145,22 +154,30 @@ async fn sync_link_inner(
             .await
         {
             Ok(c) => c,
-            Err(ApiError::NotFound(_)) => return Ok(LinkReport::new(m).skip("gone")),
+            // Deleted (or being deleted): whatever is left of its links leaves the schedule.
+            Err(ApiError::NotFound(_)) => return gone(ctx, m, attempt).await,
             Err(e) => return Err(e),
         };
         let Some(link) = coll.links.iter().find(|l| l.servicer == m.servicer) else {
-            return Ok(LinkReport::new(m).skip("gone"));
+            return Ok(LinkReport::new(m).skip("gone", attempt));
         };
         if link.sync_claim.as_deref() != Some(m.claim.as_str()) {
-            return Ok(LinkReport::new(m).skip("duplicate"));
+            return Ok(LinkReport::new(m).skip("duplicate", attempt));
         }
-        let servicer = connector::picker_servicer(&link.servicer).ok_or_else(|| {
-            ApiError::Internal(format!("link to an unknown servicer {}", link.servicer))
-        })?;
         let today = coll.borrower.today();
-        let fetched = Connector::for_mode(client.mode)
-            .fetch(servicer, &link.connection_ref, today)
-            .await;
+        let fetched = match connector::picker_servicer(&link.servicer) {
+            Some(servicer) => {
+                Connector::for_mode(client.mode)
+                    .fetch(servicer, &link.connection_ref, today)
+                    .await
+            }
+            // A servicer no longer offered: nothing can read it (recorded, retried daily).
+            None => Err(LinkFailure {
+                reason: FailureReason::NoConnector,
+                message: format!("{} is no longer a supported servicer", link.servicer),
+                retryable: false,
+            }),
+        };
         if let Some(h) = hook.take() {
             h().await;
         }
@@ -198,6 +215,15 @@ async fn sync_link_inner(
     )))
 }
 
+/// The borrower or client is gone: take the link (if any is left) off the schedule, so no
+/// later run sends it again.
+async fn gone(ctx: &AppContext, m: &SyncMessage, attempt: usize) -> Result<LinkReport, ApiError> {
+    ctx.store
+        .unschedule_link(&m.borrower_uuid, &m.servicer, &m.claim)
+        .await?;
+    Ok(LinkReport::new(m).skip("gone", attempt))
+}
+
 fn borrower_check(ctx: &AppContext, tx: &mut Tx, uuid: &Uuid) {
     tx.check(
         &ctx.store,
@@ -220,14 +246,13 @@ fn claim_values(link: &ServicerLink) -> [(&'static str, AttributeValue); 2] {
 
 const CLAIM_HELD: &str = "sync_claim = :claim AND version = :ver";
 
-/// The link as a successful or failed sync leaves it: claim released, version moved.
+/// The link as a successful or failed sync leaves it: claim released, next due time set. (The
+/// caller sets its version.)
 fn moved_on(mut next: ServicerLink, outcome: SyncOutcome, due_in: i64) -> ServicerLink {
-    let now = chrono::Utc::now();
-    next.last_attempt_at = Some(super::stamp(now));
+    next.last_attempt_at = Some(crate::model::now());
     next.last_sync_outcome = Some(outcome);
-    next.next_sync_at = after(now, due_in);
+    next.next_sync_at = after(chrono::Utc::now(), due_in);
     next.sync_claim = None;
-    next.version += 1;
     next
 }
 
@@ -304,6 +329,7 @@ async fn apply(
     };
     let mut next = moved_on(next, outcome, interval);
     next.status = LinkStatus::Linked;
+    report.skipped_unkeyed = c.unkeyed;
     next.sync_failures = 0;
     next.last_synced_at = next.last_attempt_at.clone().unwrap_or_default();
     report.outcome = Some(outcome);
@@ -312,59 +338,78 @@ async fn apply(
     report.updated = c.update.len();
     report.closed = c.close.len();
 
-    // Every loan write, in order: new loans (with ids), updates, closures.
+    // Every loan write: new loans (with ids), updates, closures; the ones that turn a loan
+    // overdue go last, so they share the final chunk with the link and `borrower.delinquent`
+    // (a resumed sync still sees them as not overdue, and still sends the event).
     let mut ids = ctx.store.next_ids("loan", c.create.len()).await?;
     let stamp = crate::model::now();
-    let mut writes: Vec<(crate::store::Item, Option<u64>)> = Vec::with_capacity(c.writes());
+    let mut writes: Vec<(crate::store::Item, Option<u64>, bool)> = Vec::with_capacity(c.writes());
     for n in c.create {
         let id = ids
             .next()
             .ok_or_else(|| ApiError::Internal("loan ids ran out".into()))?;
-        let loan = n.into_loan(id, Uuid::new_v4(), uuid, &stamp);
-        writes.push((loan_items::to_item(&loan)?, None));
+        let late = n.data.is_overdue == Some(true);
+        let key = n.stable_uuid(&uuid).unwrap_or_else(Uuid::new_v4);
+        let loan = n.into_loan(id, key, uuid, &stamp);
+        writes.push((loan_items::to_item(&loan)?, None, late));
     }
     for (loan, was) in c.update.into_iter().chain(c.close) {
-        writes.push((loan_items::to_item(&loan)?, Some(was)));
+        let late = loan
+            .award_id
+            .as_deref()
+            .is_some_and(|a| c.turning_overdue.contains(a));
+        writes.push((loan_items::to_item(&loan)?, Some(was), late));
     }
+    writes.sort_by_key(|w| w.2);
     let chunk = opts.chunk.clamp(1, 96);
-    let mut chunks: Vec<&[(crate::store::Item, Option<u64>)]> = writes.chunks(chunk).collect();
+    let mut chunks: Vec<&[(crate::store::Item, Option<u64>, bool)]> =
+        writes.rchunks(chunk).rev().collect();
     if chunks.is_empty() {
         // No loan changed: one transaction with the link alone.
         chunks.push(&[]);
     }
     let last = chunks.len() - 1;
-    let values = claim_values(link);
+    let claim = AttributeValue::S(link.sync_claim.clone().unwrap_or_default());
+    let link_key = (keys::borrower(&uuid), link_items::link_sk(&link.servicer));
+    // Each chunk moves the link's version under the claim, so a second worker on the same
+    // message, or a re-link, that read the same state cannot also commit a chunk.
+    let mut version = link.version;
     for (i, part) in chunks.iter().enumerate() {
         let mut tx = Tx::new();
-        for (item, was) in part.iter() {
+        for (item, was, _) in part.iter() {
             match was {
                 None => tx.put_new(&ctx.store, "loan", item.clone()),
                 Some(v) => tx.put_versioned(&ctx.store, "loan", item.clone(), *v),
             }
         }
         borrower_check(ctx, &mut tx, &uuid);
+        let held = [
+            (":claim", claim.clone()),
+            (":ver", AttributeValue::N(version.to_string())),
+        ];
         if i == last {
+            next.version = version + 1;
             tx.put_when(
                 &ctx.store,
                 "servicer link",
                 link_items::link_to_item(&next)?,
                 CLAIM_HELD,
-                &values,
+                &held,
             );
             for ev in &events {
                 tx.put_new(&ctx.store, "event", crate::store::outbox::event_item(ev)?);
             }
         } else {
-            tx.check(
+            tx.bump_version_when(
                 &ctx.store,
                 "servicer link",
-                (&keys::borrower(&uuid), &link_items::link_sk(&link.servicer)),
-                CLAIM_HELD,
-                &values,
+                (&link_key.0, &link_key.1),
+                version,
+                Some(("sync_claim = :claim", &held[..1])),
             );
         }
         match tx.commit(&ctx.store).await {
-            Ok(()) => {}
+            Ok(()) => version += 1,
             Err(TxError::Conflict(_)) => return Ok(Step::Retry),
             Err(TxError::Other(e)) => return Err(e),
         }
@@ -424,6 +469,8 @@ async fn failed(
         NoConnector => moved_on(link.clone(), SyncOutcome::NoConnector, interval),
     };
     report.outcome = next.last_sync_outcome;
+    let mut next = next;
+    next.version = link.version + 1;
     let mut tx = Tx::new();
     borrower_check(ctx, &mut tx, &uuid);
     tx.put_when(

@@ -77,6 +77,25 @@ impl Queue {
         Ok(())
     }
 
+    /// Messages waiting (not in flight), as SQS approximates it.
+    pub async fn depth(&self) -> Result<usize, ApiError> {
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(|e| internal("GetQueueAttributes", e))?;
+        Ok(out
+            .attributes()
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            })
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// Sends up to any number of messages, ten per call; fails if any was not accepted.
     pub async fn send_all<T: Serialize>(&self, messages: &[T]) -> Result<(), ApiError> {
         for chunk in messages.chunks(10) {
