@@ -161,7 +161,15 @@ pub async fn sync_now(rest: &[&str]) -> Result<(), String> {
             _ => {}
         }
     }
-    println!("worker: {} link(s) synced here", reports.len());
+    let others = plan.sent.saturating_sub(reports.len());
+    if others > 0 {
+        println!(
+            "worker: {} link(s) synced here; {others} taken by the running worker (scripts/dev)",
+            reports.len()
+        );
+    } else {
+        println!("worker: {} link(s) synced here", reports.len());
+    }
     if let Some(u) = &borrower {
         // A running `scripts/dev` worker may have taken some messages: wait for the claims to
         // clear, then show the links as stored.
