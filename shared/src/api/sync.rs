@@ -157,7 +157,11 @@ pub fn deadline_from_epoch_ms(deadline_ms: u64) -> Instant {
         .unwrap_or(0);
     let left = deadline_ms.saturating_sub(now_ms);
     if left < 1000 {
-        tracing::warn!(deadline_ms, now_ms, "no usable invocation deadline; using {LOCAL_SECONDS} s");
+        tracing::warn!(
+            deadline_ms,
+            now_ms,
+            "no usable invocation deadline; using {LOCAL_SECONDS} s"
+        );
         return Instant::now() + Duration::from_secs(LOCAL_SECONDS);
     }
     Instant::now() + Duration::from_millis(left)
