@@ -16,6 +16,9 @@ use crate::store::{borrowers as borrower_items, keys, loans as loan_items, Tx, T
 
 /// Most loans one request may write (a transaction holds 100 items; one is the borrower).
 pub const MAX_BATCH: usize = 99;
+/// Most loans a borrower may hold, however they came (API, file, linked servicers): every read
+/// of the collection and every assessment stays bounded in memory and time.
+pub const MAX_LOANS_PER_BORROWER: usize = 200;
 
 /// A Create Loans body: `{"loans": [LoanPayload, ...]}` or `{"loans": "<base64 MyStudentData.txt>"}`.
 pub enum LoansBody {
@@ -231,6 +234,16 @@ pub async fn add_loans(
         })
         .collect();
     let fresh = matched.iter().filter(|(_, m)| m.is_none()).count();
+    let after = coll.loans.len() - replaced.len() + fresh;
+    if after > MAX_LOANS_PER_BORROWER {
+        return Err(ApiError::field(
+            "loans",
+            format!(
+                "a borrower may hold at most {MAX_LOANS_PER_BORROWER} loans; this one has {} and the request adds {fresh}",
+                coll.loans.len()
+            ),
+        ));
+    }
     let mut ids = ctx.store.next_ids("loan", fresh).await?;
     for (new, found) in matched {
         match found {

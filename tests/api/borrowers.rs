@@ -798,3 +798,47 @@ async fn a_borrower_being_deleted_is_left_out_of_the_list() {
         .collect();
     assert_eq!(uuids, vec![a["uuid"].as_str().unwrap()]);
 }
+
+/// Issue 12: `#` in an external id could run one tenant's lookup key into another's
+/// (`EXTID#<client>#<external_id>`), and a chosen client id could do the same.
+#[tokio::test]
+async fn key_parts_cannot_hold_the_key_separator() {
+    let t = app().await;
+    for (body, field) in [
+        (
+            json!({"borrower": {"external_id": "acme#1"}}),
+            "external_id",
+        ),
+        (
+            json!({"borrower": {"external_id": "a\u{0}b"}}),
+            "external_id",
+        ),
+    ] {
+        let (s, err) = send(&t.ctx, create, call("POST", "/").json(body)).await;
+        assert_eq!(s, 422, "{err}");
+        assert!(err["error"]["fields"][field].is_string(), "{err}");
+    }
+    let (s, _) = send(
+        &t.ctx,
+        create,
+        call("POST", "/").json(json!({"borrower": {"external_id": "acme-1"}})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    for bad in ["a#b", "", "x y", &"x".repeat(65)] {
+        let e = t
+            .ctx
+            .store
+            .create_client(
+                "Bad",
+                Some((bad, "KEY-A", "KEY-B")),
+                shared::model::ClientMode::Sandbox,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, shared::ApiError::Validation { .. }),
+            "{bad}: {e:?}"
+        );
+    }
+}

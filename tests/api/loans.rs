@@ -459,6 +459,142 @@ async fn a_bad_file_names_its_line_and_writes_nothing() {
     );
 }
 
+/// Issue 12: a file could store values that broke the borrower for good (every assessment
+/// answered 422 from then on). Each is now refused with the line, and nothing is written.
+#[tokio::test]
+async fn absurd_file_values_are_refused_with_their_line_and_the_borrower_stays_assessable() {
+    let t = app().await;
+    borrower(
+        &t.ctx,
+        json!({"agi": 50000, "filing_status": "single", "family_size": 1, "state_of_residence": "NY"}),
+    )
+    .await;
+    let path = format!(
+        "{}/fixtures/mystudentdata/modern.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let good = std::fs::read_to_string(path).unwrap();
+    let swap = |from: &str, to: &str| {
+        assert!(good.contains(from), "{from}");
+        B64.encode(good.replacen(from, to, 1))
+    };
+    let line_of = |needle: &str| good.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    for (file, line, why) in [
+        (
+            swap(
+                "Loan Outstanding Principal Balance:$2,104.17",
+                "Loan Outstanding Principal Balance:$79,228,162,514,264,337,593,543,950",
+            ),
+            line_of("Loan Outstanding Principal Balance:$2,104.17"),
+            "over the limit",
+        ),
+        (
+            swap("Loan Interest Rate:3.86%", "Loan Interest Rate:100.00%"),
+            line_of("Loan Interest Rate:3.86%"),
+            "under 100%",
+        ),
+        (
+            swap("Loan Date:08/15/2012", "Loan Date:08/22/9999"),
+            line_of("Loan Date:08/15/2012"),
+            "out of range",
+        ),
+        (
+            swap(
+                "Loan Outstanding Principal Balance:$2,104.17",
+                "Loan Outstanding Principal Balance:-$2,104.17",
+            ),
+            line_of("Loan Outstanding Principal Balance:$2,104.17"),
+            "must not be negative",
+        ),
+        (
+            swap(
+                "Student First Name:TESTY",
+                &format!("Student First Name:{}", "T".repeat(501)),
+            ),
+            line_of("Student First Name:TESTY"),
+            "longer than 500",
+        ),
+    ] {
+        let (s, err) = send(
+            &t.ctx,
+            loans::create,
+            call("POST", "/").id(1).json(json!({"loans": file})),
+        )
+        .await;
+        assert_eq!(s, 422, "{why}: {err}");
+        let msg = err["error"]["fields"]["loans"].as_str().unwrap();
+        assert!(msg.starts_with(&format!("line {line}:")), "{why}: {msg}");
+        assert!(msg.contains(why), "{why}: {msg}");
+    }
+    assert!(
+        loan_list(&t.ctx, &json!(1)).await.is_empty(),
+        "nothing written"
+    );
+    // The real file imports, and the borrower can be assessed.
+    let (s, _) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(1)
+            .json(json!({"loans": B64.encode(&good)})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, out) = send(
+        &t.ctx,
+        shared::api::assessments::repayment_options,
+        call("GET", "/").id(1),
+    )
+    .await;
+    assert_eq!(s, 200, "{out}");
+}
+
+/// A borrower holds at most 200 loans, however they arrive.
+#[tokio::test]
+async fn a_borrower_holds_at_most_200_loans() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let loan = |i: usize| {
+        json!({"external_id": format!("cap-{i}"), "loan_type": "D2", "interest_rate": 5,
+               "original_principal": 1000, "origination_date": "2018-01-01",
+               "outstanding_interest": 0, "outstanding_principal": 1000, "servicer_name": "Nelnet"})
+    };
+    for batch in 0..2 {
+        let list: Vec<Value> = (batch * 99..batch * 99 + 99).map(loan).collect();
+        let (s, b) = send(
+            &t.ctx,
+            loans::create,
+            call("POST", "/").id(1).json(json!({"loans": list})),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+    }
+    let list: Vec<Value> = (198..201).map(loan).collect();
+    let (s, err) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(json!({"loans": list})),
+    )
+    .await;
+    assert_eq!(s, 422, "{err}");
+    assert!(
+        err["error"]["fields"]["loans"]
+            .as_str()
+            .unwrap()
+            .contains("at most 200 loans; this one has 198 and the request adds 3"),
+        "{err}"
+    );
+    let list: Vec<Value> = (198..200).map(loan).collect();
+    let (s, _) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(json!({"loans": list})),
+    )
+    .await;
+    assert_eq!(s, 201, "exactly 200 is allowed");
+    assert_eq!(loan_list(&t.ctx, &json!(1)).await.len(), 200);
+}
+
 #[tokio::test]
 async fn loans_of_another_client_are_not_found() {
     let t = app().await;

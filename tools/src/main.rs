@@ -18,7 +18,7 @@
 //! loanpath set-origins CLIENT_ID ORIGIN...   the page origins allowed to embed Nexus
 //! loanpath set-nexus-key-sessions CLIENT_ID on|off   off: Nexus sessions only from init tokens
 //! loanpath list-clients                 clients and their key ids (never key material)
-//! loanpath revoke-key <key_id | key>
+//! loanpath revoke-key <key_id | ->     by key id, or `-` to read the key itself from stdin
 //! loanpath gen-ssn-key                  a fresh 32-byte SSN key (base64)
 //! loanpath assess FILE [--case ID]      Repayment Options JSON for a scenario file (no AWS)
 //! ```
@@ -160,6 +160,25 @@ async fn main() -> ExitCode {
                 println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
             })
             .map_err(|e| e.to_string()),
+        // Only a key id on the command line: a raw key there lands in `ps` and the shell
+        // history. `revoke-key -` reads the key itself from standard input.
+        ["revoke-key", "-"] => {
+            let mut key = String::new();
+            match std::io::stdin().read_line(&mut key) {
+                Ok(_) if !key.trim().is_empty() => store()
+                    .await
+                    .revoke_key(key.trim())
+                    .await
+                    .map(|k| println!("{}", json!({"key_id": k.key_id, "client_id": k.client_id, "revoked": true})))
+                    .map_err(|e| e.to_string()),
+                _ => Err("revoke-key -: no key on standard input".into()),
+            }
+        }
+        ["revoke-key", key] if !key.starts_with("key_") => Err(
+            "revoke-key takes a key id (key_...). To revoke by the key itself, pipe it in: \
+             `scripts/admin revoke-key - < keyfile`, so it never lands in ps or the shell history"
+                .into(),
+        ),
         ["revoke-key", key] => store()
             .await
             .revoke_key(key)

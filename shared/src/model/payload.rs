@@ -403,7 +403,21 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
         collecting_unemployment: r.boolean("collecting_unemployment"),
         employer: r.string("employer", 200),
         employer_start_date: r.date("employer_start_date"),
-        external_id: r.string("external_id", 200),
+        // A key part: `#` would let one tenant's lookup key run into another's.
+        external_id: match r.with("external_id", |v| match v {
+            Value::String(s) if s.chars().count() > 200 => {
+                Err("must be at most 200 characters".into())
+            }
+            Value::String(s) if s.contains('#') => Err("must not contain '#'".into()),
+            Value::String(s) if s.chars().any(char::is_control) => {
+                Err("must not contain control characters".into())
+            }
+            Value::String(s) => Ok(s.trim().to_string()),
+            _ => Err("must be a string".into()),
+        }) {
+            Patch::Set(s) if s.is_empty() => Patch::Clear,
+            p => p,
+        },
         school_enrollment: r.with("school_enrollment_status", |v| {
             v.as_str()
                 .and_then(crate::model::school_enrollment_code)

@@ -33,6 +33,10 @@
 
 mod values;
 
+/// How often a loan may repeat a field (status history, disbursements, delinquencies,
+/// contacts): the JSON routes' list limit.
+const MAX_LIST: usize = 200;
+
 #[cfg(test)]
 mod tests;
 
@@ -850,7 +854,7 @@ impl Parser {
     fn apply_student(&mut self, f: StudentField, v: &str) -> Result<(), String> {
         use StudentField as S;
         let s = &mut self.student;
-        let t = values::text(v);
+        let t = values::bounded_text(v)?;
         match f {
             S::FirstName => s.first_name = t,
             S::MiddleInitial => s.middle_initial = t,
@@ -871,8 +875,8 @@ impl Parser {
             S::WorkPreferred => self.preferred[2] = values::flag(v).ok().flatten(),
             S::EnrollmentCode => s.enrollment_status_code = t,
             S::EnrollmentDescription => s.enrollment_status_description = t,
-            S::TotalPrincipal => s.total_outstanding_principal = values::money(v)?,
-            S::TotalInterest => s.total_outstanding_interest = values::money(v)?,
+            S::TotalPrincipal => s.total_outstanding_principal = values::amount(v)?,
+            S::TotalInterest => s.total_outstanding_interest = values::amount(v)?,
             S::Other => {}
         }
         Ok(())
@@ -886,11 +890,24 @@ impl Parser {
             .or_else(|| order.into_iter().find(|&i| self.phones[i].is_some()))
             .and_then(|i| self.phones[i].clone());
         let mut warnings = std::mem::take(&mut self.warnings);
-        let loans = self
+        let loans: Vec<ParsedLoan> = self
             .loans
             .into_iter()
             .map(|b| build_loan(b, &mut warnings))
             .collect();
+        // A sum of disbursements is bounded like any other amount.
+        if let Some(l) = loans.iter().find(|l| {
+            l.total_disbursed
+                .is_some_and(|d| d > crate::rules::limits::MAX_MONEY)
+        }) {
+            return Err(ParseError {
+                line: l.line,
+                message: format!(
+                    "the loan's disbursements add up to more than {}",
+                    crate::rules::limits::MAX_MONEY
+                ),
+            });
+        }
         Ok(ParsedFile {
             layout,
             file_source: self.file_source,
@@ -905,7 +922,22 @@ impl Parser {
 fn apply_loan(loan: &mut LoanBuilder, f: LoanField, v: &str, line: usize) -> Result<(), String> {
     use LoanField as L;
     // Errors carry only the reason; the caller adds the line and key.
-    let t = values::text(v);
+    let t = values::bounded_text(v)?;
+    // Lists a loan repeats (status history, disbursements, delinquencies, contacts) are bounded
+    // like the JSON routes' lists.
+    if [
+        loan.history.len(),
+        loan.disbursements.len(),
+        loan.delinquencies.len(),
+        loan.contacts.len(),
+    ]
+    .iter()
+    .any(|n| *n >= MAX_LIST)
+    {
+        return Err(format!(
+            "a loan may repeat a field at most {MAX_LIST} times"
+        ));
+    }
     match f {
         L::TypeCode => loan.type_code = t.map(|c| c.to_ascii_uppercase()),
         L::Type => loan.legacy_type = t,
@@ -917,13 +949,13 @@ fn apply_loan(loan: &mut LoanBuilder, f: LoanField, v: &str, line: usize) -> Res
         L::RepaymentBeginDate => loan.repayment_begin_date = values::date(v)?,
         L::PeriodBegin => loan.period_begin_date = values::date(v)?,
         L::PeriodEnd => loan.period_end_date = values::date(v)?,
-        L::Amount => loan.loan_amount = values::money(v)?,
-        L::DisbursedAmount => loan.disbursed_amount = values::money(v)?,
-        L::CanceledAmount => loan.canceled_amount = values::money(v)?,
+        L::Amount => loan.loan_amount = values::amount(v)?,
+        L::DisbursedAmount => loan.disbursed_amount = values::amount(v)?,
+        L::CanceledAmount => loan.canceled_amount = values::amount(v)?,
         L::CanceledDate => loan.canceled_date = values::date(v)?,
-        L::Principal => loan.principal = values::money(v)?,
+        L::Principal => loan.principal = values::amount(v)?,
         L::PrincipalAsOf => loan.principal_as_of = values::date(v)?,
-        L::Interest => loan.interest = values::money(v)?,
+        L::Interest => loan.interest = values::amount(v)?,
         L::InterestAsOf => loan.interest_as_of = values::date(v)?,
         L::RateTypeCode => loan.rate_type_code = t,
         L::RateType => loan.rate_type = t,
@@ -933,12 +965,12 @@ fn apply_loan(loan: &mut LoanBuilder, f: LoanField, v: &str, line: usize) -> Res
         L::PlanCode => loan.plan_code = t,
         L::PlanDescription => loan.plan_description = t,
         L::PlanBegin => loan.plan_begin = values::date(v)?,
-        L::PlanAmount => loan.plan_amount = values::money(v)?,
+        L::PlanAmount => loan.plan_amount = values::amount(v)?,
         L::IdrAnniversary => loan.idr_anniversary = values::date(v)?,
         L::LastPayment => loan.last_payment = values::date(v)?,
         L::NextDue => loan.next_due = values::date(v)?,
-        L::Cumulative => loan.cumulative = values::money(v)?,
-        L::Capitalized => loan.capitalized = values::money(v)?,
+        L::Cumulative => loan.cumulative = values::amount(v)?,
+        L::Capitalized => loan.capitalized = values::amount(v)?,
         L::PslfMonths => loan.pslf_months = values::count(v)?,
         L::CurrentStatus => loan.current_status = t.map(|c| c.to_ascii_uppercase()),
         L::CurrentStatusDescription => loan.current_status_description = t,
@@ -1205,8 +1237,10 @@ fn build_loan(b: LoanBuilder, warnings: &mut Vec<ParseWarning>) -> ParsedLoan {
         .disbursements
         .iter()
         .filter_map(|d| d.amount)
+        // At most MAX_LIST disbursements of at most MAX_MONEY each: the sum cannot overflow, and
+        // `finish` refuses one over MAX_MONEY. Saturating all the same: never a panic.
         .fold(None, |acc: Option<Decimal>, a| {
-            Some(acc.unwrap_or_default() + a)
+            Some(acc.unwrap_or_default().saturating_add(a))
         });
     let total_disbursed = b.disbursed_amount.or(disbursed_sum);
 

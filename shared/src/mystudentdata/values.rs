@@ -5,6 +5,14 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+use crate::rules::limits;
+
+/// The longest text value a file may hold (the JSON routes' limit too).
+pub const MAX_TEXT: usize = 500;
+/// Years a date in a file may carry: anything else is a typo or an attack, and would break
+/// every assessment of the borrower (`Loan Date:08/22/9999`).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
 /// `$1,234.56`, `$1,750`, `1234.56`, `-$12.00`, `$-12.00`, `($12.00)` → exact Decimal.
 /// Thousands separators must be well placed (`$1,2345` is rejected).
 pub fn money(v: &str) -> Result<Option<Decimal>, String> {
@@ -53,8 +61,28 @@ pub fn money(v: &str) -> Result<Option<Decimal>, String> {
         None => digits,
     };
     let d = Decimal::from_str(&text).map_err(|_| bad())?;
+    // The same limits as the JSON routes: never more than MAX_MONEY, never rounded in silence.
+    if d > limits::MAX_MONEY {
+        return Err(format!(
+            "money value {v:?} is over the limit of {}",
+            limits::MAX_MONEY
+        ));
+    }
+    if d.scale() > 2 {
+        return Err(format!("money value {v:?} has more than 2 decimals"));
+    }
     // "-$0.00" / "($0.00)" is zero, not a negative zero that prints "-0.00".
     Ok(Some(if negative && !d.is_zero() { -d } else { d }))
+}
+
+/// [`money`] that must not be negative (balances, principal, interest).
+pub fn amount(v: &str) -> Result<Option<Decimal>, String> {
+    match money(v)? {
+        Some(d) if d.is_sign_negative() => {
+            Err(format!("amount {:?} must not be negative", v.trim()))
+        }
+        other => Ok(other),
+    }
 }
 
 /// `6.8%`, `6.80%`, `6.8`, `6.800 %` → Decimal percent (6.8).
@@ -72,8 +100,9 @@ pub fn percent(v: &str) -> Result<Option<Decimal>, String> {
         return Err(format!("invalid percentage {v:?} (expected e.g. 6.8%)"));
     }
     let d = Decimal::from_str(s).map_err(|_| format!("invalid percentage {v:?}"))?;
-    if d > Decimal::ONE_HUNDRED {
-        return Err(format!("percentage {v:?} is over 100%"));
+    // The JSON routes' rule: a rate is a percent from 0 to under 100.
+    if d >= limits::MAX_RATE {
+        return Err(format!("percentage {v:?} must be under 100%"));
     }
     Ok(Some(d))
 }
@@ -152,6 +181,13 @@ pub fn date(v: &str) -> Result<Option<NaiveDate>, String> {
         (n[0], n[1], n[2])
     };
     let year = i32::try_from(y).map_err(|_| bad())?;
+    if !YEARS.contains(&year) {
+        return Err(format!(
+            "date {v:?} is out of range (years {} to {})",
+            YEARS.start(),
+            YEARS.end()
+        ));
+    }
     NaiveDate::from_ymd_opt(year, m, d)
         .map(Some)
         .ok_or_else(bad)
@@ -191,10 +227,47 @@ pub fn text(v: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
+/// [`text`] of at most [`MAX_TEXT`] characters, without control characters.
+pub fn bounded_text(v: &str) -> Result<Option<String>, String> {
+    let t = v.trim();
+    if t.chars().count() > MAX_TEXT {
+        return Err(format!("value is longer than {MAX_TEXT} characters"));
+    }
+    if t.chars().any(char::is_control) {
+        return Err("value holds control characters".into());
+    }
+    Ok(text(t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal::dec;
+
+    #[test]
+    fn values_are_bounded_like_the_json_routes() {
+        // Found over HTTP: each of these imported with a 201 and broke the borrower for good.
+        assert!(money("$79,228,162,514,264,337,593,543,950")
+            .unwrap_err()
+            .contains("over the limit"));
+        assert!(money("$1,000,000,000.01").is_err());
+        assert_eq!(money("$1,000,000,000.00"), Ok(Some(dec!(1000000000.00))));
+        assert!(money("$12.345")
+            .unwrap_err()
+            .contains("more than 2 decimals"));
+        assert!(amount("-$12.00")
+            .unwrap_err()
+            .contains("must not be negative"));
+        assert_eq!(amount("$0.00"), Ok(Some(dec!(0.00))));
+        assert!(percent("100.00%").unwrap_err().contains("under 100%"));
+        assert_eq!(percent("99.99%"), Ok(Some(dec!(99.99))));
+        assert!(date("08/22/9999").unwrap_err().contains("out of range"));
+        assert!(date("01/01/0001").is_err());
+        assert!(date("12/31/2100").is_ok());
+        assert!(bounded_text(&"x".repeat(501)).is_err());
+        assert_eq!(bounded_text(&"x".repeat(500)).unwrap().unwrap().len(), 500);
+        assert!(bounded_text("a\u{7}b").is_err());
+    }
 
     #[test]
     fn money_values() {

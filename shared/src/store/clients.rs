@@ -32,6 +32,11 @@ pub struct NexusClient {
     pub key_sessions: bool,
 }
 
+/// The form every client id has: 1 to 64 ASCII letters, digits or `-` (generated ids are uuids).
+pub fn valid_client_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name)
         .and_then(|v| v.as_s().ok())
@@ -72,6 +77,14 @@ impl Store {
         mode: ClientMode,
     ) -> Result<NewClient, ApiError> {
         let (client_id, api_key, nexus_key) = match given {
+            // A client id is a key part (`CLIENT#<id>`, `EXTID#<id>#...`): a fixed form, so no
+            // chosen id can run into another tenant's keys.
+            Some((id, ..)) if !valid_client_id(id) => {
+                return Err(ApiError::field(
+                    "client_id",
+                    "must be 1 to 64 letters, digits or '-'",
+                ))
+            }
             Some((id, api, nexus)) => (id.to_string(), api.to_string(), nexus.to_string()),
             None => (
                 Uuid::new_v4().to_string(),

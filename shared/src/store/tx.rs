@@ -46,6 +46,13 @@ fn too_large(e: &dyn std::fmt::Display) -> ApiError {
     )
 }
 
+/// Whether a DynamoDB validation message is about size (an item over 400 KB, a transaction
+/// over 4 MB), the only validation error a caller's data can cause.
+fn is_size_message(m: &str) -> bool {
+    let m = m.to_ascii_lowercase();
+    m.contains("size") || m.contains("larger than")
+}
+
 fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     // Builders only fail when a required field is missing, which these helpers always set.
     r.unwrap_or_else(|e| panic!("transaction item missing a required field: {e}"))
@@ -271,7 +278,11 @@ impl Tx {
                             "The database is busy. Nothing was written; please retry.".into(),
                         )));
                     }
-                    if reasons.iter().any(|r| r.code() == Some("ValidationError")) {
+                    // Only a size problem is the caller's 413; any other validation error is ours.
+                    if reasons.iter().any(|r| {
+                        r.code() == Some("ValidationError")
+                            && r.message().is_some_and(is_size_message)
+                    }) {
                         return Err(TxError::Other(too_large(&c)));
                     }
                     Err(TxError::Other(internal("TransactWriteItems", c)))
@@ -287,10 +298,7 @@ impl Tx {
                 // ValidationException.
                 other
                     if other.meta().code() == Some("ValidationException")
-                        && other.meta().message().is_some_and(|m| {
-                            let m = m.to_ascii_lowercase();
-                            m.contains("size") || m.contains("larger than")
-                        }) =>
+                        && other.meta().message().is_some_and(is_size_message) =>
                 {
                     Err(TxError::Other(too_large(&other)))
                 }
@@ -298,5 +306,24 @@ impl Tx {
             },
             Err(e) => Err(TxError::Other(internal("TransactWriteItems", e))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_size_messages_are_size_errors() {
+        assert!(super::is_size_message(
+            "Item size has exceeded the maximum allowed size"
+        ));
+        assert!(super::is_size_message(
+            "Item size to update has exceeded the maximum allowed size"
+        ));
+        assert!(!super::is_size_message(
+            "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid"
+        ));
+        assert!(!super::is_size_message(
+            "The provided key element does not match the schema"
+        ));
     }
 }

@@ -83,6 +83,8 @@ pub struct LinkReport {
     /// Servicer loans without an id to match them by (never created: they would be again on
     /// every sync).
     pub skipped_unkeyed: usize,
+    /// New servicer loans not created because the borrower holds the most loans allowed.
+    pub skipped_over_cap: usize,
     /// Time the sync took, microseconds.
     pub elapsed_us: u64,
 }
@@ -101,6 +103,7 @@ impl LinkReport {
             events: Vec::new(),
             attempts: 0,
             skipped_unkeyed: 0,
+            skipped_over_cap: 0,
             elapsed_us: 0,
         }
     }
@@ -186,7 +189,15 @@ async fn sync_link_inner(
         let step = match fetched {
             Ok(account) => {
                 let stamp = crate::model::now();
-                let c = changes(&coll.loans, &link.servicer, account.loans, today, &stamp);
+                let mut c = changes(&coll.loans, &link.servicer, account.loans, today, &stamp);
+                // A borrower holds at most MAX_LOANS_PER_BORROWER loans: new ones beyond it wait.
+                let room =
+                    crate::portfolio::MAX_LOANS_PER_BORROWER.saturating_sub(coll.loans.len());
+                if c.create.len() > room {
+                    tracing::warn!(borrower = %coll.borrower.uuid, over = c.create.len() - room, "loan cap reached; new loans not created");
+                    report.skipped_over_cap = c.create.len() - room;
+                    c.create.truncate(room);
+                }
                 let mut next = link.clone();
                 next.loan_count = c.create.len() + c.update.len() + c.unchanged;
                 next.connection_ref = account.connection_ref;
