@@ -215,3 +215,44 @@ async fn reference_data_is_served_with_sources() {
     let (s, _) = send(&t.ctx, reference::servicers, call("GET", "/").auth(None)).await;
     assert_eq!(s, 401);
 }
+
+/// Issue 12: seeding a client with given keys used to treat any conflict as success, so a key
+/// that belonged to another client was reported as this one's.
+#[tokio::test]
+async fn a_given_key_that_belongs_to_another_client_is_a_conflict() {
+    let t = loanpath_tests::app().await;
+    // The seed again, as it was: fine.
+    t.ctx
+        .store
+        .create_client(
+            "Sandbox",
+            Some((
+                "sandbox-client",
+                loanpath_tests::SANDBOX_KEY,
+                loanpath_tests::SANDBOX_NEXUS_KEY,
+            )),
+            shared::model::ClientMode::Sandbox,
+        )
+        .await
+        .unwrap();
+    // Another client claiming the sandbox's API key: refused.
+    let e = t
+        .ctx
+        .store
+        .create_client(
+            "Thief",
+            Some(("thief-client", loanpath_tests::SANDBOX_KEY, "THIEF-NEXUS")),
+            shared::model::ClientMode::Sandbox,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, shared::ApiError::Conflict(_)), "{e:?}");
+    // The key still opens the sandbox client only.
+    let tenant = t
+        .ctx
+        .store
+        .authenticate(Some(&format!("Bearer {}", loanpath_tests::SANDBOX_KEY)))
+        .await
+        .unwrap();
+    assert_eq!(tenant.client_id, "sandbox-client");
+}

@@ -34,9 +34,6 @@ impl<T: Clone> Patch<T> {
             Patch::Set(v) => *current = Some(v.clone()),
         }
     }
-    pub fn is_absent(&self) -> bool {
-        matches!(self, Patch::Absent)
-    }
 }
 
 /// A validated SSN (9 digits), held only until it is sealed. `Debug` never shows it, so no log

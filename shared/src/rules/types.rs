@@ -42,12 +42,6 @@ impl LoanProgram {
                 | LoanProgram::FfelConsolidation
         )
     }
-    pub fn is_parent_plus(self) -> bool {
-        matches!(
-            self,
-            LoanProgram::DirectParentPlus | LoanProgram::FfelParentPlus
-        )
-    }
     pub fn is_federal(self) -> bool {
         self.is_direct() || self.is_ffel() || self == LoanProgram::Perkins
     }

@@ -151,6 +151,24 @@ impl Store {
         match tx.commit(self).await {
             Ok(()) => Ok(client),
             Err(super::TxError::Conflict(_)) if given.is_some() => {
+                // The seed again: fine only if the stored keys are these keys of this client.
+                // A key that already belongs to another client (or another kind) is a conflict,
+                // never a silent success.
+                for (key, kind) in [(&client.api_key, "api"), (&client.nexus_key, "nexus")] {
+                    let stored = self
+                        .get(&keys::api_key(&hash_key(key)), keys::APIKEY_SK)
+                        .await?;
+                    let same = stored.as_ref().is_some_and(|i| {
+                        attr(i, "client_id") == Some(client.client_id.as_str())
+                            && attr(i, "kind") == Some(kind)
+                    });
+                    if !same {
+                        return Err(ApiError::Conflict(format!(
+                            "The {kind} key given for client {} is not that client's.",
+                            client.client_id
+                        )));
+                    }
+                }
                 self.set_client_mode(&client.client_id, mode).await?;
                 Ok(client)
             }
