@@ -371,6 +371,18 @@ impl LoansWritten {
     }
 }
 
+/// A stored loan outside the bounds the views compute within (written by an older version) is a
+/// clear 422 naming it, never an overflow panic.
+fn check_stored(loans: &[Loan]) -> Result<(), ApiError> {
+    match loans.iter().find_map(Loan::out_of_bounds) {
+        Some(why) => Err(ApiError::field(
+            "loans",
+            format!("{why}; delete the loan or import it again"),
+        )),
+        None => Ok(()),
+    }
+}
+
 pub async fn list_loans(
     ctx: &AppContext,
     tenant: &Tenant,
@@ -442,6 +454,7 @@ pub async fn portfolio(ctx: &AppContext, tenant: &Tenant, raw_id: &str) -> Resul
         None => return Err(ApiError::not_found("Borrower")),
     };
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    check_stored(&coll.loans)?;
     let today = chrono::Utc::now().date_naive();
     let mut view = loans::portfolio_view(&coll.loans, today);
     // Each linked servicer account: its status and when it last synced (Loanpath addition).

@@ -856,3 +856,65 @@ async fn oversized_loan_fields_are_a_named_422_not_a_500() {
     assert!(err["error"]["fields"]["loans[0].disbursement_dates"].is_string());
     assert!(loan_list(&t.ctx, &json!(1)).await.is_empty());
 }
+
+/// Issue 12: a loan stored by an older version with an absurd balance made the Portfolio's
+/// totals overflow (a panic). It is now a 422 that names the loan; the list still shows it.
+#[tokio::test]
+async fn a_stored_loan_beyond_the_bounds_is_a_clear_error_not_a_panic() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let seed: Value = serde_json::from_str(SEED_LOAN).unwrap();
+    let (s, _) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(1)
+            .json(json!({"loans": [seed.clone(), seed]})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let list = loan_list(&t.ctx, &json!(1)).await;
+    let uuid = list[0]["borrower_uuid"].as_str().unwrap().to_string();
+    // What an older version let a file store: two balances near Decimal's limit.
+    for l in &list {
+        t.ctx
+            .store
+            .db_client()
+            .update_item()
+            .table_name(t.ctx.store.table_name())
+            .key(
+                "PK",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("BORROWER#{uuid}")),
+            )
+            .key(
+                "SK",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!(
+                    "LOAN#{}",
+                    l["uuid"].as_str().unwrap()
+                )),
+            )
+            .update_expression("SET #d.outstanding_principal = :big")
+            .expression_attribute_names("#d", "data")
+            .expression_attribute_values(
+                ":big",
+                aws_sdk_dynamodb::types::AttributeValue::S("79228162514264337593543950000".into()),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let (s, err) = send(&t.ctx, loans::portfolio, call("GET", "/").id(&uuid)).await;
+    assert_eq!(s, 422, "{err}");
+    assert!(
+        err["error"]["fields"]["loans"]
+            .as_str()
+            .unwrap()
+            .contains("outstanding_principal"),
+        "{err}"
+    );
+    assert_eq!(
+        loan_list(&t.ctx, &json!(1)).await.len(),
+        2,
+        "the list still shows them"
+    );
+}

@@ -297,6 +297,45 @@ impl Loan {
             .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
     }
 
+    /// Why this stored loan is outside what the views can compute with, if it is: money over
+    /// `MAX_MONEY` or negative, a rate of 100% or more. Every write path refuses such values
+    /// now; a loan stored by an older version could still hold one. Within these bounds (and at
+    /// most `MAX_LOANS_PER_BORROWER` loans) no total, view or payoff sum can overflow.
+    pub fn out_of_bounds(&self) -> Option<String> {
+        use crate::rules::limits::{MAX_MONEY, MAX_RATE};
+        let d = &self.data;
+        let money = [
+            ("outstanding_principal", d.outstanding_principal),
+            ("outstanding_interest", d.outstanding_interest),
+            ("original_principal", d.original_principal),
+            ("capitalized_amount", d.capitalized_amount),
+            ("monthly_payment", d.monthly_payment),
+            ("min_payment", d.min_payment),
+            ("last_payment", d.last_payment),
+            ("last_statement_balance", d.last_statement_balance),
+        ];
+        for (field, v) in money {
+            if let Some(v) = v.filter(|v| *v > MAX_MONEY || v.is_sign_negative()) {
+                return Some(format!(
+                    "loan {} holds {field} {v}, outside 0 to {MAX_MONEY}",
+                    self.id
+                ));
+            }
+        }
+        for (field, v) in [
+            ("interest_rate", d.interest_rate),
+            ("original_interest_rate", d.original_interest_rate),
+        ] {
+            if let Some(v) = v.filter(|v| *v >= MAX_RATE || v.is_sign_negative()) {
+                return Some(format!(
+                    "loan {} holds {field} {v}, outside 0 to under {MAX_RATE}",
+                    self.id
+                ));
+            }
+        }
+        None
+    }
+
     /// Payoff quote at `quote_date`; see [`payoff_quote`].
     pub fn payoff(&self, quote_date: NaiveDate) -> Payoff {
         payoff_quote(self, quote_date)
