@@ -256,8 +256,12 @@ pub fn scenario_input(case: &Value) -> Result<(AssessmentInput, Vec<Assumption>)
 /// Runs a scenario through the engine: the Repayment Options JSON.
 pub fn assess_scenario(case: &Value) -> Result<Value, ApiError> {
     let (input, notes) = scenario_input(case)?;
-    serde_json::to_value(assess(&input, notes)?)
-        .map_err(|e| ApiError::Internal(format!("serialising: {e}")))
+    serde_json::to_value(assess(&input, notes)?).map_err(|e| {
+        ApiError::Internal(format!(
+            "serialising: {}",
+            crate::error::redacted(&e.to_string())
+        ))
+    })
 }
 
 #[cfg(test)]

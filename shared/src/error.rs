@@ -118,6 +118,67 @@ impl ApiError {
 
 impl From<serde_dynamo::Error> for ApiError {
     fn from(e: serde_dynamo::Error) -> Self {
-        ApiError::Internal(format!("item mapping: {e}"))
+        ApiError::Internal(format!("item mapping: {}", redacted(&e.to_string())))
+    }
+}
+
+/// A serde message with the values it quotes taken out: serde writes the offending value
+/// (`invalid type: string "123-45-6789", expected u64`; ``unknown variant `x` ``), and internal
+/// errors go to the logs, which must never carry personal data. The kind of error and the
+/// field stay; every quoted run becomes `<value>`.
+pub fn redacted(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut quote: Option<char> = None;
+    for c in msg.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push_str("<value>");
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None if c == '"' || c == '`' => {
+                out.push(c);
+                quote = Some(c);
+            }
+            None => out.push(c),
+        }
+    }
+    if quote.is_some() {
+        out.push_str("<value>");
+    }
+    out
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_lose_their_values_but_keep_the_kind() {
+        assert_eq!(
+            redacted(r#"invalid type: string "123-45-6789", expected u64"#),
+            r#"invalid type: string "<value>", expected u64"#
+        );
+        assert_eq!(
+            redacted("unknown variant `hunter2`, expected `api` or `nexus`"),
+            "unknown variant `<value>`, expected `<value>` or `<value>`"
+        );
+        assert_eq!(redacted(r#"cut "off"#), r#"cut "<value>"#);
+        // Through serde_dynamo, as the store maps an item.
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct T {
+            n: u64,
+        }
+        let item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> = [(
+            "n".to_string(),
+            aws_sdk_dynamodb::types::AttributeValue::S("123-45-6789".into()),
+        )]
+        .into();
+        let e: ApiError = serde_dynamo::from_item::<_, T>(item).unwrap_err().into();
+        let text = e.to_string();
+        assert!(!text.contains("123-45-6789"), "{text}");
+        assert!(text.contains("item mapping"), "{text}");
     }
 }

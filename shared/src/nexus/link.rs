@@ -557,8 +557,12 @@ pub async fn repayment_options(
     let mut assessment =
         crate::rules::assess(&input).map_err(|e| crate::assessment::rules_error(&input, e))?;
     assessment.assumptions.extend(notes);
-    let mut v = serde_json::to_value(&assessment)
-        .map_err(|e| ApiError::Internal(format!("assessment serialisation: {e}")))?;
+    let mut v = serde_json::to_value(&assessment).map_err(|e| {
+        ApiError::Internal(format!(
+            "assessment serialisation: {}",
+            crate::error::redacted(&e.to_string())
+        ))
+    })?;
     if agi.is_some() || family_size.is_some() {
         v["what_if"] = json!({
             "agi": agi.map(money_text),
