@@ -4,6 +4,38 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Number, Value};
 
+/// The one parser for every money and rate field on every route: a JSON number (its own
+/// digits), or a string holding a plain decimal, `-?\d+(\.\d+)?`. Nothing else: `"$1,000"`,
+/// `"1.000,50"`, `"1,5"`, `"1_000"` and `"1e5"` are refused, never guessed at.
+pub fn parse_plain(v: &Value) -> Result<rust_decimal::Decimal, String> {
+    const WHAT: &str = "must be a number or a plain decimal string like \"1234.56\"";
+    match v {
+        Value::Number(n) => {
+            let t = n.to_string();
+            t.parse::<Decimal>()
+                .or_else(|_| Decimal::from_scientific(&t))
+                .map_err(|_| format!("{WHAT}; got {t}"))
+        }
+        Value::String(s) => {
+            let t = s.trim();
+            let digits = t.strip_prefix('-').unwrap_or(t);
+            let (int, frac) = match digits.split_once('.') {
+                Some((i, f)) => (i, Some(f)),
+                None => (digits, None),
+            };
+            let plain = !int.is_empty()
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+                && t.len() <= 40;
+            if !plain {
+                return Err(format!("{WHAT}; got {v}"));
+            }
+            Decimal::from_str_exact(t).map_err(|_| format!("{WHAT}; got {v}"))
+        }
+        _ => Err(WHAT.to_string()),
+    }
+}
+
 /// Rounds half away from zero to cents, as servicers and ED's examples do.
 pub fn cents(d: Decimal) -> Decimal {
     let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
@@ -60,5 +92,35 @@ mod tests {
         assert_eq!(rate_number(dec!(5)).to_string(), "5.0");
         assert_eq!(rate_number(dec!(6.800)).to_string(), "6.8");
         assert_eq!(string(dec!(696.185)), "696.19");
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_numbers_and_plain_decimal_strings_are_money() {
+        for ok in [
+            json!(1000),
+            json!(1000.5),
+            json!("1000"),
+            json!("-12.25"),
+            json!(" 7.08 "),
+        ] {
+            assert!(parse_plain(&ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            parse_plain(&json!("1000.50")).unwrap().to_string(),
+            "1000.50"
+        );
+        // Found by testing: "1.000,50" was stored as 1.00 and "1,5" as 15.00.
+        for bad in [
+            "1.000,50", "1,5", "$1000", "1_000", "1e5", "1.", ".5", "", "abc", "+5", "1 000",
+        ] {
+            assert!(parse_plain(&json!(bad)).is_err(), "{bad}");
+        }
+        assert!(parse_plain(&json!(true)).is_err());
     }
 }

@@ -842,3 +842,60 @@ async fn key_parts_cannot_hold_the_key_separator() {
         );
     }
 }
+
+/// Issues 11 and 12: one money parser on every route. Found by testing: `"1.000,50"` was stored
+/// as 1.00 and `"1,5"` as 15.00, and `"$1000"`, `"1_000"` and `"1e5"` were accepted.
+#[tokio::test]
+async fn money_is_a_number_or_a_plain_decimal_string_and_nothing_else() {
+    let t = app().await;
+    for bad in ["1.000,50", "1,5", "$1000", "1_000", "1e5", "12 000"] {
+        let (s, err) = send(
+            &t.ctx,
+            create,
+            call("POST", "/").json(json!({"borrower": {"agi": bad}})),
+        )
+        .await;
+        assert_eq!(s, 422, "{bad}: {err}");
+        assert!(
+            err["error"]["fields"]["agi"]
+                .as_str()
+                .unwrap()
+                .contains("plain decimal"),
+            "{bad}: {err}"
+        );
+    }
+    let (s, b) = send(
+        &t.ctx,
+        create,
+        call("POST", "/").json(json!({"borrower": {"agi": "1000.50", "spouse_agi": 52000}})),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["financial_details"]["agi"].to_string(), "1000.50");
+    // A rate sent as a fraction is refused with a hint, on the loans route.
+    let id = b["id"].clone();
+    let (s, err) = send(
+        &t.ctx,
+        shared::api::loans::create,
+        call("POST", "/").id(&id).json(json!({"loans": [{"external_id": "frac", "loan_type": "D2",
+            "interest_rate": 0.0708, "original_principal": 1000, "origination_date": "2018-01-01",
+            "outstanding_interest": 0, "outstanding_principal": "1,000", "servicer_name": "Nelnet"}]})),
+    )
+    .await;
+    assert_eq!(s, 422, "{err}");
+    let fields = &err["error"]["fields"];
+    assert!(
+        fields["loans[0].interest_rate"]
+            .as_str()
+            .unwrap()
+            .contains("looks like a fraction"),
+        "{err}"
+    );
+    assert!(
+        fields["loans[0].outstanding_principal"]
+            .as_str()
+            .unwrap()
+            .contains("plain decimal"),
+        "{err}"
+    );
+}

@@ -31,7 +31,6 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::str::FromStr;
 use uuid::Uuid;
 
 type Errors = BTreeMap<String, String>;
@@ -236,21 +235,10 @@ impl Fields<'_> {
 
     fn decimal(&mut self, field: &str, required: bool) -> Option<Decimal> {
         let v = self.get(field, required)?.clone();
-        let text = match &v {
-            Value::Number(n) => n.to_string(),
-            Value::String(s) => s.trim().to_owned(),
-            _ => {
-                self.err(field, "must be a number or a decimal string");
-                return None;
-            }
-        };
-        match parse_decimal(&text) {
-            Some(d) => Some(d),
-            None => {
-                self.err(
-                    field,
-                    format!("must be a number or a decimal string like \"1234.56\"; got {v}"),
-                );
+        match crate::money::parse_plain(&v) {
+            Ok(d) => Some(d),
+            Err(why) => {
+                self.err(field, why);
                 None
             }
         }
@@ -279,6 +267,14 @@ impl Fields<'_> {
             self.err(
                 field,
                 format!("must be a percent from 0 to under 100 (e.g. 7.08 for 7.08%); got {d}"),
+            );
+            return None;
+        }
+        // 0.0708 is a fraction sent where a percent belongs (7.08): no federal rate is that low.
+        if !d.is_zero() && d < rust_decimal::Decimal::new(1, 1) {
+            self.err(
+                field,
+                format!("{d} looks like a fraction: send the percent (7.08 for 7.08%)"),
             );
             return None;
         }
@@ -395,27 +391,6 @@ impl Fields<'_> {
                 None
             }
         }
-    }
-}
-
-/// Exact decimal from a JSON number's text or a decimal string
-/// (`"20000.00"`, `"7.08"`, `"1e3"`). No thousands separators or `$`.
-pub(crate) fn parse_decimal(s: &str) -> Option<Decimal> {
-    let s = s.trim();
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-        && s.chars().any(|c| c.is_ascii_digit());
-    if !plain {
-        return None;
-    }
-    let s = s.strip_prefix('+').unwrap_or(s);
-    if s.contains(['e', 'E']) {
-        Decimal::from_scientific(s).ok()
-    } else {
-        Decimal::from_str_exact(s)
-            .or_else(|_| Decimal::from_str(s))
-            .ok()
     }
 }
 

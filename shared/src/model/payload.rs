@@ -308,6 +308,7 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// Money: 0 to `MAX_MONEY`, kept to every digit given (never rounded in silence).
     fn money(&mut self, field: &str) -> Patch<Decimal> {
         self.decimal(field, Decimal::ZERO, limits::MAX_MONEY)
     }
@@ -330,16 +331,10 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Reads a decimal from a JSON number (its exact digits) or a decimal string.
+/// Reads a decimal from a JSON number (its exact digits) or a plain decimal string: the one
+/// money parser (`crate::money::parse_plain`).
 pub fn parse_decimal(v: &Value) -> Result<Decimal, String> {
-    let text = match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.trim().replace([',', '$'], ""),
-        _ => return Err("must be a number or a decimal string".into()),
-    };
-    text.parse::<Decimal>()
-        .or_else(|_| Decimal::from_scientific(&text))
-        .map_err(|_| "must be a number or a decimal string".to_string())
+    crate::money::parse_plain(v)
 }
 
 fn normalize_ssn(s: &str) -> Option<String> {

@@ -61,15 +61,12 @@ pub fn money(v: &str) -> Result<Option<Decimal>, String> {
         None => digits,
     };
     let d = Decimal::from_str(&text).map_err(|_| bad())?;
-    // The same limits as the JSON routes: never more than MAX_MONEY, never rounded in silence.
+    // The same limits as the JSON routes: never more than MAX_MONEY; every digit kept.
     if d > limits::MAX_MONEY {
         return Err(format!(
             "money value {v:?} is over the limit of {}",
             limits::MAX_MONEY
         ));
-    }
-    if d.scale() > 2 {
-        return Err(format!("money value {v:?} has more than 2 decimals"));
     }
     // "-$0.00" / "($0.00)" is zero, not a negative zero that prints "-0.00".
     Ok(Some(if negative && !d.is_zero() { -d } else { d }))
@@ -252,9 +249,11 @@ mod tests {
             .contains("over the limit"));
         assert!(money("$1,000,000,000.01").is_err());
         assert_eq!(money("$1,000,000,000.00"), Ok(Some(dec!(1000000000.00))));
-        assert!(money("$12.345")
-            .unwrap_err()
-            .contains("more than 2 decimals"));
+        assert_eq!(
+            money("$12.345"),
+            Ok(Some(dec!(12.345))),
+            "kept exactly, never rounded"
+        );
         assert!(amount("-$12.00")
             .unwrap_err()
             .contains("must not be negative"));

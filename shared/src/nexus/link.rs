@@ -475,15 +475,7 @@ pub async fn update_financials(
 
 /// A plain decimal (`-?\d+(\.\d+)?`) from a query string; nothing else is money.
 fn plain_decimal(raw: &str) -> Option<Decimal> {
-    let t = raw.trim();
-    let digits = t.strip_prefix('-').unwrap_or(t);
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-    let ok = !int.is_empty()
-        && !frac.is_empty()
-        && int.chars().all(|c| c.is_ascii_digit())
-        && frac.chars().all(|c| c.is_ascii_digit())
-        && t.len() <= 20;
-    ok.then(|| t.parse().ok()).flatten()
+    crate::money::parse_plain(&Value::String(raw.to_string())).ok()
 }
 
 /// `GET /nexus/repayment_options[?agi=&family_size=]`: the assessment today. The overrides are
