@@ -55,7 +55,11 @@ pub fn apply_fields(b: &mut Borrower, p: &BorrowerPatch, mode: Mode) {
     p.last_name.merge(&mut b.last_name);
     p.email.merge(&mut b.email);
     p.phone.merge(&mut b.phone);
-    p.address.merge(&mut b.address);
+    match &p.address {
+        Patch::Absent => {}
+        Patch::Clear => b.address = None,
+        Patch::Set(a) => a.merge_into(&mut b.address),
+    }
     p.date_of_birth.merge(&mut b.date_of_birth);
     p.collecting_unemployment
         .merge(&mut b.collecting_unemployment);

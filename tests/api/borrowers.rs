@@ -41,13 +41,11 @@ async fn seed_walkthrough_create_then_update_kirk() {
     assert_eq!(updated["uuid"], kirk["uuid"]);
     assert_eq!(updated["created_at"], kirk["created_at"]);
     assert_ne!(updated["updated_at"], kirk["updated_at"]);
-    // PUT replaces: the names are cleared, and the response says so rather than failing silently.
-    assert_eq!(updated["first_name"], Value::Null);
-    let warning = updated["warnings"][0].as_str().unwrap();
-    assert!(
-        warning.contains("first_name, last_name cleared"),
-        "{warning}"
-    );
+    // PUT merges (issue 11): code written for Payitoff sends only what changes and expects the
+    // name (and what Nexus filled in) to survive.
+    assert_eq!(updated["first_name"], "James");
+    assert_eq!(updated["last_name"], "Kirk");
+    assert_eq!(updated["warnings"], json!([]));
 
     // GET by uuid answers the same borrower.
     let (status, by_uuid) = send(
@@ -74,7 +72,7 @@ async fn empty_borrower_and_sequential_ids() {
 }
 
 #[tokio::test]
-async fn patch_merges_and_put_replaces() {
+async fn put_and_patch_both_merge_and_null_clears() {
     let t = app().await;
     let b = create_one(
         &t.ctx,
@@ -101,19 +99,57 @@ async fn patch_merges_and_put_replaces() {
     .await;
     assert_eq!(p["phone"], Value::Null);
     assert_eq!(p["last_name"], "Uhura");
-    // PUT keeps only what it carries.
+    // PUT merges like PATCH; an explicit null clears.
     let (_, r) = send(
         &t.ctx,
         update,
         call("PUT", "/")
             .id(1)
-            .json(json!({"borrower": {"first_name": "Nyota"}})),
+            .json(json!({"borrower": {"first_name": "Ny", "agi": null}})),
     )
     .await;
-    assert_eq!(r["first_name"], "Nyota");
-    assert_eq!(r["last_name"], Value::Null);
+    assert_eq!(r["first_name"], "Ny");
+    assert_eq!(r["last_name"], "Uhura");
     assert_eq!(r["financial_details"]["agi"], Value::Null);
-    assert_eq!(r["financial_details"]["family_size"], 1);
+    assert_eq!(r["financial_details"]["family_size"], 4);
+    // Nested objects merge too: the city changes, the street, state and zip code stay.
+    for method in ["PATCH", "PUT"] {
+        let city = format!("Dallas {method}");
+        let (s, a) = send(
+            &t.ctx,
+            update,
+            call(method, "/")
+                .id(1)
+                .json(json!({"borrower": {"address": {"city": city}}})),
+        )
+        .await;
+        assert_eq!(s, 200, "{a}");
+        assert_eq!(
+            a["address"],
+            json!({"street1": "1 Main St", "street2": null, "street3": null, "city": city, "state": "NY", "zipcode": "12207"}),
+            "{method}"
+        );
+    }
+    // A part set to null is cleared; the whole address set to null is cleared.
+    let (_, a) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(1)
+            .json(json!({"borrower": {"address": {"street1": null}}})),
+    )
+    .await;
+    assert_eq!(a["address"]["street1"], Value::Null);
+    assert_eq!(a["address"]["zipcode"], "12207");
+    let (_, a) = send(
+        &t.ctx,
+        update,
+        call("PUT", "/")
+            .id(1)
+            .json(json!({"borrower": {"address": null}})),
+    )
+    .await;
+    assert!(a["address"]["city"].is_null(), "{a}");
 }
 
 #[tokio::test]

@@ -36,9 +36,11 @@ pub async fn get(ctx: &AppContext, req: Request) -> Response<Body> {
 pub async fn update(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
+            // PUT merges like PATCH (Payitoff v1 clients send PUT with only the fields they
+            // change, and expect the rest, such as what Nexus filled in, to survive); `null`
+            // clears a field.
             let mode = match req.method().as_str() {
-                "PUT" => Mode::Replace,
-                "PATCH" => Mode::Merge,
+                "PUT" | "PATCH" => Mode::Merge,
                 m => {
                     return Err(ApiError::MethodNotAllowed(format!(
                         "{m} is not allowed here; use PUT or PATCH."

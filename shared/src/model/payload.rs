@@ -129,7 +129,8 @@ pub struct BorrowerPatch {
     pub last_name: Patch<String>,
     pub email: Patch<String>,
     pub phone: Patch<String>,
-    pub address: Patch<Address>,
+    /// Merged field by field: `{"address": {"city": "Dallas"}}` changes the city only.
+    pub address: Patch<AddressPatch>,
     pub date_of_birth: Patch<NaiveDate>,
     pub collecting_unemployment: Patch<bool>,
     pub employer: Patch<String>,
@@ -470,15 +471,15 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
         Patch::Clear => Patch::Clear,
         Patch::Set(Value::Object(a)) => {
             let mut ar = Reader::new(a, "address.");
-            let addr = Address {
-                street1: opt(ar.string("street1", 200)),
-                street2: opt(ar.string("street2", 200)),
-                street3: opt(ar.string("street3", 200)),
-                city: opt(ar.string("city", 100)),
-                state: opt(ar.state("state")),
-                zipcode: opt(ar.string("zipcode", 10)),
+            let addr = AddressPatch {
+                street1: ar.string("street1", 200),
+                street2: ar.string("street2", 200),
+                street3: ar.string("street3", 200),
+                city: ar.string("city", 100),
+                state: ar.state("state"),
+                zipcode: ar.string("zipcode", 10),
             };
-            if let Some(z) = &addr.zipcode {
+            if let Patch::Set(z) = &addr.zipcode {
                 if !valid_zip(z) {
                     ar.err("zipcode", "must be 5 digits or ZIP+4 (12345 or 12345-6789)");
                 }
@@ -590,10 +591,28 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
     Ok(p)
 }
 
-fn opt<T>(p: Patch<T>) -> Option<T> {
-    match p {
-        Patch::Set(v) => Some(v),
-        _ => None,
+/// An address as a request gives it: each part set, cleared (`null` or `""`) or left alone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddressPatch {
+    pub street1: Patch<String>,
+    pub street2: Patch<String>,
+    pub street3: Patch<String>,
+    pub city: Patch<String>,
+    pub state: Patch<String>,
+    pub zipcode: Patch<String>,
+}
+
+impl AddressPatch {
+    /// Merges into `current` part by part; an address left with no part is none.
+    pub fn merge_into(&self, current: &mut Option<Address>) {
+        let mut a = current.take().unwrap_or_default();
+        self.street1.merge(&mut a.street1);
+        self.street2.merge(&mut a.street2);
+        self.street3.merge(&mut a.street3);
+        self.city.merge(&mut a.city);
+        self.state.merge(&mut a.state);
+        self.zipcode.merge(&mut a.zipcode);
+        *current = (!a.is_empty()).then_some(a);
     }
 }
 
