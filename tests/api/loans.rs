@@ -918,3 +918,43 @@ async fn a_stored_loan_beyond_the_bounds_is_a_clear_error_not_a_panic() {
         "the list still shows them"
     );
 }
+
+/// Issue 11: an origination in 2999 made every legacy plan ineligible. Loans are made from 1965
+/// to a year from today; other dates stay within the years 1900 to 2100.
+#[tokio::test]
+async fn loan_dates_are_bounded_with_422s_that_name_the_field() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let base = json!({"external_id": "dates", "loan_type": "D2", "interest_rate": 5,
+        "original_principal": 1000, "origination_date": "2018-01-01", "outstanding_interest": 0,
+        "outstanding_principal": 1000, "servicer_name": "Nelnet"});
+    let next_year = (chrono::Utc::now().date_naive() + chrono::Duration::days(400)).to_string();
+    for (field, value) in [
+        ("origination_date", json!("2999-01-01")),
+        ("origination_date", json!(next_year)),
+        ("origination_date", json!("1964-12-31")),
+        ("disbursement_dates", json!(["2018-01-01", "1900-06-01"])),
+        ("due_date", json!("9999-01-01")),
+    ] {
+        let mut l = base.clone();
+        l[field] = value.clone();
+        let (s, err) = send(
+            &t.ctx,
+            loans::create,
+            call("POST", "/").id(1).json(json!({"loans": [l]})),
+        )
+        .await;
+        assert_eq!(s, 422, "{field} {value}: {err}");
+        assert!(
+            err["error"]["fields"][format!("loans[0].{field}")].is_string(),
+            "{field}: {err}"
+        );
+    }
+    let (s, b) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(json!({"loans": [base]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+}

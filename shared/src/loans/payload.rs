@@ -108,6 +108,7 @@ pub fn parse_loan_payload(item: &Value, prefix: &str, errors: &mut Errors) -> Op
     data.interest_rate = f.rate("interest_rate", true);
     data.original_principal = f.money("original_principal", true);
     data.origination_date = f.date("origination_date", true);
+    f.made_in_range("origination_date", data.origination_date.as_slice());
     data.outstanding_interest = f.money("outstanding_interest", true);
     data.outstanding_principal = f.money("outstanding_principal", true);
     data.servicer_name = f
@@ -133,6 +134,7 @@ pub fn parse_loan_payload(item: &Value, prefix: &str, errors: &mut Errors) -> Op
     data.guarantor = f.text("guarantor", false);
     data.capitalized_amount = f.money("capitalized_amount", false);
     data.disbursement_dates = f.dates("disbursement_dates");
+    f.made_in_range("disbursement_dates", &data.disbursement_dates);
     data.due_date = f.date("due_date", false);
     data.idr_renewal_date = f.date("idr_renewal_date", false);
     data.is_overdue = f.boolean("is_overdue");
@@ -284,13 +286,39 @@ impl Fields<'_> {
     fn date(&mut self, field: &str, required: bool) -> Option<NaiveDate> {
         let v = self.get(field, required)?.clone();
         let parsed = v.as_str().and_then(parse_date);
-        if parsed.is_none() {
-            self.err(
+        match parsed {
+            None => self.err(
                 field,
                 format!("must be a date formatted YYYY-MM-DD; got {v}"),
-            );
+            ),
+            Some(d) if !crate::mystudentdata::DATE_YEARS.contains(&chrono::Datelike::year(&d)) => {
+                self.err(
+                    field,
+                    format!(
+                        "must be a year from {} to {}; got {d}",
+                        crate::mystudentdata::DATE_YEARS.start(),
+                        crate::mystudentdata::DATE_YEARS.end()
+                    ),
+                );
+                return None;
+            }
+            Some(_) => {}
         }
         parsed
+    }
+
+    /// A loan is made (originated, disbursed) from 1965 (the Higher Education Act) to a year
+    /// from today at the latest: an origination in 2999 would make every legacy plan
+    /// ineligible.
+    fn made_in_range(&mut self, field: &str, dates: &[NaiveDate]) {
+        let first = NaiveDate::from_ymd_opt(1965, 1, 1).unwrap_or_default();
+        let last = chrono::Utc::now().date_naive() + chrono::Duration::days(366);
+        if let Some(d) = dates.iter().find(|d| **d < first || **d > last) {
+            self.err(
+                field,
+                format!("must be from {first} to a year from today ({last}); got {d}"),
+            );
+        }
     }
 
     fn dates(&mut self, field: &str) -> Vec<NaiveDate> {

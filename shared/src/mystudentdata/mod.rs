@@ -33,6 +33,9 @@
 
 mod values;
 
+/// The years any date may carry, in a file or a JSON payload.
+pub use values::YEARS as DATE_YEARS;
+
 /// How often a loan may repeat a field (status history, disbursements, delinquencies,
 /// contacts): the JSON routes' list limit.
 const MAX_LIST: usize = 200;
