@@ -8,8 +8,9 @@ use crate::crypto::{generate_secret, hash_key};
 use crate::error::{ApiError, INVALID_TOKEN, NO_AUTH_HEADER, NO_BEARER};
 use crate::model::{now, ApiKeyInfo, Client, ClientMode, KeyKind, Tenant};
 
-/// A client as created: the only moment its keys exist in clear.
-#[derive(Debug, Clone, serde::Serialize)]
+/// A client as created: the only moment its keys exist in clear. `Debug` shows the key ids,
+/// never the keys.
+#[derive(Clone, serde::Serialize)]
 pub struct NewClient {
     pub client_id: String,
     pub name: String,
@@ -18,6 +19,20 @@ pub struct NewClient {
     pub nexus_key: String,
     pub nexus_key_id: String,
     pub mode: ClientMode,
+}
+
+impl std::fmt::Debug for NewClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewClient")
+            .field("client_id", &self.client_id)
+            .field("name", &self.name)
+            .field("api_key", &"<redacted>")
+            .field("api_key_id", &self.api_key_id)
+            .field("nexus_key", &"<redacted>")
+            .field("nexus_key_id", &self.nexus_key_id)
+            .field("mode", &self.mode)
+            .finish()
+    }
 }
 
 /// What a client's Nexus key (or a session started with it) needs to know about the client.
