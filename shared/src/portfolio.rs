@@ -80,6 +80,49 @@ pub fn loan_view(l: &Loan, b: &Borrower) -> Value {
     v
 }
 
+/// The profile fields a file or a servicer gives, each through the BorrowerPayload validators
+/// (the same rules as `POST /borrowers`). A value they refuse is not filled; the warnings say
+/// which and why.
+pub(crate) fn validated_fill(fill: &ProfileFill) -> (ProfileFill, Vec<String>) {
+    let mut out = fill.clone();
+    let mut warnings = Vec::new();
+    let check = |field: &str, value: Value| -> Result<(), String> {
+        let mut body = Map::new();
+        body.insert(field.to_string(), value);
+        match crate::model::payload::parse_borrower_payload(&body) {
+            Ok(_) => Ok(()),
+            Err(ApiError::Validation { fields, .. }) => Err(fields
+                .into_iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join("; ")),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    let texts: [(&str, &mut Option<String>); 4] = [
+        ("first_name", &mut out.first_name),
+        ("last_name", &mut out.last_name),
+        ("email", &mut out.email),
+        ("phone", &mut out.phone),
+    ];
+    for (field, slot) in texts {
+        if let Some(v) = slot.clone() {
+            if let Err(why) = check(field, Value::String(v)) {
+                warnings.push(format!("{field} was not filled from the file: {why}"));
+                *slot = None;
+            }
+        }
+    }
+    if let Some(a) = out.address.clone() {
+        let value = serde_json::to_value(&a).unwrap_or(Value::Null);
+        if let Err(why) = check("address", value) {
+            warnings.push(format!("address was not filled from the file: {why}"));
+            out.address = None;
+        }
+    }
+    (out, warnings)
+}
+
 /// Fills only the profile fields that are empty. Returns the names of the fields it set.
 pub(crate) fn fill_profile(b: &mut Borrower, fill: &ProfileFill) -> Vec<&'static str> {
     let mut set = Vec::new();
@@ -124,7 +167,8 @@ pub async fn add_loans(
         LoansBody::Json(list) => (list, Vec::new(), Vec::new()),
         LoansBody::Linked(acct) => {
             let acct = *acct;
-            let mut filled = fill_profile(&mut borrower, &acct.profile);
+            let (profile, _) = validated_fill(&acct.profile);
+            let mut filled = fill_profile(&mut borrower, &profile);
             if let (None, Some(dob)) = (borrower.date_of_birth, acct.date_of_birth) {
                 borrower.date_of_birth = Some(dob);
                 filled.push("date_of_birth");
@@ -185,7 +229,7 @@ pub async fn add_loans(
             (acct.loans, filled, Vec::new())
         }
         LoansBody::File(file) => {
-            let fill = loans::profile_fill(&file);
+            let (fill, refused) = validated_fill(&loans::profile_fill(&file));
             let mut filled = fill_profile(&mut borrower, &fill);
             // Enrollment status is current data: the latest file replaces it.
             if fill.school_enrollment.is_some()
@@ -198,6 +242,7 @@ pub async fn add_loans(
                 .warnings
                 .iter()
                 .map(|w| format!("line {}: {}", w.line, w.message))
+                .chain(refused)
                 .collect();
             (loans::loans_from_file(&file), filled, warnings)
         }

@@ -958,3 +958,40 @@ async fn loan_dates_are_bounded_with_422s_that_name_the_field() {
     .await;
     assert_eq!(s, 201, "{b}");
 }
+
+/// Issue 12: the profile a file fills goes through the BorrowerPayload validators. A bad
+/// e-mail or ZIP code in the file is not stored; the summary's warnings say so.
+#[tokio::test]
+async fn a_files_profile_values_pass_the_borrower_validators_or_are_not_filled() {
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let path = format!(
+        "{}/fixtures/mystudentdata/modern.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replacen(
+            "Student Email Address:TESTY.FIXTURE@EXAMPLE.INVALID",
+            "Student Email Address:not an email",
+            1,
+        )
+        .replacen("Student Zip Code:43004", "Student Zip Code:4300", 1);
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .query("summary", "true")
+            .id(1)
+            .json(json!({"loans": B64.encode(&text)})),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+    let warnings = out["warnings"].to_string();
+    assert!(warnings.contains("email was not filled"), "{warnings}");
+    assert!(warnings.contains("address was not filled"), "{warnings}");
+    let (_, me) = send(&t.ctx, borrowers::get, call("GET", "/").id(1)).await;
+    assert_eq!(me["first_name"], "TESTY", "{me}");
+    assert_eq!(me["email"], Value::Null);
+    assert!(me["address"]["zipcode"].is_null(), "{me}");
+}
