@@ -567,21 +567,6 @@ mod tests {
     use std::collections::HashMap;
 
     #[test]
-    fn every_row_has_a_source_and_a_unique_code() {
-        let mut seen = HashMap::new();
-        for row in LOAN_TYPES {
-            assert!(!row.source.trim().is_empty(), "{} has no source", row.code);
-            assert!(!row.description.is_empty());
-            assert_eq!(row.code.len(), 2);
-            assert!(
-                seen.insert(row.code, ()).is_none(),
-                "duplicate {}",
-                row.code
-            );
-        }
-    }
-
-    #[test]
     fn aliases_never_collide_across_rows_or_with_ambiguous_phrases() {
         let mut owner: HashMap<String, &str> = HashMap::new();
         for row in LOAN_TYPES {

@@ -159,3 +159,60 @@ mod tests {
         assert!(s.contains("accepted values: D1 (x), D2 (y)"), "{s}");
     }
 }
+
+/// One check over the four reference tables (it replaces four copies): every row cites its
+/// source, and every key is unique (two-letter NSLDS codes for types and statuses).
+#[cfg(test)]
+mod every_table {
+    use super::*;
+
+    fn check(table: &str, rows: Vec<(&str, &str)>, code_len: Option<usize>) {
+        let mut seen = std::collections::HashSet::new();
+        for (key, source) in rows {
+            assert!(!source.trim().is_empty(), "{table}: {key} has no source");
+            assert!(seen.insert(key), "{table}: duplicate {key}");
+            if let Some(n) = code_len {
+                assert_eq!(key.len(), n, "{table}: {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_row_has_a_source_and_a_unique_key() {
+        check(
+            "loan types",
+            loan_types::LOAN_TYPES
+                .iter()
+                .map(|r| (r.code, r.source))
+                .collect(),
+            Some(2),
+        );
+        check(
+            "loan statuses",
+            loan_statuses::LOAN_STATUSES
+                .iter()
+                .map(|r| (r.code, r.source))
+                .collect(),
+            Some(2),
+        );
+        check(
+            "repayment plans",
+            repayment_plans::REPAYMENT_PLANS
+                .iter()
+                .map(|r| (r.plan_type, r.source))
+                .collect(),
+            None,
+        );
+        check(
+            "servicers",
+            servicers::SERVICERS
+                .iter()
+                .map(|r| (r.name, r.source))
+                .collect(),
+            None,
+        );
+        assert!(loan_types::LOAN_TYPES
+            .iter()
+            .all(|r| !r.description.is_empty()));
+    }
+}

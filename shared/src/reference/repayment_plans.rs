@@ -318,13 +318,6 @@ mod tests {
     use std::collections::HashMap;
 
     #[test]
-    fn every_row_has_a_source() {
-        for row in REPAYMENT_PLANS {
-            assert!(!row.source.trim().is_empty(), "{}", row.plan_type);
-        }
-    }
-
-    #[test]
     fn payitoff_enum_plus_new_plans_is_complete() {
         let expected = [
             "alternative",
