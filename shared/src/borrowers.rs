@@ -130,18 +130,19 @@ fn validate_final(b: &Borrower) -> Result<(), ApiError> {
             format!("children plus dependents must be at most {max}"),
         ));
     }
-    if let Some(size) = f.family_size {
-        // Family size counts the borrower, spouse, children and dependents; it can't be smaller
-        // than the children and dependents plus the borrower.
-        let floor = 1 + f.children.unwrap_or(0) + f.dependents.unwrap_or(0);
-        if size < floor {
-            return Err(ApiError::field(
-                "family_size",
-                format!(
-                    "must be at least {floor}: the borrower plus children and dependents ({household} with a spouse)"
-                ),
-            ));
-        }
+    // Family size counts the borrower, spouse, children and dependents; it can't be smaller
+    // than the children and dependents plus the borrower. The three are checked together, the
+    // same way on create and on update, against the size that counts: a missing family_size is
+    // 1, so children without a family size are refused here rather than stored inconsistent.
+    let size = f.family_size();
+    let floor = 1 + f.children.unwrap_or(0) + f.dependents.unwrap_or(0);
+    if size < floor {
+        return Err(ApiError::field(
+            "family_size",
+            format!(
+                "must be at least {floor}: the borrower plus children and dependents ({household} with a spouse); got {size}"
+            ),
+        ));
     }
     Ok(())
 }

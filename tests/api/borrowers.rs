@@ -935,3 +935,56 @@ async fn money_is_a_number_or_a_plain_decimal_string_and_nothing_else() {
         "{err}"
     );
 }
+
+/// Issue 11: children and dependents beyond `family_size - 1` were accepted on create (the
+/// family size staying 1), while a later `family_size: 2` was refused. The three are checked
+/// together, the same way on create and on update.
+#[tokio::test]
+async fn family_size_children_and_dependents_are_checked_together() {
+    let t = app().await;
+    let (s, err) = send(
+        &t.ctx,
+        create,
+        call("POST", "/").json(json!({"borrower": {"children": 2, "dependents": 1}})),
+    )
+    .await;
+    assert_eq!(s, 422, "{err}");
+    assert!(
+        err["error"]["fields"]["family_size"]
+            .as_str()
+            .unwrap()
+            .contains("at least 4"),
+        "{err}"
+    );
+    let (s, b) = send(
+        &t.ctx,
+        create,
+        call("POST", "/")
+            .json(json!({"borrower": {"children": 2, "dependents": 1, "family_size": 4}})),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let id = b["id"].clone();
+    for (body, ok) in [
+        (json!({"family_size": 3}), false),
+        (json!({"children": 3}), false),
+        (json!({"children": 1, "family_size": 3}), true),
+        (json!({"dependents": 0, "family_size": 2}), true),
+    ] {
+        let (s, out) = send(
+            &t.ctx,
+            update,
+            call("PATCH", "/")
+                .id(&id)
+                .json(json!({"borrower": body.clone()})),
+        )
+        .await;
+        assert_eq!(s == 200, ok, "{body}: {s} {out}");
+        if !ok {
+            assert!(
+                out["error"]["fields"]["family_size"].is_string(),
+                "{body}: {out}"
+            );
+        }
+    }
+}
