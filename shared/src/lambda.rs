@@ -57,10 +57,40 @@ where
     let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<E>| {
-            let deadline = crate::api::sync::deadline_from_epoch_ms(event.context.deadline);
+            let deadline = deadline_from_epoch_ms(event.context.deadline);
             let fut = handler(ctx, event.payload, deadline);
             async move { fut.await.map_err(|e| Error::from(e.to_string())) }
         },
     ))
     .await
 }
+
+/// How long the invocation may still run, from the Lambda context's deadline (ms since the
+/// epoch).
+///
+/// `cargo lambda watch` sends the timeout itself (600000: ten minutes) rather than a time;
+/// a value before 2001 is read that way. A deadline less than a second away when the
+/// invocation starts cannot be Lambda's (a function's timeout is at least a second): the
+/// handler then gets [`LOCAL_SECONDS`].
+pub fn deadline_from_epoch_ms(deadline_ms: u64) -> std::time::Instant {
+    if deadline_ms < 1_000_000_000_000 {
+        return std::time::Instant::now() + std::time::Duration::from_millis(deadline_ms.max(1000));
+    }
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let left = deadline_ms.saturating_sub(now_ms);
+    if left < 1000 {
+        tracing::warn!(
+            deadline_ms,
+            now_ms,
+            "no usable invocation deadline; using {LOCAL_SECONDS} s"
+        );
+        return std::time::Instant::now() + std::time::Duration::from_secs(LOCAL_SECONDS);
+    }
+    std::time::Instant::now() + std::time::Duration::from_millis(left)
+}
+
+/// The run time given to an invocation without a usable deadline (local emulators).
+pub const LOCAL_SECONDS: u64 = 60;

@@ -687,28 +687,7 @@ async fn sync_sends_connectivity_and_delinquency_webhooks() {
     // A loan that turns delinquent: stored as current, the servicer now says 60 days late.
     let late = linked(&t, "sync-late", "Aidvantage", "user_delinquent").await;
     let u: uuid::Uuid = late.parse().unwrap();
-    let tenant = shared::model::Tenant {
-        client_id: CLIENT.into(),
-        mode: shared::model::ClientMode::Sandbox,
-    };
-    let coll = t.ctx.store.borrower_collection(&tenant, &u).await.unwrap();
-    for l in coll
-        .loans
-        .iter()
-        .filter(|l| l.data.is_overdue == Some(true))
-    {
-        let mut current = l.clone();
-        current.data.is_overdue = Some(false);
-        t.ctx
-            .store
-            .db_client()
-            .put_item()
-            .table_name(t.ctx.store.table_name())
-            .set_item(Some(shared::store::loans::to_item(&current).unwrap()))
-            .send()
-            .await
-            .unwrap();
-    }
+    mark_current(&t, &u).await;
     shared::sync::make_due(&t.ctx, &u).await.unwrap();
     assert_eq!(sync_once(&t).await[0].events, vec!["borrower.delinquent"]);
 
@@ -951,6 +930,33 @@ async fn a_worker_killed_between_chunks_is_finished_by_the_retry() {
     assert_eq!(plan(&t).await.due, 0);
 }
 
+/// Stores a borrower's overdue loans as current, straight in the table (so the next sync sees
+/// them turn overdue).
+async fn mark_current(t: &TestApp, u: &uuid::Uuid) {
+    let tenant = shared::model::Tenant {
+        client_id: CLIENT.into(),
+        mode: shared::model::ClientMode::Sandbox,
+    };
+    let coll = t.ctx.store.borrower_collection(&tenant, u).await.unwrap();
+    for l in coll
+        .loans
+        .iter()
+        .filter(|l| l.data.is_overdue == Some(true))
+    {
+        let mut current = l.clone();
+        current.data.is_overdue = Some(false);
+        t.ctx
+            .store
+            .db_client()
+            .put_item()
+            .table_name(t.ctx.store.table_name())
+            .set_item(Some(shared::store::loans::to_item(&current).unwrap()))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 /// Deletes some of a borrower's loans straight from the table (so the next sync must create
 /// them again).
 async fn forget_loans(t: &TestApp, uuid: &str, n: usize) {
@@ -1015,29 +1021,8 @@ async fn a_resumed_sync_still_sends_borrower_delinquent() {
     let t = sync_app().await;
     let uuid = linked(&t, "sync-late-resume", "Aidvantage", "user_delinquent").await;
     let u: uuid::Uuid = uuid.parse().unwrap();
-    let tenant = shared::model::Tenant {
-        client_id: CLIENT.into(),
-        mode: shared::model::ClientMode::Sandbox,
-    };
     // Stored as current: the servicer's late loan turns overdue at the next sync.
-    let coll = t.ctx.store.borrower_collection(&tenant, &u).await.unwrap();
-    for l in coll
-        .loans
-        .iter()
-        .filter(|l| l.data.is_overdue == Some(true))
-    {
-        let mut current = l.clone();
-        current.data.is_overdue = Some(false);
-        t.ctx
-            .store
-            .db_client()
-            .put_item()
-            .table_name(t.ctx.store.table_name())
-            .set_item(Some(shared::store::loans::to_item(&current).unwrap()))
-            .send()
-            .await
-            .unwrap();
-    }
+    mark_current(&t, &u).await;
     // A month on: every loan changes, so the sync takes several chunks.
     advance(&t, &uuid, 31).await;
     plan(&t).await;

@@ -52,11 +52,15 @@ fn usage() -> ExitCode {
 }
 
 fn flag(args: &[String], name: &str, default: &str) -> String {
+    flag_value(args, name).unwrap_or_else(|| default.to_string())
+}
+
+/// The value after `name` in `args`, if any.
+fn flag_value(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
         .cloned()
-        .unwrap_or_else(|| default.to_string())
 }
 
 /// Whether the DynamoDB endpoint is a local emulator.

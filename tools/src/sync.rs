@@ -309,30 +309,24 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
 /// `loanpath bench-sync --aws URL [--borrowers N] [--workers W] [--days D] [--queue-depth Q]`:
 /// seeds N borrowers
 /// each linked to one sandbox servicer account as of D days ago, then times one planner run and
 /// W concurrent worker loops (each one Lambda instance: batches of 10, synced concurrently)
 /// until every link has synced. Embedded dynoxide for DynamoDB, the emulator at URL for SQS.
 pub async fn bench(args: &[String]) -> Result<(), String> {
-    let endpoint = flag(args, "--aws").ok_or("--aws URL (the SQS emulator) is required")?;
-    let n: usize = flag(args, "--borrowers")
+    let endpoint =
+        crate::flag_value(args, "--aws").ok_or("--aws URL (the SQS emulator) is required")?;
+    let n: usize = crate::flag_value(args, "--borrowers")
         .map_or(Ok(10_000), |v| v.parse())
         .map_err(|_| "--borrowers N")?;
-    let workers: usize = flag(args, "--workers")
+    let workers: usize = crate::flag_value(args, "--workers")
         .map_or(Ok(4), |v| v.parse())
         .map_err(|_| "--workers W")?;
-    let depth: usize = flag(args, "--queue-depth")
+    let depth: usize = crate::flag_value(args, "--queue-depth")
         .map_or(Ok(40), |v| v.parse())
         .map_err(|_| "--queue-depth N")?;
-    let days: i64 = flag(args, "--days")
+    let days: i64 = crate::flag_value(args, "--days")
         .map_or(Ok(30), |v| v.parse())
         .map_err(|_| "--days D")?;
 

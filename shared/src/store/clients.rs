@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 use uuid::Uuid;
 
-use super::{internal, keys, s, Item, Store, Tx};
+use super::{attr, internal, keys, s, Item, Store, Tx};
 use crate::crypto::{generate_secret, hash_key};
 use crate::error::{ApiError, INVALID_TOKEN, NO_AUTH_HEADER, NO_BEARER};
 use crate::model::{now, ApiKeyInfo, Client, ClientMode, KeyKind, Tenant};
@@ -50,12 +50,6 @@ pub struct NexusClient {
 /// The form every client id has: 1 to 64 ASCII letters, digits or `-` (generated ids are uuids).
 pub fn valid_client_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
 }
 
 fn key_mode(item: &Item) -> ClientMode {

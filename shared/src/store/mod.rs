@@ -44,6 +44,13 @@ pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
+/// An item's string attribute, if it has one.
+pub fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
 impl Store {
     pub fn new(db: Client, table: impl Into<String>) -> Self {
         Store {

@@ -10,7 +10,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use uuid::Uuid;
 
-use super::{internal, keys, s, Item, Store};
+use super::{attr, internal, keys, s, Item, Store};
 use crate::error::ApiError;
 use crate::model::ClientMode;
 use crate::sync::{due_pk, due_sk, SyncClient, DEFAULT_INTERVAL_SECONDS};
@@ -19,12 +19,6 @@ use crate::sync::{due_pk, due_sk, SyncClient, DEFAULT_INTERVAL_SECONDS};
 pub struct DuePage {
     pub items: Vec<Item>,
     pub next: Option<Item>,
-}
-
-fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
 }
 
 impl Store {
@@ -88,8 +82,8 @@ impl Store {
         match out {
             Ok(o) => Ok(o.attributes.as_ref().and_then(|a| {
                 Some((
-                    text(a, "client_id")?.to_string(),
-                    text(a, "sync_claim")?.to_string(),
+                    attr(a, "client_id")?.to_string(),
+                    attr(a, "sync_claim")?.to_string(),
                 ))
             })),
             Err(e)
@@ -119,9 +113,9 @@ impl Store {
         let mut n = 0;
         for item in out.items.unwrap_or_default() {
             let (Some(pk), Some(sk), Some(servicer)) = (
-                text(&item, "PK"),
-                text(&item, "SK"),
-                text(&item, "servicer"),
+                attr(&item, "PK"),
+                attr(&item, "SK"),
+                attr(&item, "servicer"),
             ) else {
                 continue;
             };
@@ -187,7 +181,7 @@ impl Store {
             .get(&keys::client(client_id), keys::CLIENT_SK)
             .await?
             .map(|item| SyncClient {
-                mode: ClientMode::parse(text(&item, "mode")),
+                mode: ClientMode::parse(attr(&item, "mode")),
                 interval_seconds: item
                     .get("sync_interval_seconds")
                     .and_then(|v| v.as_n().ok())

@@ -190,7 +190,7 @@ async fn plan_shard(
         r.due += page.items.len();
         for group in page.items.chunks(25) {
             let claims = group.iter().map(|item| async move {
-                let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str);
+                let text = |k: &str| crate::store::attr(item, k);
                 let (Some(pk), Some(sk), Some(seen)) = (text("PK"), text("SK"), text("GSI2SK"))
                 else {
                     return Ok(None);

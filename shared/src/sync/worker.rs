@@ -245,13 +245,14 @@ fn borrower_check(ctx: &AppContext, tx: &mut Tx, uuid: &Uuid) {
     );
 }
 
-fn claim_values(link: &ServicerLink) -> [(&'static str, AttributeValue); 2] {
+/// The values of [`CLAIM_HELD`]: the link's claim, and the version it must still have.
+fn claim_values(link: &ServicerLink, version: u64) -> [(&'static str, AttributeValue); 2] {
     [
         (
             ":claim",
             AttributeValue::S(link.sync_claim.clone().unwrap_or_default()),
         ),
-        (":ver", AttributeValue::N(link.version.to_string())),
+        (":ver", AttributeValue::N(version.to_string())),
     ]
 }
 
@@ -380,7 +381,6 @@ async fn apply(
         chunks.push(&[]);
     }
     let last = chunks.len() - 1;
-    let claim = AttributeValue::S(link.sync_claim.clone().unwrap_or_default());
     let link_key = (keys::borrower(&uuid), link_items::link_sk(&link.servicer));
     // Each chunk moves the link's version under the claim, so a second worker on the same
     // message, or a re-link, that read the same state cannot also commit a chunk.
@@ -394,10 +394,7 @@ async fn apply(
             }
         }
         borrower_check(ctx, &mut tx, &uuid);
-        let held = [
-            (":claim", claim.clone()),
-            (":ver", AttributeValue::N(version.to_string())),
-        ];
+        let held = claim_values(link, version);
         if i == last {
             next.version = version + 1;
             tx.put_when(
@@ -489,7 +486,7 @@ async fn failed(
         "servicer link",
         link_items::link_to_item(&next)?,
         CLAIM_HELD,
-        &claim_values(link),
+        &claim_values(link, link.version),
     );
     for ev in &events {
         tx.put_new(&ctx.store, "event", crate::store::outbox::event_item(ev)?);
