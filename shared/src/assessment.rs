@@ -13,6 +13,7 @@ use crate::reference::StatusGroup;
 use crate::rules::{
     self, AssessmentInput, Assumption, Household, LoanInput, LoanStatusClass, RulesError,
 };
+use crate::store::loans::BorrowerCollection;
 
 /// A stored loan as the engine sees it. The id is the loan's uuid (PortfolioLoan.id).
 pub fn loan_input(l: &Loan) -> LoanInput {
@@ -74,14 +75,13 @@ pub fn as_of(raw: Option<&str>) -> Result<NaiveDate, ApiError> {
     }
 }
 
-/// Everything an assessment reads: the borrower's collection, and the spouse's when they file
-/// jointly (one Query each, no Scan).
-pub async fn input_for(
+/// The borrower's collection, and the spouse's when they file jointly (one Query each, no
+/// Scan).
+async fn collections(
     ctx: &AppContext,
     tenant: &Tenant,
     r: &BorrowerRef,
-    as_of: NaiveDate,
-) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
+) -> Result<(BorrowerCollection, Option<BorrowerCollection>), ApiError> {
     let uuid = ctx.store.borrower_uuid(tenant, r).await?;
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     let spouse = match (
@@ -91,10 +91,29 @@ pub async fn input_for(
         (Some(link), true) => Some(ctx.store.borrower_collection(tenant, &link.uuid).await?),
         _ => None,
     };
+    Ok((coll, spouse))
+}
+
+/// Everything an assessment reads, as the engine's input.
+pub async fn input_for(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+    as_of: NaiveDate,
+) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
+    let (coll, spouse) = collections(ctx, tenant, r).await?;
+    input_of(&coll, spouse.as_ref(), as_of)
+}
+
+fn input_of(
+    coll: &BorrowerCollection,
+    spouse: Option<&BorrowerCollection>,
+    as_of: NaiveDate,
+) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
     build_input(
         &coll.borrower,
         &coll.loans,
-        spouse.as_ref().map(|s| (&s.borrower, s.loans.as_slice())),
+        spouse.map(|s| (&s.borrower, s.loans.as_slice())),
         as_of,
     )
 }
@@ -181,17 +200,34 @@ fn assess(input: &AssessmentInput, notes: Vec<Assumption>) -> Result<rules::Asse
     Ok(assessment)
 }
 
+/// Forgiveness Options, with `matching_institutions` and `employer_match` on each option
+/// from the borrower's employer against the PSLF employer lists (`crate::employers`).
 pub async fn forgiveness_options(
     ctx: &AppContext,
     tenant: &Tenant,
     r: &BorrowerRef,
     as_of: NaiveDate,
 ) -> Result<Value, ApiError> {
-    let (input, _) = input_for(ctx, tenant, r, as_of).await?;
+    let (coll, spouse) = collections(ctx, tenant, r).await?;
+    let (input, _) = input_of(&coll, spouse.as_ref(), as_of)?;
     let options = rules::forgiveness_options(&input).map_err(|e| rules_error(&input, e))?;
-    Ok(
-        json!({ "forgiveness_options": options, "as_of": as_of, "rules_version": rules::RULES_VERSION }),
+    let b = &coll.borrower;
+    let found = crate::employers::matching::match_employer(
+        &ctx.store,
+        b.employer.as_deref(),
+        b.employer_ein.as_deref(),
+        b.financial.employer_state.as_deref(),
     )
+    .await?;
+    let mut out = Vec::with_capacity(options.len());
+    for o in &options {
+        let mut v = serde_json::to_value(o)
+            .map_err(|e| ApiError::Internal(format!("forgiveness option: {e}")))?;
+        v["matching_institutions"] = found.institutions_for(o.forgiveness_type);
+        v["employer_match"] = found.summary_for(o.forgiveness_type);
+        out.push(v);
+    }
+    Ok(json!({ "forgiveness_options": out, "as_of": as_of, "rules_version": rules::RULES_VERSION }))
 }
 
 /// A scenario as analysts write it: the `../shared/vectors/official.json` case format, or any

@@ -47,6 +47,7 @@ pub fn apply_fields(b: &mut Borrower, p: &BorrowerPatch, mode: Mode) {
         b.collecting_unemployment = None;
         b.employer = None;
         b.employer_start_date = None;
+        b.employer_ein = None;
         b.external_id = None;
         b.school_enrollment = None;
         b.financial = FinancialDetails::default();
@@ -65,6 +66,7 @@ pub fn apply_fields(b: &mut Borrower, p: &BorrowerPatch, mode: Mode) {
         .merge(&mut b.collecting_unemployment);
     p.employer.merge(&mut b.employer);
     p.employer_start_date.merge(&mut b.employer_start_date);
+    p.employer_ein.merge(&mut b.employer_ein);
     p.external_id.merge(&mut b.external_id);
     p.school_enrollment.merge(&mut b.school_enrollment);
     let (f, fp) = (&mut b.financial, &p.financial);
@@ -538,6 +540,11 @@ fn cleared_fields(before: &Borrower, after: &Borrower) -> Vec<&'static str> {
             "employer_start_date",
             before.employer_start_date.is_some(),
             after.employer_start_date.is_some(),
+        ),
+        (
+            "employer_ein",
+            before.employer_ein.is_some(),
+            after.employer_ein.is_some(),
         ),
         (
             "external_id",

@@ -10,6 +10,7 @@ pub mod concurrency;
 pub mod context;
 pub mod crypto;
 pub mod documents;
+pub mod employers;
 pub mod enrollments;
 pub mod error;
 pub mod http;

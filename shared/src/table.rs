@@ -28,7 +28,8 @@ pub const GSIS: &[Gsi] = &[
         pk: "GSI1PK",
         sk: "GSI1SK",
         keys_only: false,
-        purpose: "lists: a client's borrowers by id, all clients, an API key by its key id",
+        purpose: "lists: a client's borrowers by id, all clients, an API key by its key id; \
+                  employers by type, state and name prefix",
     },
     Gsi {
         name: "GSI2",
@@ -37,6 +38,14 @@ pub const GSIS: &[Gsi] = &[
         keys_only: true,
         purpose: "sparse, sharded sync schedule: servicer links by due time \
                   (GSI2PK = SYNCDUE#<shard>, GSI2SK = <due>#<borrower>#<servicer>)",
+    },
+    Gsi {
+        name: "GSI3",
+        pk: "GSI3PK",
+        sk: "GSI3SK",
+        keys_only: false,
+        purpose: "sparse, employer records only: employers by type and name prefix \
+                  (GSI3PK = EMPNAME#<type>#<first character>, GSI3SK = <normalised name> #<id>)",
     },
 ];
 

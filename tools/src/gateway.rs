@@ -44,6 +44,7 @@ handlers! {
     "portfolio-get" => shared::api::loans::portfolio,
     "repayment-options-get" => shared::api::assessments::repayment_options,
     "forgiveness-options-get" => shared::api::assessments::forgiveness_options,
+    "pslf-employers-search" => shared::api::employers::search,
     "reference-loan-types" => shared::api::reference::loan_types,
     "reference-loan-statuses" => shared::api::reference::loan_statuses,
     "reference-repayment-plans" => shared::api::reference::repayment_plans,

@@ -12,6 +12,9 @@
 //! loanpath set-sync-interval CLIENT_ID HOURS   how often a client's linked accounts sync
 //! loanpath sync-backfill                puts links made before the sync index on the schedule
 //! loanpath bench-sync --aws URL [--borrowers N] [--workers W]   the sync benchmark
+//! loanpath load-employers [--bmf F]... [--schools F]... [--low-income F]... [--government F]...
+//!                       [--fixtures] [--date YYYY-MM-DD] [--check]   the PSLF employer lists
+//! loanpath bench-employers [--rows N] [--searches S]   load and search benchmark (embedded)
 //! loanpath bucket create S3_ENDPOINT    the local documents bucket; prints its name
 //! loanpath migrate-documents            moves documents kept in DynamoDB items to the bucket
 //! loanpath create-client "<name>" --sandbox|--live   prints {client_id, api_key, nexus_key, ...} once
@@ -25,6 +28,7 @@
 //! Table commands use `TABLE_NAME` and the AWS SDK's environment (`AWS_ENDPOINT_URL_DYNAMODB`
 //! for a local emulator, or real credentials for AWS).
 
+mod employers;
 mod gateway;
 mod sync;
 mod worker;
@@ -46,7 +50,8 @@ fn usage() -> ExitCode {
          set-origins CLIENT_ID ORIGIN... | set-nexus-key-sessions CLIENT_ID on|off | \
          list-clients | revoke-key KEY_ID_OR_KEY | sync-now [--borrower ID] | \
          set-sync-interval CLIENT_ID HOURS | bench-sync --aws URL [--borrowers N] | \
-         gen-ssn-key | assess FILE [--case ID]>"
+         load-employers [--bmf F] [--schools F] [--low-income F] [--government F] [--fixtures] | \
+         bench-employers [--rows N] | gen-ssn-key | assess FILE [--case ID]>"
     );
     ExitCode::from(2)
 }
@@ -107,6 +112,8 @@ async fn main() -> ExitCode {
         ["sync-backfill"] => sync::backfill().await,
         ["set-sync-interval", client_id, hours] => sync::set_interval(client_id, hours).await,
         ["bench-sync", ..] => sync::bench(&args).await,
+        ["load-employers", ..] => employers::load_cmd(&args).await,
+        ["bench-employers", ..] => employers::bench(&args).await,
         ["table", "create"] => match store().await.ensure_table().await {
             Ok(created) => {
                 println!("{}", json!({"table": shared::context::table_name(), "created": created}));
@@ -341,6 +348,14 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
         )
         .await
         .map_err(|e| e.to_string())?;
+    // The employer search works out of the box on the synthetic fixtures.
+    employers::load_files(
+        &ctx.store,
+        &employers::fixture_files(),
+        chrono::Utc::now().date_naive(),
+        true,
+    )
+    .await?;
     shared::nexus::assets::enable_demo();
     let ctx: &'static shared::AppContext = match args.iter().position(|a| a == "--aws") {
         Some(i) => {

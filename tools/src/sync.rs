@@ -262,15 +262,15 @@ pub async fn set_interval(client_id: &str, hours: &str) -> Result<(), String> {
 
 /// Counts DynamoDB requests by operation (the `x-amz-target` header).
 #[derive(Debug, Default)]
-struct Counter {
+pub(crate) struct Counter {
     by_op: Mutex<BTreeMap<String, usize>>,
 }
 
 #[derive(Debug, Clone)]
-struct Counting(Arc<Counter>);
+pub(crate) struct Counting(pub(crate) Arc<Counter>);
 
 impl Counting {
-    fn take(&self) -> BTreeMap<String, usize> {
+    pub(crate) fn take(&self) -> BTreeMap<String, usize> {
         std::mem::take(&mut *self.0.by_op.lock().unwrap())
     }
 }
@@ -301,7 +301,7 @@ macro_rules! counting_interceptor {
 }
 counting_interceptor!(aws_sdk_dynamodb);
 
-fn percentile(sorted: &[u64], p: f64) -> u64 {
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
     }

@@ -3,6 +3,7 @@
 
 pub mod assessments;
 pub mod borrowers;
+pub mod employers;
 pub mod enrollments;
 pub mod health;
 pub mod loans;

@@ -212,6 +212,9 @@ pub struct Borrower {
     pub collecting_unemployment: Option<bool>,
     pub employer: Option<String>,
     pub employer_start_date: Option<NaiveDate>,
+    /// The employer's EIN (9 digits), matched against the IRS list in Forgiveness Options.
+    #[serde(default)]
+    pub employer_ein: Option<String>,
     pub external_id: Option<String>,
     pub spouse: Option<SpouseLink>,
     #[serde(default)]
@@ -254,6 +257,7 @@ impl Borrower {
             collecting_unemployment: None,
             employer: None,
             employer_start_date: None,
+            employer_ein: None,
             external_id: None,
             spouse: None,
             financial: FinancialDetails::default(),
@@ -283,6 +287,7 @@ impl Borrower {
             "collecting_unemployment": self.collecting_unemployment.unwrap_or(false),
             "employer": self.employer,
             "employer_start_date": self.employer_start_date,
+            "employer_ein": self.employer_ein,
             "employer_state": f.employer_state,
             "external_id": self.external_id,
             "spouse_id": self.spouse.as_ref().map(|s| s.id),

@@ -135,6 +135,7 @@ pub struct BorrowerPatch {
     pub collecting_unemployment: Patch<bool>,
     pub employer: Patch<String>,
     pub employer_start_date: Patch<NaiveDate>,
+    pub employer_ein: Patch<String>,
     pub external_id: Patch<String>,
     /// NSLDS code (see `model::SCHOOL_ENROLLMENT`).
     pub school_enrollment: Patch<String>,
@@ -157,6 +158,7 @@ pub const PAYLOAD_FIELDS: &[&str] = &[
     "collecting_unemployment",
     "employer",
     "employer_start_date",
+    "employer_ein",
     "employer_state",
     "external_id",
     "school_enrollment_status",
@@ -396,6 +398,24 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
         collecting_unemployment: r.boolean("collecting_unemployment"),
         employer: r.string("employer", 200),
         employer_start_date: r.date("employer_start_date"),
+        employer_ein: match r.with("employer_ein", |v| match v {
+            Value::String(s) => {
+                let t = s.trim();
+                let digits: String = t.chars().filter(|c| *c != '-').collect();
+                let dash_ok = !t.contains('-') || (t.len() == 10 && t.as_bytes()[2] == b'-');
+                if digits.len() == 9 && digits.bytes().all(|b| b.is_ascii_digit()) && dash_ok {
+                    Ok(digits)
+                } else if t.is_empty() {
+                    Ok(String::new())
+                } else {
+                    Err("must be an EIN: 9 digits, as 123456789 or 12-3456789".into())
+                }
+            }
+            _ => Err("must be a string (an EIN such as 12-3456789)".into()),
+        }) {
+            Patch::Set(s) if s.is_empty() => Patch::Clear,
+            p => p,
+        },
         // A key part: `#` would let one tenant's lookup key run into another's.
         external_id: match r.with("external_id", |v| match v {
             Value::String(s) if s.chars().count() > 200 => {

@@ -205,7 +205,7 @@ impl Store {
     pub async fn delete_items(&self, items: &[Item]) -> Result<(), ApiError> {
         use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
         for chunk in items.chunks(25) {
-            let mut requests: Vec<WriteRequest> = chunk
+            let requests: Vec<WriteRequest> = chunk
                 .iter()
                 .map(|item| {
                     let key = ["PK", "SK"]
@@ -219,35 +219,7 @@ impl Store {
                     Ok(WriteRequest::builder().delete_request(delete).build())
                 })
                 .collect::<Result<_, ApiError>>()?;
-            // Retry unprocessed items (throttling) a bounded number of times, backing off
-            // exponentially with jitter (25 ms .. ~3 s) so retries don't hammer a busy table.
-            for attempt in 0..8u32 {
-                if attempt > 0 {
-                    let base = 25u64 << attempt.min(7);
-                    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * base / 255;
-                    tokio::time::sleep(std::time::Duration::from_millis(base / 2 + jitter / 2))
-                        .await;
-                }
-                let out = self
-                    .db
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(|e| internal("BatchWriteItem", e))?;
-                requests = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if requests.is_empty() {
-                    break;
-                }
-            }
-            if !requests.is_empty() {
-                return Err(ApiError::Unavailable(
-                    "The database is busy; some items were not deleted. Please retry.".into(),
-                ));
-            }
+            self.batch_write(requests, "deleted").await?;
         }
         Ok(())
     }

@@ -62,3 +62,27 @@ pub fn api_key(hash: &str) -> String {
 pub fn loan(uuid: &Uuid) -> String {
     format!("LOAN#{uuid}")
 }
+
+/// An employer record (shared reference data, no client): `EMPLOYER#<type>#<source id>`.
+pub fn employer(type_code: &str, source_id: &str) -> String {
+    format!("EMPLOYER#{type_code}#{source_id}")
+}
+
+pub const EMPLOYER_SK: &str = "EMPLOYER";
+
+/// GSI3 partition of every employer of a type whose normalised name starts with `bucket`.
+pub fn employer_names(type_code: &str, bucket: char) -> String {
+    format!("EMPNAME#{type_code}#{bucket}")
+}
+
+/// GSI1 partition of the same, in one state.
+pub fn employer_names_in(type_code: &str, state: &str, bucket: char) -> String {
+    format!("EMPNAME#{type_code}#{state}#{bucket}")
+}
+
+/// The sort key of both name indexes: the normalised name, then ` #` and the source id. A
+/// space sorts before every letter, so "federal" comes before "federal bureau", and
+/// `begins_with(<normalised> #)` is an exact-name match.
+pub fn employer_name_sort(normalised: &str, source_id: &str) -> String {
+    format!("{normalised} #{source_id}")
+}

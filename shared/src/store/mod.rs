@@ -3,6 +3,7 @@
 
 pub mod borrowers;
 pub mod clients;
+pub mod employers;
 pub mod enrollments;
 pub mod keys;
 pub mod loans;
@@ -51,7 +52,55 @@ pub fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
+/// The pause before retry `attempt` of a throttled batch (none before the first): exponential
+/// backoff with jitter, 25 ms up to about 3 s, so retries don't hammer a busy table.
+pub(crate) async fn retry_pause(attempt: u32) {
+    if attempt == 0 {
+        return;
+    }
+    let base = 25u64 << attempt.min(7);
+    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * base / 255;
+    tokio::time::sleep(std::time::Duration::from_millis(base / 2 + jitter / 2)).await;
+}
+
 impl Store {
+    /// BatchWriteItem in chunks of 25, retrying unprocessed items (throttling) a bounded number
+    /// of times with [`retry_pause`]; items still left are a 503 that says what was not
+    /// `done` ("deleted", "written").
+    pub(crate) async fn batch_write(
+        &self,
+        requests: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+        done: &str,
+    ) -> Result<(), ApiError> {
+        let mut requests = requests.into_iter().peekable();
+        while requests.peek().is_some() {
+            let mut chunk: Vec<_> = requests.by_ref().take(25).collect();
+            for attempt in 0..8u32 {
+                retry_pause(attempt).await;
+                let out = self
+                    .db
+                    .batch_write_item()
+                    .request_items(&self.table, chunk)
+                    .send()
+                    .await
+                    .map_err(|e| internal("BatchWriteItem", e))?;
+                chunk = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                if chunk.is_empty() {
+                    break;
+                }
+            }
+            if !chunk.is_empty() {
+                return Err(ApiError::Unavailable(format!(
+                    "The database is busy; some items were not {done}. Please retry."
+                )));
+            }
+        }
+        Ok(())
+    }
+
     pub fn new(db: Client, table: impl Into<String>) -> Self {
         Store {
             db,

@@ -1,0 +1,172 @@
+//! A borrower's employer against the employer lists, for the `matching_institutions` of the
+//! PSLF and Teacher Loan Forgiveness options.
+//!
+//! - `employer_ein`, when set, is looked up directly (one GetItem): the IRS list is keyed by EIN.
+//! - `employer` (the name) matches a record whose normalised name is the same, in
+//!   `employer_state` when it is set (one Query per type); when nothing is found there, in
+//!   every state (a federal agency's office is often in another state than its listing).
+//!
+//! No match is not a finding of ineligibility; the response says so.
+
+use serde_json::{json, Value};
+
+use super::{names, Employer, EmployerType, NOT_FOUND_CAVEAT};
+use crate::error::ApiError;
+use crate::rules::ForgivenessType;
+use crate::store::{keys, Store};
+
+/// Records kept per type for one borrower's match.
+const PER_TYPE: usize = 10;
+
+/// What was searched for and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EmployerMatch {
+    pub employer: Option<String>,
+    pub ein: Option<String>,
+    pub state: Option<String>,
+    pub institutions: Vec<Employer>,
+    /// Found only outside `state`.
+    pub outside_state: bool,
+}
+
+pub async fn match_employer(
+    store: &Store,
+    employer: Option<&str>,
+    ein: Option<&str>,
+    state: Option<&str>,
+) -> Result<EmployerMatch, ApiError> {
+    let mut m = EmployerMatch {
+        employer: employer.map(str::to_string),
+        ein: ein.map(str::to_string),
+        state: state.map(str::to_string),
+        ..EmployerMatch::default()
+    };
+    if let Some(ein) = ein {
+        if let Some(e) = store.employer(EmployerType::NonProfit, ein).await? {
+            m.institutions.push(e);
+        }
+    }
+    let normalised = employer.map(names::normalise_name).unwrap_or_default();
+    if !normalised.is_empty() {
+        let exact = keys::employer_name_sort(&normalised, "");
+        let mut found = by_name(store, &exact, state).await?;
+        if found.is_empty() && state.is_some() {
+            found = by_name(store, &exact, None).await?;
+            m.outside_state = !found.is_empty();
+        }
+        for e in found {
+            if !m
+                .institutions
+                .iter()
+                .any(|x| x.kind == e.kind && x.source_id == e.source_id)
+            {
+                m.institutions.push(e);
+            }
+        }
+    }
+    // Qualifying records first, then by type and name.
+    m.institutions.sort_by(|a, b| {
+        (!a.pslf_eligible, a.kind, &a.normalised).cmp(&(!b.pslf_eligible, b.kind, &b.normalised))
+    });
+    Ok(m)
+}
+
+async fn by_name(
+    store: &Store,
+    exact: &str,
+    state: Option<&str>,
+) -> Result<Vec<Employer>, ApiError> {
+    let found = crate::concurrency::join_all(
+        EmployerType::ALL
+            .iter()
+            .map(|&t| store.employers_by_prefix(t, state, exact, PER_TYPE)),
+    )
+    .await;
+    let mut out = Vec::new();
+    for r in found {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+impl EmployerMatch {
+    /// The institutions that bear on one forgiveness option: every match for PSLF, the
+    /// low-income schools for Teacher Loan Forgiveness.
+    fn relevant(&self, t: ForgivenessType) -> Vec<&Employer> {
+        self.institutions
+            .iter()
+            .filter(|e| t == ForgivenessType::Pslf || e.kind == EmployerType::LowIncomeSchool)
+            .collect()
+    }
+
+    /// `matching_institutions` for an option.
+    pub fn institutions_for(&self, t: ForgivenessType) -> Value {
+        Value::Array(self.relevant(t).into_iter().map(Employer::view).collect())
+    }
+
+    /// `employer_match` for an option: a status and a sentence that explains it.
+    pub fn summary_for(&self, t: ForgivenessType) -> Value {
+        let who = self
+            .employer
+            .clone()
+            .or_else(|| self.ein.as_ref().map(|e| format!("EIN {e}")));
+        let Some(who) = who else {
+            return json!({
+                "status": "no_employer",
+                "detail": "Set the borrower's employer (and employer_ein, employer_state) to match it against the PSLF employer lists.",
+            });
+        };
+        let relevant = self.relevant(t);
+        let where_ = self
+            .state
+            .as_ref()
+            .map(|s| format!(" in {s}"))
+            .unwrap_or_default();
+        let outside = match (&self.state, self.outside_state) {
+            (Some(st), true) => format!(" (listed outside {st})"),
+            _ => String::new(),
+        };
+        let (status, detail) = match (t, relevant.iter().find(|e| e.pslf_eligible)) {
+            (ForgivenessType::Pslf, Some(e)) => (
+                "matched",
+                format!(
+                    "{} matches {}{outside}: {}. It appears to be a qualifying PSLF employer; \
+                     full-time employment there still has to be certified.",
+                    who, e.name, e.reason
+                ),
+            ),
+            (ForgivenessType::Tcli, Some(e)) => (
+                "matched",
+                format!(
+                    "{} matches {}{outside}, a low-income school{}. Teacher Loan Forgiveness \
+                     needs five consecutive years of full-time teaching there.",
+                    who,
+                    e.name,
+                    e.school_years
+                        .as_ref()
+                        .map(|y| format!(" listed for {}", y.replace(';', ", ")))
+                        .unwrap_or_default()
+                ),
+            ),
+            (_, None) if !relevant.is_empty() => (
+                "matched_not_eligible",
+                format!(
+                    "{} matches {}{outside}, but it is a {}. {NOT_FOUND_CAVEAT}",
+                    who, relevant[0].name, relevant[0].reason
+                ),
+            ),
+            (ForgivenessType::Tcli, None) if !self.institutions.is_empty() => (
+                "not_found",
+                format!(
+                    "{} was found ({}), but not in the low-income school list. {NOT_FOUND_CAVEAT}",
+                    who, self.institutions[0].reason
+                ),
+            ),
+            _ => (
+                "not_found",
+                format!("No employer matching {who} was found{where_}. {NOT_FOUND_CAVEAT}"),
+            ),
+        };
+        json!({"status": status, "detail": detail})
+    }
+}

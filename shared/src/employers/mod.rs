@@ -1,0 +1,174 @@
+//! PSLF employer search: the public employer lists (IRS, NCES, the low-income school
+//! directory, government agencies), loaded by `scripts/admin load-employers`, searched by name
+//! prefix (`GET /api/v1/pslf/employers`) and matched against a borrower's employer in
+//! Forgiveness Options. See docs/employers.md.
+//!
+//! - `names`: the normalised name both the index and the query use;
+//! - `sources`: streaming readers of the four file layouts;
+//! - `load`: the idempotent, batched loader;
+//! - `search`: the query parameters and the grouped search;
+//! - `matching`: a borrower's employer against the same data.
+//!
+//! Employer data is shared reference data: it belongs to no client, and no API route writes it.
+
+pub mod load;
+pub mod matching;
+pub mod names;
+pub mod search;
+pub mod sources;
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// The four result types of the search, as Payitoff documents them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmployerType {
+    LowIncomeSchool,
+    PublicSchool,
+    NonProfit,
+    GovernmentAgency,
+}
+
+impl EmployerType {
+    pub const ALL: [EmployerType; 4] = [
+        EmployerType::LowIncomeSchool,
+        EmployerType::PublicSchool,
+        EmployerType::NonProfit,
+        EmployerType::GovernmentAgency,
+    ];
+
+    /// The short code used in keys.
+    pub fn code(self) -> &'static str {
+        match self {
+            EmployerType::LowIncomeSchool => "LIS",
+            EmployerType::PublicSchool => "PS",
+            EmployerType::NonProfit => "NP",
+            EmployerType::GovernmentAgency => "GOV",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == code)
+    }
+
+    /// The response group: `low_income_schools`, `public_schools`, `non_profits`,
+    /// `government_agencies`.
+    pub fn group(self) -> &'static str {
+        match self {
+            EmployerType::LowIncomeSchool => "low_income_schools",
+            EmployerType::PublicSchool => "public_schools",
+            EmployerType::NonProfit => "non_profits",
+            EmployerType::GovernmentAgency => "government_agencies",
+        }
+    }
+
+    pub fn from_group(group: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.group() == group)
+    }
+
+    /// The `type` of one result: the group's singular.
+    pub fn item_type(self) -> &'static str {
+        match self {
+            EmployerType::LowIncomeSchool => "low_income_school",
+            EmployerType::PublicSchool => "public_school",
+            EmployerType::NonProfit => "non_profit",
+            EmployerType::GovernmentAgency => "government_agency",
+        }
+    }
+
+    pub fn is_school(self) -> bool {
+        matches!(
+            self,
+            EmployerType::LowIncomeSchool | EmployerType::PublicSchool
+        )
+    }
+}
+
+/// One employer record, as loaded from a public list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employer {
+    pub kind: EmployerType,
+    /// The record's id in its list: the EIN (IRS), `NCESSCH` (NCES), or the list's own id.
+    pub source_id: String,
+    pub name: String,
+    /// `names::normalise_name(name)`: the search key.
+    pub normalised: String,
+    pub ein: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub pslf_eligible: bool,
+    /// Why it qualifies or not: "501(c)(3) organization", "Government agency (federal)", ...
+    pub reason: String,
+    /// IRS subsection code (non-profits): "03" is 501(c)(3).
+    pub subsection: Option<String>,
+    /// Government level (federal, state, local, tribal, territorial).
+    pub level: Option<String>,
+    /// The school years a low-income school is listed for ("2023-24;2024-25").
+    pub school_years: Option<String>,
+    /// The file this version of the record came from (its base name).
+    pub source: String,
+    /// The day this version of the record was loaded.
+    pub loaded_on: NaiveDate,
+}
+
+impl Employer {
+    /// A fingerprint of what the record says (not where or when it was loaded), so that a
+    /// reload of the same data changes nothing.
+    pub fn content_hash(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.kind.code(),
+            &self.source_id,
+            &self.name,
+            self.ein.as_deref().unwrap_or(""),
+            self.city.as_deref().unwrap_or(""),
+            self.state.as_deref().unwrap_or(""),
+            if self.pslf_eligible { "1" } else { "0" },
+            &self.reason,
+            self.subsection.as_deref().unwrap_or(""),
+            self.level.as_deref().unwrap_or(""),
+            self.school_years.as_deref().unwrap_or(""),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The response object of one search result or matching institution.
+    pub fn view(&self) -> Value {
+        let mut v = json!({
+            "type": self.kind.item_type(),
+            "name": self.name,
+            "ein": self.ein,
+            "city": self.city,
+            "state": self.state,
+            "state_code": self.state,
+            "is_school": self.kind.is_school(),
+            "pslf_eligible": self.pslf_eligible,
+            "reason": self.reason,
+            "source": {"file": self.source, "loaded_on": self.loaded_on},
+        });
+        let extra = [
+            ("irs_subsection", &self.subsection),
+            ("government_level", &self.level),
+            ("school_years", &self.school_years),
+        ];
+        for (k, val) in extra {
+            if let Some(val) = val {
+                v[k] = json!(val);
+            }
+        }
+        v
+    }
+}
+
+/// What studentaid.gov itself says about a search that finds nothing.
+pub const NOT_FOUND_CAVEAT: &str = "Not finding an employer here does not mean it does not \
+     qualify: the lists are incomplete, and the Department of Education decides on each \
+     Employment Certification. Check the PSLF Help Tool (studentaid.gov/pslf) or submit the \
+     PSLF form with the employer's EIN.";

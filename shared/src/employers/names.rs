@@ -1,0 +1,168 @@
+//! The normalised form of an employer's name, used for both the stored sort key and the query,
+//! so that a prefix of one is a prefix of the other.
+//!
+//! - lower case ASCII letters and digits, words separated by one space;
+//! - `&` is "and"; apostrophes join ("St. Mary's" → "saint marys"); every other punctuation
+//!   mark separates words; common accented Latin letters lose their accent;
+//! - a leading article ("the", "a", "an") is dropped when another word follows it;
+//! - "st" as a whole word before another word is "saint" ("St. Jude" = "Saint Jude"), and "mt"
+//!   is "mount". A last word is never expanded: "st" typed alone may be the start of
+//!   "Stanford", and "MAIN ST" is a street.
+//!
+//! The prefix match is on the start of the whole name, never of a later word, so `fed` finds
+//! "Federal Bureau of Investigation" and not "Dwarfed Foundation".
+
+/// The longest normalised name kept (DynamoDB sort keys allow 1 KB; names are far shorter).
+pub const MAX_NAME_CHARS: usize = 200;
+
+fn fold(c: char) -> Option<char> {
+    let folded = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
+        _ => return None,
+    };
+    Some(folded)
+}
+
+/// The words of a name: letters and digits only, lower case.
+fn words(raw: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in raw.chars() {
+        if c == '\'' || c == '’' || c == '`' {
+            continue; // "Mary's" → "marys"
+        }
+        if c == '&' {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            out.push("and".to_string());
+            continue;
+        }
+        match fold(c) {
+            Some(f) => cur.push(f),
+            None => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn normalise(raw: &str) -> String {
+    let mut w = words(raw);
+    if w.len() > 1 && matches!(w[0].as_str(), "the" | "a" | "an") {
+        w.remove(0);
+    }
+    // Only a word followed by another is expanded, on both sides, so that "MAIN ST" and a
+    // query "main st" stay alike and "st" typed alone still finds "Stanford".
+    let last = w.len().saturating_sub(1);
+    for word in w.iter_mut().take(last) {
+        match word.as_str() {
+            "st" => *word = "saint".to_string(),
+            "mt" => *word = "mount".to_string(),
+            _ => {}
+        }
+    }
+    let mut s = w.join(" ");
+    if s.len() > MAX_NAME_CHARS {
+        let mut cut = MAX_NAME_CHARS;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+    s
+}
+
+/// A stored name's normalised form.
+pub fn normalise_name(raw: &str) -> String {
+    normalise(raw)
+}
+
+/// A query's normalised form: the same rules as a name's. Empty when the query has no letter
+/// or digit.
+pub fn normalise_query(raw: &str) -> String {
+    normalise(raw)
+}
+
+/// The partition bucket of a normalised name: its first character (`a`–`z` or `0`–`9`).
+pub fn bucket(normalised: &str) -> Option<char> {
+    normalised.chars().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_case_punctuation_and_articles() {
+        assert_eq!(
+            normalise_name("FEDERAL BUREAU OF INVESTIGATION"),
+            "federal bureau of investigation"
+        );
+        assert_eq!(
+            normalise_name("The Dwarfed Foundation, Inc."),
+            "dwarfed foundation inc"
+        );
+        assert_eq!(normalise_name("  A  Place-to-Grow "), "place to grow");
+        assert_eq!(
+            normalise_name("ST. MARY'S HOSPITAL"),
+            "saint marys hospital"
+        );
+        assert_eq!(
+            normalise_name("Saint Mary’s Hospital"),
+            "saint marys hospital"
+        );
+        assert_eq!(normalise_name("Mt. Sinai Health"), "mount sinai health");
+        assert_eq!(normalise_name("Boys & Girls Club"), "boys and girls club");
+        assert_eq!(normalise_name("Escuela José Martí"), "escuela jose marti");
+        // A lone article is a name, not an article.
+        assert_eq!(normalise_name("The"), "the");
+        assert_eq!(normalise_name("MAIN ST"), "main st");
+        assert_eq!(normalise_name("!!!"), "");
+    }
+
+    #[test]
+    fn queries_follow_the_same_rules() {
+        assert_eq!(normalise_query("fed"), "fed");
+        assert_eq!(normalise_query("The Fed"), "fed");
+        assert_eq!(normalise_query("st"), "st");
+        assert_eq!(normalise_query("St."), "st");
+        assert_eq!(normalise_query("st mary"), "saint mary");
+        assert_eq!(normalise_query("st. mary's"), "saint marys");
+        assert_eq!(normalise_query("the"), "the");
+        assert_eq!(normalise_query("  "), "");
+        // Every query prefix of a name's text finds the name.
+        let name = normalise_name("St. Jude Children's Research Hospital");
+        for q in [
+            "s",
+            "saint",
+            "st jude",
+            "saint jude child",
+            "st. jude children's",
+        ] {
+            assert!(name.starts_with(&normalise_query(q)), "{q}");
+        }
+        assert!(!normalise_name("Dwarfed Foundation").starts_with(&normalise_query("fed")));
+    }
+
+    #[test]
+    fn long_names_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(300);
+        let n = normalise_name(&long);
+        assert_eq!(n.len(), 200);
+    }
+}
