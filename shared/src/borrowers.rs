@@ -831,7 +831,7 @@ mod tests {
         let full = json!({
             "first_name": "A", "last_name": "B", "email": "a@b.example", "phone": "5555550100",
             "address": {"city": "X"}, "date_of_birth": "1990-01-01", "collecting_unemployment": false,
-            "employer": "E", "employer_start_date": "2020-01-01", "employer_state": "NY",
+            "employer": "E", "employer_start_date": "2020-01-01", "employer_ein": "12-3456789", "employer_state": "NY",
             "external_id": "x", "school_enrollment_status": "half_time", "agi": 1, "spouse_agi": 1, "filing_status": "single",
             "family_size": 3, "children": 1, "dependents": 1, "state_of_residence": "NY",
             "extra_monthly_payment": 1, "income_growth": 3, "new_borrower_date": "2015-01-01",

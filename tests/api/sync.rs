@@ -1126,7 +1126,7 @@ async fn a_table_made_before_the_sync_index_gets_it() {
         .iter()
         .filter_map(|g| g.index_name())
         .collect();
-    assert_eq!(names, vec!["GSI1", "GSI2"]);
+    assert_eq!(names, vec!["GSI1", "GSI2", "GSI3"]);
     let page = older
         .due_links(0, "2026-12-01T00:00:00Z", 10, None)
         .await

@@ -235,7 +235,9 @@ fn embedded_store_config(endpoint: &str, counter: Counting) -> aws_sdk_dynamodb:
 
 /// `loanpath bench-employers [--rows N] [--searches S] [--data FILE]`: writes N synthetic BMF
 /// rows, loads them into an embedded dynoxide (in memory, or the SQLite `--data` file) through
-/// the real loader, then times S searches through the real handler, half with `state`.
+/// the real loader (twice: the reload changes nothing), then times 3 × S searches through the
+/// real handler: S prefixes of 1 to 5 letters taken from the names, S of those with a random
+/// `state`, and S of uniformly random letters.
 pub async fn bench(args: &[String]) -> Result<(), String> {
     let rows: u64 = crate::flag_value(args, "--rows")
         .map_or(Ok(1_000_000), |v| v.parse())
@@ -294,15 +296,25 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
 
     // Prefixes of 1 to 5 letters, taken from the generated names' words (so most find rows),
     // half of them with a state.
+    // Also prefixes of 1 to 5 uniformly random letters (most of 3 or more find nothing).
     let mut rng = Rng(0xBE7C_4000_0000_0001);
     let mut with_state = Vec::new();
     let mut without_state = Vec::new();
+    let mut uniform = Vec::new();
     let mut results = 0usize;
-    for i in 0..searches {
-        let word = rng.pick(WORDS);
+    let letters: Vec<String> = (b'A'..=b'Z').map(|c| (c as char).to_string()).collect();
+    for i in 0..searches * 3 {
         let len = 1 + (rng.next() % 5) as usize;
-        let q = &word[..len.min(word.len())];
-        let state = (i % 2 == 1).then(|| rng.pick(STATES));
+        let q: String = if i % 3 == 2 {
+            (0..len)
+                .map(|_| letters[(rng.next() % 26) as usize].as_str())
+                .collect()
+        } else {
+            let word = rng.pick(WORDS);
+            word[..len.min(word.len())].to_string()
+        };
+        let q = q.as_str();
+        let state = (i % 3 == 1).then(|| rng.pick(STATES));
         let mut query = std::collections::HashMap::from([("q".to_string(), vec![q.to_string()])]);
         if let Some(st) = state {
             query.insert("state".into(), vec![st.to_string()]);
@@ -327,10 +339,10 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
                 .map(|t| v[t.group()].as_array().map_or(0, Vec::len))
                 .sum::<usize>();
         }
-        if state.is_some() {
-            with_state.push(us)
-        } else {
-            without_state.push(us)
+        match i % 3 {
+            0 => without_state.push(us),
+            1 => with_state.push(us),
+            _ => uniform.push(us),
         }
     }
     let search_requests = counter.take();
@@ -341,7 +353,7 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     };
     let per_search: serde_json::Map<String, serde_json::Value> = search_requests
         .iter()
-        .map(|(op, n)| (op.clone(), json!(*n as f64 / searches.max(1) as f64)))
+        .map(|(op, n)| (op.clone(), json!(*n as f64 / (3 * searches).max(1) as f64)))
         .collect();
     println!(
         "{}",
@@ -355,6 +367,7 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
             "reload": {"seconds": reload_s, "report": again[0], "requests": reload_requests},
             "search_without_state": summary(&mut without_state),
             "search_with_state": summary(&mut with_state),
+            "search_uniform_letters": summary(&mut uniform),
             "results_returned": results,
             "dynamodb_requests_per_search": per_search,
         }))
