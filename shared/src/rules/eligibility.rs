@@ -367,7 +367,7 @@ pub(crate) fn evaluate(ctx: &mut Ctx, plan: PlanType) -> Eval {
                     di * ctx.rules.paye_pct as i128 * ph.share.0,
                     100 * 100 * 12 * ph.share.1,
                 );
-                let standard: i64 = ev.eligible.iter().map(|&i| ctx.loans[i].std10).sum();
+                let standard = super::engine::standard_payment(ctx, &ev.eligible);
                 if raw >= standard {
                     ev.ineligible.append(&mut ev.eligible);
                     ev.ineligible.sort_unstable();

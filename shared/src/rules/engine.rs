@@ -547,11 +547,22 @@ fn sim_loans(ctx: &Ctx, idx: &[usize], plan_rates_sorted: bool) -> Vec<SimLoan> 
     v.into_iter().map(|(_, s)| s).collect()
 }
 
+/// The 10-year Standard payment on these loans, as the Standard plan bills it: the level
+/// payment, but at least the $50 minimum (a last payment is only what is still owed, so a
+/// smaller payoff is paid as it is). IBR, new IBR and PAYE payments are capped at this
+/// (34 CFR 685.209(b)(3)(iv), 685.221(b)(3)), and PAYE's partial financial hardship is
+/// measured against it. Without the minimum, a tiny balance's level payment falls under the
+/// small-payment rule's $5 and a good income would pay $0 forever.
+pub(crate) fn standard_payment(ctx: &Ctx, idx: &[usize]) -> i64 {
+    let level: i64 = idx.iter().map(|&i| ctx.loans[i].std10).sum();
+    level.max(ctx.rules.standard_min)
+}
+
 /// Phases for an IDR plan, including the 2028-07-01 move out of PAYE/ICR.
 pub(crate) fn idr_phases(ctx: &Ctx, plan: PlanType, idx: &[usize]) -> Vec<Phase> {
     let r = &ctx.rules;
     let own: i64 = idx.iter().map(|&i| ctx.loans[i].balance()).sum();
-    let cap: i64 = idx.iter().map(|&i| ctx.loans[i].std10).sum();
+    let cap = standard_payment(ctx, idx);
     let rap_phase = |from| Phase {
         from_month: from,
         plan: PlanType::Rap,
@@ -835,18 +846,9 @@ pub(crate) fn simulate_option(
 fn build_option(ctx: &Ctx, plan: PlanType, ev: Eval) -> RepaymentOption {
     let (name, _, _) = plan.labels();
     let (res, pslf_plan) = if ev.eligible.is_empty() {
-        // Without loans to project, report whether the plan itself qualifies
-        // for PSLF (Tiered Standard only in its 10-year tier: unknown here).
-        let qualifies = matches!(
-            plan,
-            PlanType::Standard
-                | PlanType::Ibr
-                | PlanType::NewIbr
-                | PlanType::Paye
-                | PlanType::Icr
-                | PlanType::Rap
-        );
-        (SimResult::default(), qualifies)
+        // An option the borrower cannot take earns no PSLF credit (issue 11 §4), whether or
+        // not the plan would qualify for someone else.
+        (SimResult::default(), false)
     } else {
         simulate_option(ctx, plan, &ev.eligible, false, true)
     };

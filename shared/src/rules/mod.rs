@@ -43,7 +43,7 @@ pub use types::*;
 use std::fmt;
 
 /// Version of the rules and tables this engine implements.
-pub const RULES_VERSION: &str = "2026.11.22+rise-91fr23768";
+pub const RULES_VERSION: &str = "2026.12.01+rise-91fr23768";
 
 /// Why an assessment could not be made. The message names the field.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -451,6 +451,78 @@ fn standard_payment_checks_and_fifty_dollar_minimum() {
     assert!(o.final_monthly_payment <= d("50.00"));
 }
 
+/// Issue 11 §4: the IBR, new IBR and PAYE cap is the Standard payment with its $50 minimum,
+/// and the small-payment rule applies after the cap.
+#[test]
+fn idr_cap_keeps_the_standard_fifty_dollar_minimum() {
+    let old = |principal: &str| {
+        let mut l = direct("a", principal);
+        l.origination_date = Some(date("2010-01-01"));
+        l
+    };
+    let new = |principal: &str| {
+        let mut l = direct("a", principal);
+        l.origination_date = Some(date("2015-01-01"));
+        l
+    };
+    // $300 at 6%: the level payment is $3.33, under the $5 small-payment line. A good income
+    // pays $50 a month until it is paid off, with nothing forgiven.
+    let a = assess(&single("100000", vec![old("300")])).unwrap();
+    let o = option(&a, PlanType::Ibr);
+    assert_eq!(o.starting_monthly_payment, d("50.00"), "{o:?}");
+    assert_eq!(o.number_of_payments, 7);
+    assert_eq!(o.amount_forgiven, Decimal::ZERO);
+    assert!(o.final_monthly_payment < d("50.00"));
+    assert!(
+        o.total_paid > d("300") && o.total_paid < d("306"),
+        "{}",
+        o.total_paid
+    );
+    let a = assess(&single("100000", vec![new("300")])).unwrap();
+    let o = option(&a, PlanType::NewIbr);
+    assert_eq!(o.starting_monthly_payment, d("50.00"));
+    assert_eq!(o.amount_forgiven, Decimal::ZERO);
+    // A balance smaller than one payment is paid off in one payment of what is owed.
+    let a = assess(&single("100000", vec![old("30")])).unwrap();
+    let o = option(&a, PlanType::Ibr);
+    assert_eq!(o.number_of_payments, 1, "{o:?}");
+    assert_eq!(o.total_paid, d("30.15"));
+    assert_eq!(o.amount_forgiven, Decimal::ZERO);
+    // A low income still pays by income: $7 of IBR is raised to $10, $4.99 is $0, and $12 stays
+    // $12 (all under the $50 cap).
+    for (agi, want) in [("24500", "10.00"), ("24339.20", "0.00"), ("24900", "12.00")] {
+        let a = assess(&single(agi, vec![old("300")])).unwrap();
+        assert_eq!(start(&a, PlanType::Ibr), d(want), "AGI {agi}");
+    }
+    // PAYE: a new borrower with a small balance and a modest income has a partial financial
+    // hardship only against the $50 Standard payment, and then pays by income.
+    let mut l = new("400");
+    l.origination_date = Some(date("2016-01-01"));
+    let mut h = single("26000", vec![l]);
+    h.household.new_borrower_date = Some(date("2016-01-01"));
+    let a = assess(&h).unwrap();
+    let o = option(&a, PlanType::Paye);
+    assert!(!o.eligible_loans.is_empty(), "{:?}", o.ineligible_reasons);
+    // 10% of (26,000 - 23,940) / 12 = $17.17, under the $50 cap.
+    assert_eq!(o.starting_monthly_payment, d("17.17"));
+}
+
+/// Issue 11 §4: an option the borrower cannot take never says it earns PSLF credit.
+#[test]
+fn an_ineligible_option_is_never_pslf_eligible() {
+    let mut def = direct("def", "10000");
+    def.status = LoanStatusClass::InDefault;
+    let a = assess(&single("50000", vec![def])).unwrap();
+    for o in &a.repayment_options {
+        assert!(o.eligible_loans.is_empty(), "{}", o.name);
+        assert!(!o.pslf_eligible, "{} says pslf_eligible", o.name);
+    }
+    // The same plans qualify once there is a loan to put on them.
+    let a = assess(&single("50000", vec![direct("ok", "10000")])).unwrap();
+    assert!(option(&a, PlanType::Standard).pslf_eligible);
+    assert!(option(&a, PlanType::Rap).pslf_eligible);
+}
+
 #[test]
 fn graduated_starts_at_least_at_interest_and_never_exceeds_three_times() {
     let a = assess(&single(
