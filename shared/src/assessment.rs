@@ -212,19 +212,31 @@ pub async fn forgiveness_options(
     let (input, _) = input_of(&coll, spouse.as_ref(), as_of)?;
     let options = rules::forgiveness_options(&input).map_err(|e| rules_error(&input, e))?;
     let b = &coll.borrower;
+    // The match is extra information: if the employer lists cannot be read, the options are
+    // still answered, and say so.
     let found = crate::employers::matching::match_employer(
         &ctx.store,
         b.employer.as_deref(),
         b.employer_ein.as_deref(),
         b.financial.employer_state.as_deref(),
     )
-    .await?;
+    .await
+    .map_err(|e| tracing::warn!(error = %e, "employer matching failed"))
+    .ok();
     let mut out = Vec::with_capacity(options.len());
     for o in &options {
         let mut v = serde_json::to_value(o)
             .map_err(|e| ApiError::Internal(format!("forgiveness option: {e}")))?;
-        v["matching_institutions"] = found.institutions_for(o.forgiveness_type);
-        v["employer_match"] = found.summary_for(o.forgiveness_type);
+        match &found {
+            Some(m) => {
+                v["matching_institutions"] = m.institutions_for(o.forgiveness_type);
+                v["employer_match"] = m.summary_for(o.forgiveness_type);
+            }
+            None => {
+                v["matching_institutions"] = json!([]);
+                v["employer_match"] = crate::employers::matching::EmployerMatch::unavailable();
+            }
+        }
         out.push(v);
     }
     Ok(json!({ "forgiveness_options": out, "as_of": as_of, "rules_version": rules::RULES_VERSION }))

@@ -257,6 +257,15 @@ async fn articles_punctuation_and_saints_are_ignored() {
         ("a place to", "non_profits", "A PLACE TO GROW INC"),
         ("city of alb", "government_agencies", "City of Albemarle"),
         ("lincoln", "low_income_schools", "Lincoln Elementary School"),
+        // A last "St" is also read as "Saint".
+        ("St", "non_profits", "ST JUDE COMMUNITY HOSPITAL"),
+        ("St.", "non_profits", "SAINT MARYS HEALTH CENTER"),
+        // A trailing legal form doesn't count.
+        (
+            "a place to grow, inc.",
+            "non_profits",
+            "A PLACE TO GROW INC",
+        ),
     ] {
         let (s, out) = search(&t.ctx, &[("q", q)]).await;
         assert_eq!(s, 200);
@@ -349,10 +358,31 @@ async fn a_malformed_file_is_refused_with_its_line_before_anything_is_written() 
     let t = app().await;
     let text = std::fs::read_to_string(fixture("eo_sample.csv")).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines[150] = lines[150].replacen("810000150", "81000015X", 1);
-    let bad = lines.join("\n");
-    let e = check(SourceKind::Bmf, bad.as_bytes(), "eo1.csv").unwrap_err();
-    assert_eq!(e.to_string(), "line 151: EIN \"81000015X\" is not 9 digits");
+    // The bad row comes after 2 waves of good ones: a loader that did not check first would
+    // have written 3,200 rows by then.
+    let good = lines[1].clone();
+    let mut more = Vec::new();
+    for i in 0..4000 {
+        more.push(good.replacen("810000001", &format!("{}", 820_000_000 + i), 1));
+    }
+    lines.splice(1..1, more);
+    lines.push(lines[5].replacen("8200000", "8200X00", 1));
+    let dir = std::env::temp_dir().join(format!("employers-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("eo2.csv");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let path = path.to_str().unwrap();
+    let e =
+        shared::employers::load::load_file(&t.ctx.store, SourceKind::Bmf, path, day(), &mut |_| {})
+            .await
+            .unwrap_err();
+    let line = lines.len();
+    assert_eq!(
+        e.to_string(),
+        format!("line {line}: EIN \"8200X0004\" is not 9 digits")
+    );
+    let (_, out) = search(&t.ctx, &[("q", "d"), ("type", "non_profits")]).await;
+    assert_eq!(out["non_profits"], json!([]), "nothing was written");
     // A file in another layout is refused on its header.
     let e = check(
         SourceKind::Bmf,
@@ -361,18 +391,58 @@ async fn a_malformed_file_is_refused_with_its_line_before_anything_is_written() 
     )
     .unwrap_err();
     assert_eq!(e.line, 1);
-    // The loader itself stops at the bad row too.
+    // Without the check, the loader stops at the bad row too.
     let e = load(
         &t.ctx.store,
         SourceKind::Bmf,
-        bad.as_bytes(),
-        "eo1.csv",
+        lines.join("\n").as_bytes(),
+        "eo2.csv",
         day(),
         &mut |_| {},
     )
     .await
     .unwrap_err();
-    assert_eq!(e.to_string(), "line 151: EIN \"81000015X\" is not 9 digits");
+    assert!(e.to_string().starts_with(&format!("line {line}: EIN")));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn duplicates_a_bom_and_windows_1252_text_are_handled() {
+    let t = app().await;
+    let mut text = "\u{feff}".to_string();
+    text.push_str(&std::fs::read_to_string(fixture("eo_sample.csv")).unwrap());
+    let lines: Vec<&str> = text.lines().collect();
+    // The same EIN twice, the second with a new name: the later row wins.
+    let again = lines[1].replacen("DWARFED FOUNDATION", "DWARFED FOUNDATION OF NEVADA", 1);
+    let mut bytes = lines.join("\n").into_bytes();
+    bytes.extend_from_slice(format!("\n{again}\n").as_bytes());
+    // A Windows-1252 curly apostrophe (byte 0x92) in a name: not UTF-8.
+    let row = lines[2]
+        .replacen("FEDERATION OF ANIMAL WELFARE", "CHILDREN\u{fffd}S FUND", 1)
+        .replacen("810000002", "899999999", 1);
+    let mut row = row.into_bytes();
+    let at = row
+        .windows(3)
+        .position(|w| w == "\u{fffd}".as_bytes())
+        .unwrap();
+    row.splice(at..at + 3, [0x92u8]);
+    bytes.extend_from_slice(&row);
+    bytes.push(b'\n');
+    let r = load(
+        &t.ctx.store,
+        SourceKind::Bmf,
+        bytes.as_slice(),
+        "eo_x.csv",
+        day(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.rows, r.duplicates, r.inserted), (303, 1, 302), "{r:?}");
+    let (_, out) = search(&t.ctx, &[("q", "dwarfed")]).await;
+    assert_eq!(names(&out, "non_profits"), ["DWARFED FOUNDATION OF NEVADA"]);
+    let (_, out) = search(&t.ctx, &[("q", "childrens fund")]).await;
+    assert_eq!(names(&out, "non_profits"), ["CHILDREN’S FUND"]);
 }
 
 async fn borrower_with_loan(ctx: &AppContext, b: Value) -> Value {
@@ -458,7 +528,7 @@ async fn forgiveness_options_name_the_matching_institutions() {
         .unwrap()
         .contains("501(c)(3) organization"));
     assert_eq!(tcli["matching_institutions"], json!([]));
-    assert_eq!(tcli["employer_match"]["status"], "not_found");
+    assert_eq!(tcli["employer_match"]["status"], "not_low_income_school");
 
     // A teacher at a listed low-income school: both options see it.
     let b = borrower_with_loan(
@@ -490,6 +560,41 @@ async fn forgiveness_options_name_the_matching_institutions() {
     let (pslf, _) = forgiveness(&t.ctx, &b["id"]).await;
     assert_eq!(pslf["employer_match"]["status"], "matched_not_eligible");
     assert_eq!(pslf["matching_institutions"][0]["pslf_eligible"], false);
+    let detail = pslf["employer_match"]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(
+            "Federated Chamber of Commerce matches FEDERATED CHAMBER OF COMMERCE, which is \
+             listed as: 501(c)(6) organization, not a 501(c)(3)"
+        ),
+        "{detail}"
+    );
+    assert!(!detail.contains("Not finding"), "{detail}");
+
+    // A legal form on one side only still matches; a public school is not a low-income one.
+    let b = borrower_with_loan(&t.ctx, with(json!({"employer": "A Place To Grow"}))).await;
+    let (pslf, _) = forgiveness(&t.ctx, &b["id"]).await;
+    assert_eq!(
+        pslf["matching_institutions"][0]["name"],
+        "A PLACE TO GROW INC"
+    );
+    let b = borrower_with_loan(
+        &t.ctx,
+        with(json!({"employer": "Federal Hocking High School", "employer_state": "OH"})),
+    )
+    .await;
+    let (pslf, tcli) = forgiveness(&t.ctx, &b["id"]).await;
+    assert_eq!(pslf["employer_match"]["status"], "matched");
+    assert!(pslf["employer_match"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Public school (a government employer)"));
+    assert_eq!(tcli["employer_match"]["status"], "not_low_income_school");
+    assert_eq!(
+        tcli["employer_match"]["detail"],
+        "Federal Hocking High School matches Federal Hocking High School (public school), which \
+         is not in the low-income school list. Check the Teacher Cancellation Low Income \
+         directory (studentaid.gov/app/tcli.action)."
+    );
 
     // By EIN alone (with the dash), and a federal agency listed in another state.
     let b = borrower_with_loan(&t.ctx, with(json!({"employer_ein": "81-0000001"}))).await;
@@ -513,10 +618,18 @@ async fn forgiveness_options_name_the_matching_institutions() {
         .contains("(listed outside OH)"));
 
     // No match is not ineligibility, and no employer says what to set.
-    let b = borrower_with_loan(&t.ctx, with(json!({"employer": "Acme Widgets LLC"}))).await;
+    let b = borrower_with_loan(
+        &t.ctx,
+        with(json!({"employer": "Acme Widgets LLC", "employer_state": "OH"})),
+    )
+    .await;
     let (pslf, _) = forgiveness(&t.ctx, &b["id"]).await;
     assert_eq!(pslf["matching_institutions"], json!([]));
     assert_eq!(pslf["employer_match"]["status"], "not_found");
+    assert!(pslf["employer_match"]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("No employer matching Acme Widgets LLC was found, in OH or any other state."));
     assert!(pslf["employer_match"]["detail"]
         .as_str()
         .unwrap()

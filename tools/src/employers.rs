@@ -84,15 +84,29 @@ pub async fn load_files(
 }
 
 /// `loanpath load-employers [--bmf FILE]... [--schools FILE]... [--low-income FILE]...
-/// [--government FILE]... [--date YYYY-MM-DD] [--check] [--fixtures]`
+/// [--government FILE]... [--date YYYY-MM-DD] [--check] [--fixtures] [--quiet]`
 pub async fn load_cmd(args: &[String]) -> Result<(), String> {
     let mut files = Vec::new();
     let mut date = chrono::Utc::now().date_naive();
     let mut only_check = false;
+    let mut quiet = false;
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--check" => only_check = true,
+            "--quiet" => quiet = true,
+            "--allow-remote" => {}
+            // Made-up employers must never reach a real table's shared reference data.
+            "--fixtures"
+                if !crate::local_endpoint() && !args.iter().any(|a| a == "--allow-remote") =>
+            {
+                return Err(
+                    "--fixtures loads made-up employers, so it only runs against a local \
+                            emulator (AWS_ENDPOINT_URL_DYNAMODB on localhost). Pass \
+                            --allow-remote to load them into a real sandbox table on purpose."
+                        .into(),
+                )
+            }
             "--fixtures" => files.extend(fixture_files()),
             "--date" => {
                 let d = it.next().ok_or("--date YYYY-MM-DD")?;
@@ -130,7 +144,7 @@ pub async fn load_cmd(args: &[String]) -> Result<(), String> {
         return Ok(());
     }
     let store = crate::store().await;
-    for r in load_files(&store, &files, date, false).await? {
+    for r in load_files(&store, &files, date, quiet).await? {
         println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
     }
     Ok(())

@@ -66,7 +66,31 @@ pub fn check<R: Read>(kind: SourceKind, input: R, file: &str) -> Result<u64, Row
     Ok(n)
 }
 
-/// Loads a file (already [`check`]ed). `progress` is called after each wave.
+/// Checks the whole file, then loads it: a malformed file is refused with its line before
+/// anything is written. `progress` is called after each wave.
+pub async fn load_file(
+    store: &Store,
+    kind: SourceKind,
+    path: &str,
+    loaded_on: NaiveDate,
+    progress: &mut dyn FnMut(&LoadReport),
+) -> Result<LoadReport, LoadError> {
+    let open = || {
+        std::fs::File::open(path)
+            .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| {
+                LoadError::Row(RowError {
+                    line: 0,
+                    problem: format!("cannot open: {e}"),
+                })
+            })
+    };
+    check(kind, open()?, path).map_err(LoadError::Row)?;
+    load(store, kind, open()?, path, loaded_on, progress).await
+}
+
+/// Loads rows as they are read: a bad row stops the load, after the waves before it were
+/// written (use [`load_file`], which checks first). `progress` is called after each wave.
 pub async fn load<R: Read>(
     store: &Store,
     kind: SourceKind,

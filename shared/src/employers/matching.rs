@@ -105,6 +105,14 @@ impl EmployerMatch {
     }
 
     /// `employer_match` for an option: a status and a sentence that explains it.
+    ///
+    /// | status | when |
+    /// |---|---|
+    /// | `matched` | a qualifying record matches (PSLF: any type; TCLI: a low-income school) |
+    /// | `matched_not_eligible` | records match, none qualifies (a 501(c)(6), say) |
+    /// | `not_low_income_school` | TCLI: the employer matches, but not as a low-income school |
+    /// | `not_found` | nothing matches |
+    /// | `no_employer` | the borrower has no `employer` or `employer_ein` |
     pub fn summary_for(&self, t: ForgivenessType) -> Value {
         let who = self
             .employer
@@ -117,30 +125,31 @@ impl EmployerMatch {
             });
         };
         let relevant = self.relevant(t);
-        let where_ = self
-            .state
-            .as_ref()
-            .map(|s| format!(" in {s}"))
-            .unwrap_or_default();
         let outside = match (&self.state, self.outside_state) {
             (Some(st), true) => format!(" (listed outside {st})"),
             _ => String::new(),
         };
-        let (status, detail) = match (t, relevant.iter().find(|e| e.pslf_eligible)) {
+        // For PSLF the employer's own kind says best why it qualifies: a public school or a
+        // 501(c)(3) before its low-income school listing.
+        let qualifying = relevant
+            .iter()
+            .filter(|e| e.pslf_eligible)
+            .min_by_key(|e| e.kind == EmployerType::LowIncomeSchool);
+        let (status, detail) = match (t, qualifying) {
             (ForgivenessType::Pslf, Some(e)) => (
                 "matched",
                 format!(
-                    "{} matches {}{outside}: {}. It appears to be a qualifying PSLF employer; \
+                    "{who} matches {}{outside}: {}. It appears to be a qualifying PSLF employer; \
                      full-time employment there still has to be certified.",
-                    who, e.name, e.reason
+                    e.name, e.reason
                 ),
             ),
             (ForgivenessType::Tcli, Some(e)) => (
                 "matched",
                 format!(
-                    "{} matches {}{outside}, a low-income school{}. Teacher Loan Forgiveness \
-                     needs five consecutive years of full-time teaching there.",
-                    who,
+                    "{who} matches {}{outside}, a low-income school{}. Teacher Loan Forgiveness \
+                     needs five complete and consecutive years of full-time teaching at \
+                     low-income schools or educational service agencies.",
                     e.name,
                     e.school_years
                         .as_ref()
@@ -151,22 +160,42 @@ impl EmployerMatch {
             (_, None) if !relevant.is_empty() => (
                 "matched_not_eligible",
                 format!(
-                    "{} matches {}{outside}, but it is a {}. {NOT_FOUND_CAVEAT}",
-                    who, relevant[0].name, relevant[0].reason
+                    "{who} matches {}{outside}, which is listed as: {}. It does not qualify as \
+                     listed; the Department of Education decides on each Employment \
+                     Certification, so a borrower who believes it qualifies can still submit \
+                     the PSLF form.",
+                    relevant[0].name, relevant[0].reason
                 ),
             ),
             (ForgivenessType::Tcli, None) if !self.institutions.is_empty() => (
-                "not_found",
+                "not_low_income_school",
                 format!(
-                    "{} was found ({}), but not in the low-income school list. {NOT_FOUND_CAVEAT}",
-                    who, self.institutions[0].reason
+                    "{who} matches {} ({}), which is not in the low-income school list. Check \
+                     the Teacher Cancellation Low Income directory (studentaid.gov/app/tcli.action).",
+                    self.institutions[0].name,
+                    self.institutions[0].kind.item_type().replace('_', " ")
                 ),
             ),
-            _ => (
-                "not_found",
-                format!("No employer matching {who} was found{where_}. {NOT_FOUND_CAVEAT}"),
-            ),
+            _ => {
+                let scope = match &self.state {
+                    Some(st) => format!(", in {st} or any other state"),
+                    None => String::new(),
+                };
+                (
+                    "not_found",
+                    format!("No employer matching {who} was found{scope}. {NOT_FOUND_CAVEAT}"),
+                )
+            }
         };
         json!({"status": status, "detail": detail})
+    }
+
+    /// `employer_match` when the employer lists could not be read: the options are still
+    /// answered.
+    pub fn unavailable() -> Value {
+        json!({
+            "status": "unavailable",
+            "detail": "The employer lists could not be read just now; the forgiveness options are complete without them. Please retry for matching_institutions.",
+        })
     }
 }

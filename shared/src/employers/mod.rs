@@ -121,6 +121,8 @@ impl Employer {
             self.kind.code(),
             &self.source_id,
             &self.name,
+            // The index keys come from it: a change in the name rules rewrites every record.
+            &self.normalised,
             self.ein.as_deref().unwrap_or(""),
             self.city.as_deref().unwrap_or(""),
             self.state.as_deref().unwrap_or(""),

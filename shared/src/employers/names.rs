@@ -6,14 +6,34 @@
 //!   mark separates words; common accented Latin letters lose their accent;
 //! - a leading article ("the", "a", "an") is dropped when another word follows it;
 //! - "st" as a whole word before another word is "saint" ("St. Jude" = "Saint Jude"), and "mt"
-//!   is "mount". A last word is never expanded: "st" typed alone may be the start of
-//!   "Stanford", and "MAIN ST" is a street.
+//!   is "mount". A last word is never expanded in the stored name ("MAIN ST" is a street); a
+//!   query whose last word is "st" or "mt" is also searched as "saint" or "mount"
+//!   ([`query_prefixes`]), so "St" finds both "Stanford" and "St. Jude";
+//! - a trailing legal form ("Inc", "Corp", "LLC", "Ltd", "Co", ...) is dropped, so "A Place to
+//!   Grow" and "A PLACE TO GROW INC" are the same name.
 //!
 //! The prefix match is on the start of the whole name, never of a later word, so `fed` finds
 //! "Federal Bureau of Investigation" and not "Dwarfed Foundation".
 
-/// The longest normalised name kept (DynamoDB sort keys allow 1 KB; names are far shorter).
-pub const MAX_NAME_CHARS: usize = 200;
+/// The longest normalised name kept, in bytes (it is ASCII; DynamoDB sort keys allow 1 KB).
+pub const MAX_NAME_BYTES: usize = 200;
+
+/// Trailing words that name a legal form, not the employer.
+const LEGAL_FORMS: [&str; 13] = [
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "llc",
+    "ltd",
+    "limited",
+    "co",
+    "pc",
+    "pllc",
+    "lp",
+    "llp",
+    "plc",
+];
 
 fn fold(c: char) -> Option<char> {
     let folded = match c {
@@ -76,14 +96,13 @@ fn normalise(raw: &str) -> String {
             _ => {}
         }
     }
-    let mut s = w.join(" ");
-    if s.len() > MAX_NAME_CHARS {
-        let mut cut = MAX_NAME_CHARS;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
+    while w.len() > 1 && w.last().is_some_and(|x| LEGAL_FORMS.contains(&x.as_str())) {
+        w.pop();
     }
+    let mut s = w.join(" ");
+    // ASCII only (see `fold`), so any byte is a character boundary.
+    s.truncate(MAX_NAME_BYTES);
+    s.truncate(s.trim_end().len());
     s
 }
 
@@ -96,6 +115,27 @@ pub fn normalise_name(raw: &str) -> String {
 /// or digit.
 pub fn normalise_query(raw: &str) -> String {
     normalise(raw)
+}
+
+/// Every prefix a query is searched with: its normalised form, and the same with a last word
+/// "st" or "mt" read as "saint" or "mount" (in a stored name only a word followed by another
+/// is expanded, so "St. Jude" is stored as "saint jude", while the user may still be typing).
+pub fn query_prefixes(raw: &str) -> Vec<String> {
+    let q = normalise_query(raw);
+    let mut out = vec![q.clone()];
+    let (head, last) = match q.rsplit_once(' ') {
+        Some((h, l)) => (format!("{h} "), l),
+        None => (String::new(), q.as_str()),
+    };
+    let expanded = match last {
+        "st" => Some("saint"),
+        "mt" => Some("mount"),
+        _ => None,
+    };
+    if let Some(e) = expanded {
+        out.push(format!("{head}{e}"));
+    }
+    out
 }
 
 /// The partition bucket of a normalised name: its first character (`a`–`z` or `0`–`9`).
@@ -115,9 +155,12 @@ mod tests {
         );
         assert_eq!(
             normalise_name("The Dwarfed Foundation, Inc."),
-            "dwarfed foundation inc"
+            "dwarfed foundation"
         );
         assert_eq!(normalise_name("  A  Place-to-Grow "), "place to grow");
+        assert_eq!(normalise_name("A PLACE TO GROW, INC."), "place to grow");
+        assert_eq!(normalise_name("Acme Widgets Co LLC"), "acme widgets");
+        assert_eq!(normalise_name("Inc"), "inc");
         assert_eq!(
             normalise_name("ST. MARY'S HOSPITAL"),
             "saint marys hospital"
@@ -160,9 +203,29 @@ mod tests {
     }
 
     #[test]
-    fn long_names_are_cut_on_a_character_boundary() {
-        let long = "é".repeat(300);
+    fn a_last_st_or_mt_is_also_searched_expanded() {
+        assert_eq!(query_prefixes("St"), ["st", "saint"]);
+        assert_eq!(query_prefixes("st."), ["st", "saint"]);
+        assert_eq!(query_prefixes("Mt"), ["mt", "mount"]);
+        assert_eq!(
+            query_prefixes("church of st"),
+            ["church of st", "church of saint"]
+        );
+        assert_eq!(query_prefixes("stan"), ["stan"]);
+        let jude = normalise_name("St. Jude Hospital");
+        assert!(query_prefixes("St")
+            .iter()
+            .any(|q| jude.starts_with(q.as_str())));
+        assert!(query_prefixes("St")
+            .iter()
+            .any(|q| "stanford".starts_with(q.as_str())));
+    }
+
+    #[test]
+    fn long_names_are_cut_to_200_bytes() {
+        let long = "é ".repeat(300);
         let n = normalise_name(&long);
-        assert_eq!(n.len(), 200);
+        assert_eq!(n.len(), 199, "cut at 200, then the trailing space");
+        assert!(n.is_ascii());
     }
 }

@@ -27,6 +27,9 @@ pub struct SearchQuery {
     pub q: String,
     /// `names::normalise_query(q)`, never empty.
     pub prefix: String,
+    /// Every prefix searched (`names::query_prefixes`): the prefix, and "st"/"mt" at the end
+    /// read as "saint"/"mount".
+    pub prefixes: Vec<String>,
     pub state: Option<&'static str>,
     pub limit: usize,
     pub types: Vec<EmployerType>,
@@ -119,9 +122,11 @@ pub fn parse_query(params: &HashMap<String, String>) -> Result<SearchQuery, ApiE
         }
     }
     ApiError::fields(problems)?;
+    let prefixes = names::query_prefixes(&q);
     Ok(SearchQuery {
         q,
         prefix,
+        prefixes,
         state,
         limit,
         types,
@@ -138,10 +143,20 @@ pub struct SearchResults {
 
 pub async fn search(store: &Store, q: &SearchQuery) -> Result<SearchResults, ApiError> {
     let found = crate::concurrency::join_all(q.types.iter().map(|&t| async move {
-        // One more than asked, to know whether there are more.
-        let mut rows = store
-            .employers_by_prefix(t, q.state, &q.prefix, q.limit + 1)
-            .await?;
+        // One more than asked, to know whether there are more; each prefix is its own range
+        // of the index, and the ranges merge in name order.
+        let pages = crate::concurrency::join_all(
+            q.prefixes
+                .iter()
+                .map(|p| store.employers_by_prefix(t, q.state, p, q.limit + 1)),
+        )
+        .await;
+        let mut rows = Vec::new();
+        for page in pages {
+            rows.extend(page?);
+        }
+        rows.sort_by(|a, b| (&a.normalised, &a.source_id).cmp(&(&b.normalised, &b.source_id)));
+        rows.dedup_by(|a, b| a.source_id == b.source_id);
         let more = rows.len() > q.limit;
         rows.truncate(q.limit);
         Ok::<_, ApiError>((t, (rows, more)))
@@ -219,6 +234,9 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(q.prefix, "saint jude hospital");
+        assert_eq!(q.prefixes, ["saint jude hospital"]);
+        let st = parse_query(&params(&[("q", "St")])).unwrap();
+        assert_eq!(st.prefixes, ["st", "saint"]);
         assert_eq!(q.state, Some("TN"));
         assert_eq!(q.limit, 100);
         assert_eq!(

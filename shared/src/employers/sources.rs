@@ -130,13 +130,25 @@ pub struct Rows<R: Read> {
     done: bool,
 }
 
-/// Text of a field: UTF-8, or Latin-1 (older IRS and NCES files) when it is not valid UTF-8.
+/// Windows-1252's characters for the bytes 0x80–0x9F (where Latin-1 has control codes);
+/// the five bytes it leaves undefined become U+FFFD.
+const CP1252_80_9F: [char; 32] = [
+    '€', '\u{fffd}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{fffd}', 'Ž',
+    '\u{fffd}', '\u{fffd}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{fffd}',
+    'ž', 'Ÿ',
+];
+
+/// Text of a field: UTF-8, or Windows-1252 (a superset of Latin-1, what older IRS and NCES
+/// files use) when it is not valid UTF-8.
 fn text(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.trim().to_string(),
         Err(_) => bytes
             .iter()
-            .map(|&b| b as char)
+            .map(|&b| match b {
+                0x80..=0x9F => CP1252_80_9F[usize::from(b - 0x80)],
+                _ => char::from(b),
+            })
             .collect::<String>()
             .trim()
             .to_string(),
@@ -232,16 +244,21 @@ impl<R: Read> Iterator for Rows<R> {
         if self.done {
             return None;
         }
-        match self.reader.read_byte_record(&mut self.record) {
+        let mut read = self.reader.read_byte_record(&mut self.record);
+        // A line holding only an empty field (csv skips truly empty lines itself).
+        while matches!(read, Ok(true))
+            && self.record.len() == 1
+            && self.record.get(0).is_some_and(<[u8]>::is_empty)
+        {
+            read = self.reader.read_byte_record(&mut self.record);
+        }
+        match read {
             Ok(false) => {
                 self.done = true;
                 None
             }
             Ok(true) => {
                 let line = self.record.position().map(|p| p.line()).unwrap_or(0);
-                if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
-                    return self.next(); // a blank line
-                }
                 let row = if self.record.len() != self.width {
                     Err(format!(
                         "{} fields where the header has {}",
@@ -310,8 +327,14 @@ impl<R: Read> Rows<R> {
         let raw_state = self.get(state_col);
         let state = match normalize_state(&raw_state) {
             Some(s) => Some(s.to_string()),
-            // The IRS files list organisations abroad with no US state.
-            None if raw_state.is_empty() || self.kind == SourceKind::Bmf => None,
+            // The IRS files list organisations abroad with no US state, and the NCES files
+            // schools of federal systems (BIE) under codes that are not states: both are kept,
+            // searchable without `state`.
+            None if raw_state.is_empty()
+                || matches!(self.kind, SourceKind::Bmf | SourceKind::Schools) =>
+            {
+                None
+            }
             None => return Err(format!("{state_col} {raw_state:?} is not a US state code")),
         };
         let mut e = Employer {
@@ -348,7 +371,13 @@ impl<R: Read> Rows<R> {
                 if !is_digits(&source_id, 12) {
                     return Err(format!("NCESSCH {source_id:?} is not 12 digits"));
                 }
-                e.reason = "Public school (a government employer)".into();
+                // SY_STATUS 2 is closed, 6 inactive: employment there still counted while it
+                // was open.
+                e.reason = match self.get("SY_STATUS").as_str() {
+                    "2" => "Public school, now closed (a government employer)".into(),
+                    "6" => "Public school, now inactive (a government employer)".into(),
+                    _ => "Public school (a government employer)".into(),
+                };
             }
             SourceKind::LowIncome => {
                 check_id("SCHOOL_ID", &source_id)?;

@@ -163,6 +163,9 @@ impl Store {
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(keys_left))
                 .projection_expression("PK, content")
+                // A record written by an earlier wave must be seen, or it would be counted
+                // "inserted" twice.
+                .consistent_read(true)
                 .build()
                 .map_err(|e| ApiError::Internal(format!("batch get: {e}")))?;
             let out = self
