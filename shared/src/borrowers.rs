@@ -403,12 +403,25 @@ pub async fn create(
     let mut b = Borrower::new(0, Uuid::new_v4(), &tenant.client_id, &stamp);
     apply_fields(&mut b, &p, Mode::Merge);
     validate_final(&b)?;
-    // The id is taken only once the payload is known to be valid.
+    // Every check that can refuse the request runs before the id is taken, so a rejected
+    // create uses up no id (issue 11 §3). The guard is still written under
+    // `attribute_not_exists`, so a race on the external_id is caught at commit.
+    let spouse = plan_spouse(ctx, tenant, &b, &p.spouse, Mode::Merge).await?;
+    if let Some(ext) = &b.external_id {
+        let guard = crate::store::keys::external_id(&tenant.client_id, ext);
+        if ctx
+            .store
+            .get(&guard, crate::store::keys::LOOKUP_SK)
+            .await?
+            .is_some()
+        {
+            return Err(conflict_message(&["external_id"], &b));
+        }
+    }
     b.id = ctx.store.next_id("borrower").await?;
     if let Patch::Set(ssn) = &p.ssn {
         b.ssn_sealed = Some(ctx.cipher()?.seal(ssn.digits(), &b.uuid.to_string()));
     }
-    let spouse = plan_spouse(ctx, tenant, &b, &p.spouse, Mode::Merge).await?;
     b.spouse = spouse.link.clone();
     let mut tx = Tx::new();
     let uploaded = income_cert_write(ctx, &mut tx, &mut b, &p).await?;

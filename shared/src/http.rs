@@ -51,7 +51,28 @@ pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
     result.unwrap_or_else(ApiError::into_response)
 }
 
-/// The request body parsed as a JSON object. Empty, non-JSON or non-object bodies are 400s.
+/// The largest JSON request body accepted: 6,000,000 bytes, under the 6 MB a Lambda request
+/// can carry, so the limit is the same locally and in AWS. A MyStudentData.txt file sent as
+/// base64 and a batch of 99 loans are far smaller; a document sent inside a BorrowerPayload
+/// can be about 4.4 MB (base64 grows it by a third), and the raw upload route takes the
+/// document itself.
+pub const MAX_JSON_BODY_BYTES: usize = 6_000_000;
+
+/// Whether a `Content-Type` is JSON: `application/json` or `application/<x>+json`, with any
+/// parameters (`; charset=utf-8`).
+pub fn is_json_media_type(value: &str) -> bool {
+    let media = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
+/// The request body parsed as a JSON object. A body sent with another `Content-Type` is a 415
+/// (no `Content-Type` at all is read as JSON), one over [`MAX_JSON_BODY_BYTES`] a 413, and an
+/// empty, non-JSON or non-object body a 400.
 pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
     let bytes: &[u8] = match req.body() {
         Body::Empty => &[],
@@ -59,6 +80,21 @@ pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
         Body::Binary(b) => b,
         _ => &[],
     };
+    if let Some(ct) = req.headers().get(CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("");
+        if !bytes.is_empty() && !is_json_media_type(ct) {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "This route takes a JSON body: send Content-Type: application/json (got {:?}).",
+                ct.chars().take(100).collect::<String>()
+            )));
+        }
+    }
+    if bytes.len() > MAX_JSON_BODY_BYTES {
+        return Err(ApiError::TooLarge(format!(
+            "The request body is {} bytes; JSON bodies are limited to {MAX_JSON_BODY_BYTES} bytes (6 MB).",
+            bytes.len()
+        )));
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest(
             "The request body is empty; a JSON object was expected.".into(),
@@ -94,6 +130,49 @@ pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
         .first(name)
         .map(str::to_string)
         .ok_or_else(|| ApiError::BadRequest(format!("The path parameter `{name}` is missing.")))
+}
+
+/// The query parameters, refusing any not in `allowed` with a 422 that names each one (a
+/// misspelt `limt=` must not be ignored in silence).
+pub fn query_only(req: &Request, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
+    let q = query_params(req);
+    let mut unknown: Vec<&String> = q
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .collect();
+    unknown.sort();
+    let problem = if allowed.is_empty() {
+        "is not a parameter of this route (it takes none)".to_string()
+    } else {
+        format!(
+            "is not a parameter of this route (use {})",
+            allowed.join(", ")
+        )
+    };
+    ApiError::fields(
+        unknown
+            .into_iter()
+            .map(|k| (k.chars().take(100).collect(), problem.clone()))
+            .collect(),
+    )?;
+    Ok(q)
+}
+
+/// The headers every response carries: personal data is never cached (`Cache-Control:
+/// no-store`, unless the handler chose its own, as the Nexus loader does), a body is never
+/// sniffed into another type (`X-Content-Type-Options: nosniff`), and `X-Request-Id` names the
+/// request in the logs.
+pub fn finish(mut resp: Response<Body>, request_id: &str) -> Response<Body> {
+    use lambda_http::http::header::{HeaderValue, CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
+    let h = resp.headers_mut();
+    if !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-request-id", v);
+    }
+    resp
 }
 
 pub fn query_params(req: &Request) -> HashMap<String, String> {

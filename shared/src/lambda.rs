@@ -15,10 +15,20 @@ where
     crate::logging::init();
     let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
     lambda_http::run(service_fn(move |req: Request| {
+        use lambda_http::RequestExt;
+        use tracing::Instrument;
+        // The Lambda request id: the runtime's own log lines carry it too.
+        let id = req
+            .lambda_context_ref()
+            .map(|c| c.request_id.clone())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let span = tracing::info_span!("request", request_id = %id);
         // The path only: query strings may carry a Nexus key or an init token.
-        tracing::trace!(method = %req.method(), path = %req.uri().path(), "request received");
-        let fut = handler(ctx, req);
-        async move { Ok::<_, std::convert::Infallible>(fut.await) }
+        span.in_scope(|| {
+            tracing::trace!(method = %req.method(), path = %req.uri().path(), "request received")
+        });
+        let fut = handler(ctx, req).instrument(span);
+        async move { Ok::<_, std::convert::Infallible>(crate::http::finish(fut.await, &id)) }
     }))
     .await
 }

@@ -14,7 +14,7 @@ pub fn parse_plain(v: &Value) -> Result<rust_decimal::Decimal, String> {
             let t = n.to_string();
             t.parse::<Decimal>()
                 .or_else(|_| Decimal::from_scientific(&t))
-                .map_err(|_| format!("{WHAT}; got {t}"))
+                .map_err(|_| out_of_range(&t))
         }
         Value::String(s) => {
             let t = s.trim();
@@ -33,6 +33,40 @@ pub fn parse_plain(v: &Value) -> Result<rust_decimal::Decimal, String> {
             Decimal::from_str_exact(t).map_err(|_| format!("{WHAT}; got {v}"))
         }
         _ => Err(WHAT.to_string()),
+    }
+}
+
+/// Why a JSON number that is valid JSON cannot be held exactly: too large (`1e308`), or too
+/// many digits after the point (`1e-300`).
+fn out_of_range(t: &str) -> String {
+    let (mantissa, exp) = match t.split_once(['e', 'E']) {
+        Some((m, e)) => (
+            m,
+            e.trim_start_matches('+').parse::<i64>().unwrap_or(i64::MAX),
+        ),
+        None => (t, 0),
+    };
+    let int_digits = mantissa
+        .trim_start_matches('-')
+        .split('.')
+        .next()
+        .map_or(0, |i| i.trim_start_matches('0').len()) as i64;
+    if int_digits.saturating_add(exp) > 28 {
+        format!("is far too large to be an amount; got {t}")
+    } else {
+        format!("has more digits than can be kept exactly (at most 28); got {t}")
+    }
+}
+
+/// Money in whole cents: more than 2 decimals would be rounded when shown or assessed, so it
+/// is refused rather than rounded in silence. `12.50` and `12.5000` are fine.
+pub fn whole_cents(d: Decimal) -> Result<Decimal, String> {
+    if d.normalize().scale() > 2 {
+        Err(format!(
+            "must be in whole cents (at most 2 decimal places); got {d}"
+        ))
+    } else {
+        Ok(d)
     }
 }
 

@@ -9,6 +9,7 @@ mod enrollments;
 mod events;
 mod fuzz;
 mod infra;
+mod input;
 mod loans;
 mod nexus;
 mod sync;

@@ -143,8 +143,14 @@ impl Call {
     pub fn request(self) -> Request {
         let mut b = lambda_http::http::Request::builder()
             .method(self.method)
-            .uri(format!("https://api.test{}", self.path))
-            .header("content-type", "application/json");
+            .uri(format!("https://api.test{}", self.path));
+        if !self
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            b = b.header("content-type", "application/json");
+        }
         if let Some(a) = &self.auth {
             b = b.header("authorization", a);
         }

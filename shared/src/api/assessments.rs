@@ -5,7 +5,7 @@ use lambda_http::{Body, Request, Response};
 use super::{borrower_ref, tenant};
 use crate::assessment;
 use crate::context::AppContext;
-use crate::http::{ok, query_params, respond};
+use crate::http::{ok, query_only, respond};
 
 /// `GET /borrowers/{id}/repayment_options?as_of=YYYY-MM-DD` (default today).
 pub async fn repayment_options(ctx: &AppContext, req: Request) -> Response<Body> {
@@ -13,7 +13,8 @@ pub async fn repayment_options(ctx: &AppContext, req: Request) -> Response<Body>
         async {
             let t = tenant(ctx, &req).await?;
             let r = borrower_ref(&req)?;
-            let as_of = assessment::as_of(query_params(&req).get("as_of").map(String::as_str))?;
+            let q = query_only(&req, &["as_of"])?;
+            let as_of = assessment::as_of(q.get("as_of").map(String::as_str))?;
             ok(&assessment::repayment_options(ctx, &t, &r, as_of).await?)
         }
         .await,
@@ -26,7 +27,8 @@ pub async fn forgiveness_options(ctx: &AppContext, req: Request) -> Response<Bod
         async {
             let t = tenant(ctx, &req).await?;
             let r = borrower_ref(&req)?;
-            let as_of = assessment::as_of(query_params(&req).get("as_of").map(String::as_str))?;
+            let q = query_only(&req, &["as_of"])?;
+            let as_of = assessment::as_of(q.get("as_of").map(String::as_str))?;
             ok(&assessment::forgiveness_options(ctx, &t, &r, as_of).await?)
         }
         .await,

@@ -6,7 +6,7 @@ use super::{borrower_ref, tenant};
 use crate::borrowers::{self, Mode};
 use crate::context::AppContext;
 use crate::error::ApiError;
-use crate::http::{created, envelope, no_content, ok, query_params, respond};
+use crate::http::{created, envelope, no_content, ok, query_only, query_params, respond};
 use crate::model::payload::parse_borrower_payload;
 
 /// `POST /api/v1/borrowers` with `{"borrower": BorrowerPayload}` -> 201 Borrower.
@@ -73,7 +73,7 @@ pub async fn list(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
-            let q = query_params(&req);
+            let q = query_only(&req, &["limit", "cursor", "external_id"])?;
             let body = borrowers::list(
                 ctx,
                 &t,

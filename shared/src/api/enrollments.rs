@@ -8,7 +8,7 @@ use super::{borrower_ref, tenant};
 use crate::context::AppContext;
 use crate::crypto::hash_key;
 use crate::enrollments::service;
-use crate::http::{json_object, ok, path_param, respond};
+use crate::http::{json_object, ok, path_param, query_only, respond};
 
 /// What makes two requests "the same" for an `Idempotency-Key`: method, path and body.
 pub fn fingerprint(req: &Request) -> String {
@@ -67,6 +67,7 @@ pub async fn list(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            query_only(&req, &[])?;
             ok(&service::list(ctx, &t, &borrower_ref(&req)?).await?)
         }
         .await,

@@ -4,7 +4,9 @@ use lambda_http::{Body, Request, Response};
 
 use super::{borrower_ref, tenant};
 use crate::context::AppContext;
-use crate::http::{created, json_object, no_content, ok, path_param, query_params, respond};
+use crate::http::{
+    created, json_object, no_content, ok, path_param, query_only, query_params, respond,
+};
 use crate::portfolio;
 
 /// `POST /borrowers/{id}/loans`: `{"loans": [LoanPayload]}` or `{"loans": "<base64 file>"}`.
@@ -45,6 +47,7 @@ pub async fn list(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            query_only(&req, &[])?;
             ok(&portfolio::list_loans(ctx, &t, &borrower_ref(&req)?).await?)
         }
         .await,
@@ -69,6 +72,7 @@ pub async fn portfolio(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            query_only(&req, &[])?;
             ok(&portfolio::portfolio(ctx, &t, &path_param(&req, "id")?).await?)
         }
         .await,

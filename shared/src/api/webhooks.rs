@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::tenant;
 use crate::context::AppContext;
-use crate::http::{created, json_object, no_content, ok, path_param, respond};
+use crate::http::{created, json_object, no_content, ok, path_param, query_only, respond};
 use crate::webhooks::{delivery, endpoints, queue::Message};
 
 /// `POST /webhooks {url, events?}` -> 201, with the signing secret (shown once).
@@ -26,6 +26,7 @@ pub async fn list(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            query_only(&req, &[])?;
             ok(&endpoints::list(ctx, &t).await?)
         }
         .await,
@@ -75,6 +76,7 @@ pub async fn deliveries(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            query_only(&req, &[])?;
             ok(&endpoints::deliveries(ctx, &t, &path_param(&req, "webhook_id")?).await?)
         }
         .await,

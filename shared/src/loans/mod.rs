@@ -16,7 +16,7 @@
 
 mod import;
 mod money;
-mod payload;
+pub(crate) mod payload;
 mod payoff;
 mod views;
 

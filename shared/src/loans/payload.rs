@@ -198,6 +198,13 @@ impl Fields<'_> {
                 self.err(field, format!("must be at most {MAX_TEXT} characters"));
                 None
             }
+            Value::String(s) if s.chars().any(char::is_control) => {
+                self.err(
+                    field,
+                    "must not contain control characters (such as NUL, tab or escape)",
+                );
+                None
+            }
             Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
             Value::String(_) => {
                 if required {
@@ -259,7 +266,13 @@ impl Fields<'_> {
             );
             return None;
         }
-        Some(d)
+        match crate::money::whole_cents(d) {
+            Ok(d) => Some(d),
+            Err(problem) => {
+                self.err(field, problem);
+                None
+            }
+        }
     }
 
     /// Percent, from 0 to under 100.
@@ -312,7 +325,7 @@ impl Fields<'_> {
     /// ineligible.
     fn made_in_range(&mut self, field: &str, dates: &[NaiveDate]) {
         let first = NaiveDate::from_ymd_opt(1965, 1, 1).unwrap_or_default();
-        let last = chrono::Utc::now().date_naive() + chrono::Duration::days(366);
+        let last = latest_loan_date();
         if let Some(d) = dates.iter().find(|d| **d < first || **d > last) {
             self.err(
                 field,
@@ -428,4 +441,9 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     (s.len() == 10)
         .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .flatten()
+}
+
+/// The latest date a loan can be made (or a job start): a year from today.
+pub fn latest_loan_date() -> NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Duration::days(366)
 }

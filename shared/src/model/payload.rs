@@ -247,6 +247,9 @@ impl<'a> Reader<'a> {
             Value::String(s) if s.chars().count() > max => {
                 Err(format!("must be at most {max} characters"))
             }
+            Value::String(s) if s.chars().any(char::is_control) => {
+                Err("must not contain control characters (such as NUL, tab or escape)".into())
+            }
             Value::String(s) => Ok(s.trim().to_string()),
             _ => Err("must be a string".into()),
         });
@@ -311,9 +314,30 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Money: 0 to `MAX_MONEY`, kept to every digit given (never rounded in silence).
+    /// Money: 0 to `MAX_MONEY`, in whole cents (a fraction of a cent is refused, never
+    /// rounded in silence).
     fn money(&mut self, field: &str) -> Patch<Decimal> {
-        self.decimal(field, Decimal::ZERO, limits::MAX_MONEY)
+        match self.decimal(field, Decimal::ZERO, limits::MAX_MONEY) {
+            Patch::Set(d) => match crate::money::whole_cents(d) {
+                Ok(d) => Patch::Set(d),
+                Err(problem) => {
+                    self.err(field, problem);
+                    Patch::Absent
+                }
+            },
+            p => p,
+        }
+    }
+
+    /// A date from `first` to `last`.
+    fn date_within(&mut self, field: &str, first: NaiveDate, last: NaiveDate) -> Patch<NaiveDate> {
+        match self.date(field) {
+            Patch::Set(d) if d < first || d > last => {
+                self.err(field, format!("must be from {first} to {last}; got {d}"));
+                Patch::Absent
+            }
+            p => p,
+        }
     }
 
     fn date(&mut self, field: &str) -> Patch<NaiveDate> {
@@ -340,20 +364,26 @@ pub fn parse_decimal(v: &Value) -> Result<Decimal, String> {
     crate::money::parse_plain(v)
 }
 
-fn normalize_ssn(s: &str) -> Option<String> {
+/// The SSN's 9 digits, or the real reason it is not one. SSA never issues area 000, 666 or
+/// 900–999 (the 9xx range is for ITINs), group 00 or serial 0000.
+fn normalize_ssn(s: &str) -> Result<String, &'static str> {
     let t = s.trim();
     let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
     let shape_ok = t.chars().all(|c| c.is_ascii_digit() || c == '-')
         && (t.len() == 9 || (t.len() == 11 && &t[3..4] == "-" && &t[6..7] == "-"));
-    // SSA never issues area 000, 666 or 9xx, group 00 or serial 0000.
-    let valid = digits.len() == 9
-        && shape_ok
-        && &digits[0..3] != "000"
-        && &digits[0..3] != "666"
-        && !digits.starts_with('9')
-        && &digits[3..5] != "00"
-        && &digits[5..9] != "0000";
-    valid.then_some(digits)
+    if digits.len() != 9 || !shape_ok {
+        return Err("must be 9 digits, written 123456789 or 123-45-6789");
+    }
+    match (&digits[0..3], &digits[3..5], &digits[5..9]) {
+        ("000", _, _) => Err("is not a valid SSN: area number 000 is never issued"),
+        ("666", _, _) => Err("is not a valid SSN: area number 666 is never issued"),
+        (a, _, _) if a.starts_with('9') => Err(
+            "is not a valid SSN: area numbers 900-999 are never issued as SSNs (they are ITINs)",
+        ),
+        (_, "00", _) => Err("is not a valid SSN: group number 00 is never issued"),
+        (_, _, "0000") => Err("is not a valid SSN: serial number 0000 is never issued"),
+        _ => Ok(digits),
+    }
 }
 
 fn valid_email(s: &str) -> bool {
@@ -397,7 +427,11 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
         date_of_birth: r.date("date_of_birth"),
         collecting_unemployment: r.boolean("collecting_unemployment"),
         employer: r.string("employer", 200),
-        employer_start_date: r.date("employer_start_date"),
+        employer_start_date: r.date_within(
+            "employer_start_date",
+            NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default(),
+            crate::loans::payload::latest_loan_date(),
+        ),
         employer_ein: match r.with("employer_ein", |v| match v {
             Value::String(s) => {
                 let t = s.trim();
@@ -466,9 +500,10 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
     }
     p.ssn = r.with("ssn", |v| {
         v.as_str()
+            .ok_or("must be a string: 9 digits, written 123456789 or 123-45-6789")
             .and_then(normalize_ssn)
             .map(Ssn)
-            .ok_or_else(|| "must be 9 digits, written 123456789 or 123-45-6789".into())
+            .map_err(str::to_string)
     });
     p.spouse = r.with("spouse_id", |v| {
         let text = match v {
@@ -586,9 +621,24 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
             limits::MIN_INCOME_GROWTH,
             limits::MAX_INCOME_GROWTH,
         ),
-        new_borrower_date: r.date("new_borrower_date"),
+        // The "new borrower" dates the rules test (2007-10-01, 2011-10-01, 2014-07-01) lie
+        // between the first federal loans and today.
+        new_borrower_date: r.date_within(
+            "new_borrower_date",
+            NaiveDate::from_ymd_opt(1965, 1, 1).unwrap_or_default(),
+            crate::loans::payload::latest_loan_date(),
+        ),
         pslf: r.boolean("pslf"),
-        refinance_rate: r.decimal("refinance_rate", Decimal::ZERO, hundred),
+        refinance_rate: match r.decimal("refinance_rate", Decimal::ZERO, hundred) {
+            Patch::Set(d) if !d.is_zero() && d < Decimal::new(1, 1) => {
+                r.err(
+                    "refinance_rate",
+                    format!("{d} looks like a fraction: send the percent (5.5 for 5.5%)"),
+                );
+                Patch::Absent
+            }
+            p => p,
+        },
         refinance_term: r.count("refinance_term", 0, 600),
         related_to_major: r.boolean("related_to_major"),
         tcli_enabled: r.boolean("tcli_enabled"),

@@ -1,0 +1,264 @@
+//! Issue 11 §3: bad input never becomes wrong data. Each test here failed before its fix.
+
+use loanpath_tests::{app, call, send};
+use serde_json::{json, Value};
+use shared::api::{assessments, borrowers, enrollments, loans, webhooks};
+use shared::AppContext;
+
+async fn create(ctx: &AppContext, body: Value) -> (u16, Value) {
+    send(
+        ctx,
+        borrowers::create,
+        call("POST", "/api/v1/borrowers").json(json!({ "borrower": body })),
+    )
+    .await
+}
+
+fn problem<'a>(out: &'a Value, field: &str) -> &'a str {
+    out["error"]["fields"][field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no problem for {field} in {out}"))
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_in_every_text_field() {
+    let t = app().await;
+    for (body, field) in [
+        (json!({"first_name": "Ja\u{0}mes"}), "first_name"),
+        (json!({"last_name": "\u{1b}[31mKirk"}), "last_name"),
+        (json!({"employer": "Star\u{7}fleet"}), "employer"),
+        (
+            json!({"address": {"city": "River\u{0}side"}}),
+            "address.city",
+        ),
+    ] {
+        let (s, out) = create(&t.ctx, body.clone()).await;
+        assert_eq!(s, 422, "{body}: {out}");
+        assert_eq!(
+            problem(&out, field),
+            "must not contain control characters (such as NUL, tab or escape)"
+        );
+    }
+    let (s, b) = create(&t.ctx, json!({"first_name": "James"})).await;
+    assert_eq!(s, 201);
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(&b["id"]).json(json!({"loans": [{
+            "loan_type": "D2", "interest_rate": 6.8, "outstanding_principal": 1000,
+            "original_principal": 1000, "outstanding_interest": 0, "loan_status": "RP",
+            "servicer_name": "Nel\u{0}net", "origination_date": "2016-09-01"
+        }]})),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    assert!(
+        out.to_string()
+            .contains("must not contain control characters"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn ssn_and_huge_numbers_get_the_real_reason() {
+    let t = app().await;
+    for (ssn, want) in [
+        (
+            "900-12-3456",
+            "is not a valid SSN: area numbers 900-999 are never issued as SSNs (they are ITINs)",
+        ),
+        (
+            "000-12-3456",
+            "is not a valid SSN: area number 000 is never issued",
+        ),
+        (
+            "666123456",
+            "is not a valid SSN: area number 666 is never issued",
+        ),
+        (
+            "123-00-4567",
+            "is not a valid SSN: group number 00 is never issued",
+        ),
+        (
+            "123-45-0000",
+            "is not a valid SSN: serial number 0000 is never issued",
+        ),
+        (
+            "12345",
+            "must be 9 digits, written 123456789 or 123-45-6789",
+        ),
+    ] {
+        let (s, out) = create(&t.ctx, json!({ "ssn": ssn })).await;
+        assert_eq!(s, 422);
+        assert_eq!(problem(&out, "ssn"), want, "{ssn}");
+    }
+    for (raw, want) in [
+        (
+            r#"{"borrower":{"agi":1e308}}"#,
+            "is far too large to be an amount; got 1e+308",
+        ),
+        (
+            r#"{"borrower":{"agi":1e-300}}"#,
+            "has more digits than can be kept exactly (at most 28); got 1e-300",
+        ),
+    ] {
+        let (s, out) = send(&t.ctx, borrowers::create, call("POST", "/").raw(raw)).await;
+        assert_eq!(s, 422, "{raw}");
+        assert_eq!(problem(&out, "agi"), want);
+    }
+}
+
+#[tokio::test]
+async fn money_in_fractions_of_a_cent_is_refused_not_rounded() {
+    let t = app().await;
+    let (s, out) = create(&t.ctx, json!({"agi": "50000.005"})).await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        problem(&out, "agi"),
+        "must be in whole cents (at most 2 decimal places); got 50000.005"
+    );
+    let (s, out) = create(&t.ctx, json!({"agi": "50000.500"})).await;
+    assert_eq!(s, 201, "trailing zeros are whole cents: {out}");
+    assert_eq!(out["financial_details"]["agi"].to_string(), "50000.50");
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(&out["id"]).json(json!({"loans": [{
+            "loan_type": "D2", "interest_rate": 6.8, "outstanding_principal": "1000.001",
+            "original_principal": 1000, "outstanding_interest": 0, "loan_status": "RP",
+            "servicer_name": "Nelnet", "origination_date": "2016-09-01"
+        }]})),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    assert!(out.to_string().contains("whole cents"), "{out}");
+    // A rate is a percent, not money: three decimals are fine, a fraction is not.
+    let (s, out) = create(&t.ctx, json!({"refinance_rate": 0.055})).await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        problem(&out, "refinance_rate"),
+        "0.055 looks like a fraction: send the percent (5.5 for 5.5%)"
+    );
+    let (s, _) = create(&t.ctx, json!({"refinance_rate": 5.125})).await;
+    assert_eq!(s, 201);
+}
+
+#[tokio::test]
+async fn borrower_dates_are_bounded() {
+    let t = app().await;
+    let (s, out) = create(&t.ctx, json!({"new_borrower_date": "2999-01-01"})).await;
+    assert_eq!(s, 422);
+    assert!(problem(&out, "new_borrower_date").starts_with("must be from 1965-01-01 to "));
+    let (s, out) = create(&t.ctx, json!({"employer_start_date": "1850-06-01"})).await;
+    assert_eq!(s, 422);
+    assert!(problem(&out, "employer_start_date").starts_with("must be from 1900-01-01 to "));
+    let (s, _) = create(&t.ctx, json!({"new_borrower_date": "2012-05-01"})).await;
+    assert_eq!(s, 201);
+}
+
+#[tokio::test]
+async fn a_rejected_create_uses_up_no_id() {
+    let t = app().await;
+    let (s, out) = create(&t.ctx, json!({"spouse_id": 999})).await;
+    assert_eq!(s, 422, "{out}");
+    let (s, out) = create(&t.ctx, json!({"agi": "1,5"})).await;
+    assert_eq!(s, 422, "{out}");
+    let (s, first) = create(&t.ctx, json!({"external_id": "emp-1"})).await;
+    assert_eq!(s, 201);
+    assert_eq!(first["id"], 1);
+    let (s, out) = create(&t.ctx, json!({"external_id": "emp-1"})).await;
+    assert_eq!(s, 409, "{out}");
+    assert_eq!(
+        out["error"]["detail"],
+        "external_id emp-1 is already used by another of your borrowers."
+    );
+    let (s, second) = create(&t.ctx, json!({})).await;
+    assert_eq!(s, 201);
+    assert_eq!(
+        second["id"], 2,
+        "ids are consecutive: no rejected request took one"
+    );
+}
+
+#[tokio::test]
+async fn unknown_query_parameters_are_named() {
+    let t = app().await;
+    let (_, b) = create(&t.ctx, json!({"agi": 50000})).await;
+    let (s, out) = send(&t.ctx, borrowers::list, call("GET", "/").query("limt", 5)).await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        problem(&out, "limt"),
+        "is not a parameter of this route (use limit, cursor, external_id)"
+    );
+    let (s, out) = send(
+        &t.ctx,
+        loans::list,
+        call("GET", "/").id(&b["id"]).query("page", 2),
+    )
+    .await;
+    assert_eq!(
+        (s, problem(&out, "page")),
+        (422, "is not a parameter of this route (it takes none)")
+    );
+    let (s, _) = send(
+        &t.ctx,
+        enrollments::list,
+        call("GET", "/").id(&b["id"]).query("page", 2),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, _) = send(&t.ctx, webhooks::list, call("GET", "/").query("page", 2)).await;
+    assert_eq!(s, 422);
+    let (s, out) = send(
+        &t.ctx,
+        assessments::repayment_options,
+        call("GET", "/").id(&b["id"]).query("asof", "2026-01-01"),
+    )
+    .await;
+    assert_eq!(
+        (s, problem(&out, "asof")),
+        (422, "is not a parameter of this route (use as_of)")
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_415_and_a_huge_one_413() {
+    let t = app().await;
+    let (s, out) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/")
+            .raw(r#"{"borrower":{}}"#)
+            .header("content-type", "text/plain"),
+    )
+    .await;
+    assert_eq!(s, 415, "{out}");
+    assert!(out["error"]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("This route takes a JSON body"));
+    for ok in [
+        "application/json; charset=utf-8",
+        "application/merge-patch+json",
+    ] {
+        let (s, _) = send(
+            &t.ctx,
+            borrowers::create,
+            call("POST", "/")
+                .raw(r#"{"borrower":{}}"#)
+                .header("content-type", ok),
+        )
+        .await;
+        assert_eq!(s, 201, "{ok}");
+    }
+    let big = format!(
+        r#"{{"borrower":{{"first_name":"{}"}}}}"#,
+        "x".repeat(7_000_000)
+    );
+    let (s, out) = send(&t.ctx, borrowers::create, call("POST", "/").raw(&big)).await;
+    assert_eq!(s, 413, "{out}");
+    assert!(out["error"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("limited to 6000000 bytes (6 MB)"));
+}
