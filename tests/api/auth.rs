@@ -256,3 +256,44 @@ async fn a_given_key_that_belongs_to_another_client_is_a_conflict() {
         .unwrap();
     assert_eq!(tenant.client_id, "sandbox-client");
 }
+
+/// Issue 11 §6: a verified key is trusted for up to 30 s in the warm function, so most
+/// requests read nothing to authenticate; a revocation through the same store applies at once,
+/// and another process's revocation within the cache's 30 s.
+#[tokio::test]
+async fn verified_keys_are_cached_briefly_and_a_revocation_clears_them() {
+    let t = app().await;
+    let c = t
+        .ctx
+        .store
+        .create_client("Cached", None, shared::model::ClientMode::Sandbox)
+        .await
+        .unwrap();
+    let (s, _) = send(&t.ctx, list, call("GET", "/").key(&c.api_key)).await;
+    assert_eq!(s, 200);
+    // The key's lookup item disappears behind the cache's back (another process revoking it):
+    // the warm function keeps answering until the entry expires.
+    let hash = shared::crypto::hash_key(&c.api_key);
+    t.ctx
+        .store
+        .db_client()
+        .delete_item()
+        .table_name(t.ctx.store.table_name())
+        .key("PK", shared::store::s(format!("APIKEY#{hash}")))
+        .key("SK", shared::store::s("APIKEY"))
+        .send()
+        .await
+        .unwrap();
+    let (s, _) = send(&t.ctx, list, call("GET", "/").key(&c.api_key)).await;
+    assert_eq!(s, 200, "served from the cache");
+    // A cold function (a fresh store on the same table) reads the table: the key is gone.
+    let cold = shared::store::Store::new(t.ctx.store.db_client().clone(), t.ctx.store.table_name());
+    assert!(cold
+        .authenticate(Some(&format!("Bearer {}", c.api_key)))
+        .await
+        .is_err());
+    // Forgetting the cache (what a revocation here does) makes the warm function read again.
+    t.ctx.store.forget_cached_keys();
+    let (s, _) = send(&t.ctx, list, call("GET", "/").key(&c.api_key)).await;
+    assert_eq!(s, 401);
+}

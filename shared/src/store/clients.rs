@@ -273,6 +273,8 @@ impl Store {
             tx.update("key", update);
         }
         tx.commit(self).await?;
+        // This process stops trusting it at once; other warm functions within key_cache::TTL.
+        self.key_cache.clear();
         let mut info = key_info(&record).ok_or_else(|| ApiError::not_found("Key"))?;
         info.revoked = true;
         Ok(info)
@@ -289,16 +291,27 @@ impl Store {
             .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized(NO_BEARER))?;
-        let item = self
-            .get(&keys::api_key(&hash_key(token)), keys::APIKEY_SK)
-            .await?;
+        let hash = hash_key(token);
+        if let Some(t) = self.key_cache.get(&hash) {
+            return Ok(t);
+        }
+        let item = self.get(&keys::api_key(&hash), keys::APIKEY_SK).await?;
         match item.as_ref().and_then(key_info) {
-            Some(k) if !k.revoked && k.kind == KeyKind::Api => Ok(Tenant {
-                mode: item.as_ref().map(key_mode).unwrap_or_default(),
-                client_id: k.client_id,
-            }),
+            Some(k) if !k.revoked && k.kind == KeyKind::Api => {
+                let t = Tenant {
+                    mode: item.as_ref().map(key_mode).unwrap_or_default(),
+                    client_id: k.client_id,
+                };
+                self.key_cache.put(&hash, &t);
+                Ok(t)
+            }
             _ => Err(ApiError::Unauthorized(INVALID_TOKEN)),
         }
+    }
+
+    /// Drops every cached key of this process (after a revocation or a mode change).
+    pub fn forget_cached_keys(&self) {
+        self.key_cache.clear();
     }
 
     /// Sets a client's mode on the client item and on every key lookup item (authentication
@@ -332,6 +345,7 @@ impl Store {
                 .await
                 .map_err(|e| internal("UpdateItem mode", e))?;
         }
+        self.key_cache.clear();
         Ok(())
     }
 

@@ -5,6 +5,7 @@ pub mod borrowers;
 pub mod clients;
 pub mod employers;
 pub mod enrollments;
+pub mod key_cache;
 pub mod keys;
 pub mod loans;
 pub mod nexus;
@@ -32,6 +33,8 @@ pub type Item = HashMap<String, AttributeValue>;
 pub struct Store {
     pub(crate) db: Client,
     pub(crate) table: String,
+    /// Verified API keys of this warm function (`key_cache`).
+    pub(crate) key_cache: key_cache::KeyCache,
 }
 
 /// An AWS SDK error (DynamoDB, SQS or S3: they share the error types) as an internal error,
@@ -105,6 +108,7 @@ impl Store {
         Store {
             db,
             table: table.into(),
+            key_cache: key_cache::KeyCache::default(),
         }
     }
 
