@@ -14,6 +14,7 @@ pub mod employers;
 pub mod enrollments;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod lambda;
 pub mod loans;
 pub mod logging;

@@ -8,6 +8,7 @@ mod employers;
 mod enrollments;
 mod events;
 mod fuzz;
+mod idempotency;
 mod infra;
 mod input;
 mod loans;

@@ -11,6 +11,10 @@ use crate::model::payload::parse_borrower_payload;
 
 /// `POST /api/v1/borrowers` with `{"borrower": BorrowerPayload}` -> 201 Borrower.
 pub async fn create(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(ctx, req, crate::idempotency::Stored::Plain, create_once).await
+}
+
+async fn create_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
@@ -92,6 +96,16 @@ pub async fn list(ctx: &AppContext, req: Request) -> Response<Body> {
 /// as the body (`Content-Type: application/pdf`, `image/png` or `image/jpeg`) -> 201 its
 /// metadata. The content decides: a body that is not what its Content-Type says is refused.
 pub async fn upload_income_certification(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(
+        ctx,
+        req,
+        crate::idempotency::Stored::Plain,
+        upload_income_certification_once,
+    )
+    .await
+}
+
+async fn upload_income_certification_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;

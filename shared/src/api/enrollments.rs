@@ -6,30 +6,10 @@ use lambda_http::{Body, Request, Response};
 
 use super::{borrower_ref, tenant};
 use crate::context::AppContext;
-use crate::crypto::hash_key;
 use crate::enrollments::service;
 use crate::http::{json_object, ok, path_param, query_only, respond};
 
-/// What makes two requests "the same" for an `Idempotency-Key`: method, path and body.
-pub fn fingerprint(req: &Request) -> String {
-    let body = match req.body() {
-        Body::Text(t) => t.as_bytes().to_vec(),
-        Body::Binary(b) => b.clone(),
-        _ => Vec::new(),
-    };
-    hash_key(&format!(
-        "{} {}\n{}",
-        req.method(),
-        req.uri().path(),
-        String::from_utf8_lossy(&body)
-    ))
-}
-
-pub fn idempotency_key(req: &Request) -> Option<String> {
-    req.headers()
-        .get("idempotency-key")
-        .map(|v| v.to_str().unwrap_or("\u{0}").trim().to_string())
-}
+pub use crate::idempotency::{fingerprint, key_of as idempotency_key};
 
 /// A stored or fresh create result as the response (`Idempotent-Replayed: true` on a replay).
 pub fn created_response(c: service::Created) -> Response<Body> {
@@ -90,6 +70,10 @@ pub async fn get(ctx: &AppContext, req: Request) -> Response<Body> {
 /// `POST /borrowers/{id}/enrollments/{enrollment_id}/cancel` `{"reason"?}` (the body may be
 /// empty).
 pub async fn cancel(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(ctx, req, crate::idempotency::Stored::Plain, cancel_once).await
+}
+
+async fn cancel_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
@@ -104,6 +88,10 @@ pub async fn cancel(ctx: &AppContext, req: Request) -> Response<Body> {
 
 /// `POST /api/v1/sandbox/borrowers/{id}/advance` `{"days": N}` (sandbox clients only).
 pub async fn advance(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(ctx, req, crate::idempotency::Stored::Plain, advance_once).await
+}
+
+async fn advance_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;

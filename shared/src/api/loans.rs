@@ -16,6 +16,10 @@ use crate::portfolio;
 /// `-Updated` and `-Unchanged` headers; `?summary=true` returns an object with those counts,
 /// the profile fields a file filled, and the file's warnings.
 pub async fn create(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(ctx, req, crate::idempotency::Stored::Plain, create_once).await
+}
+
+async fn create_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;

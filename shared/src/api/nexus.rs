@@ -230,6 +230,16 @@ pub async fn repayment_options(ctx: &AppContext, req: Request) -> Response<Body>
 /// `POST /api/v1/nexus/tokens` `{borrower}` with the secret API key -> 201 a single-use init
 /// token for `Nexus({token})`.
 pub async fn tokens_create(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(
+        ctx,
+        req,
+        crate::idempotency::Stored::Plain,
+        tokens_create_once,
+    )
+    .await
+}
+
+async fn tokens_create_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;

@@ -12,6 +12,10 @@ use crate::webhooks::{delivery, endpoints, queue::Message};
 
 /// `POST /webhooks {url, events?}` -> 201, with the signing secret (shown once).
 pub async fn create(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(ctx, req, crate::idempotency::Stored::Sealed, create_once).await
+}
+
+async fn create_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
@@ -47,6 +51,10 @@ pub async fn delete(ctx: &AppContext, req: Request) -> Response<Body> {
 
 /// `POST /webhooks/{webhook_id}/rotate_secret` -> the new secret (shown once).
 pub async fn rotate(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(ctx, req, crate::idempotency::Stored::Sealed, rotate_once).await
+}
+
+async fn rotate_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
@@ -58,6 +66,10 @@ pub async fn rotate(ctx: &AppContext, req: Request) -> Response<Body> {
 
 /// `POST /webhooks/test {url}` -> 202: the test event is queued.
 pub async fn test(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(ctx, req, crate::idempotency::Stored::Plain, test_once).await
+}
+
+async fn test_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;

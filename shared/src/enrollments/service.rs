@@ -161,23 +161,11 @@ fn change_event(e: &Enrollment, change: &Change) -> Event {
     )
 }
 
-/// The `Idempotency-Key` header: 1 to 255 visible ASCII characters.
-pub fn check_idempotency_key(key: &str) -> Result<(), ApiError> {
-    if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(ApiError::field(
-            "Idempotency-Key",
-            "must be 1 to 255 visible ASCII characters",
-        ));
-    }
-    Ok(())
-}
+pub use crate::idempotency::check_key as check_idempotency_key;
 
 fn replay(stored: IdempotentResponse, fingerprint: &str) -> Result<Created, ApiError> {
     if stored.request_hash != fingerprint {
-        return Err(ApiError::field(
-            "Idempotency-Key",
-            "was already used with a different request; use a new key for a new request",
-        ));
+        return Err(crate::idempotency::different_request());
     }
     Ok(Created {
         status: stored.status,
