@@ -45,6 +45,7 @@ handlers! {
     "repayment-options-get" => shared::api::assessments::repayment_options,
     "forgiveness-options-get" => shared::api::assessments::forgiveness_options,
     "pslf-employers-search" => shared::api::employers::search,
+    "not-found" => shared::api::routes::fallback,
     "reference-loan-types" => shared::api::reference::loan_types,
     "reference-loan-statuses" => shared::api::reference::loan_statuses,
     "reference-repayment-plans" => shared::api::reference::repayment_plans,
@@ -84,84 +85,8 @@ pub const EVENT_FUNCTIONS: &[(&str, &str)] = &[
     ("portfolio-sync-worker", "shared::api::sync::work"),
 ];
 
-/// One route of the router table: a path pattern (`/api/v1/borrowers/{id}`), a method and the
-/// function that serves it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Route {
-    pub path: String,
-    pub method: String,
-    pub function: String,
-}
-
-fn quoted(s: &str) -> Option<&str> {
-    let start = s.find('"')? + 1;
-    let end = start + s[start..].find('"')?;
-    Some(&s[start..end])
-}
-
-/// The `[workspace.metadata.lambda.watch.router]` table of a Cargo.toml (its simple, one-line
-/// or multi-line inline-array form, as written in this repository).
-pub fn parse_router(cargo_toml: &str) -> Vec<Route> {
-    let mut routes = Vec::new();
-    let mut inside = false;
-    let mut path: Option<String> = None;
-    for line in cargo_toml.lines() {
-        let t = line.trim();
-        if t.starts_with('[') && !t.starts_with("[{") && !t.starts_with("[ {") {
-            inside = t == "[workspace.metadata.lambda.watch.router]";
-            continue;
-        }
-        if !inside || t.starts_with('#') || t.is_empty() {
-            continue;
-        }
-        if t.starts_with('"') {
-            path = quoted(t).map(str::to_string);
-        }
-        let mut rest = t;
-        while let Some(at) = rest.find("method") {
-            let chunk = &rest[at..];
-            let (Some(m), Some(fpos)) = (quoted(chunk), chunk.find("function")) else {
-                break;
-            };
-            let f = quoted(&chunk[fpos..]);
-            if let (Some(p), Some(f)) = (&path, f) {
-                routes.push(Route {
-                    path: p.clone(),
-                    method: m.to_string(),
-                    function: f.to_string(),
-                });
-            }
-            rest = &chunk[fpos + 8..];
-        }
-    }
-    routes
-}
-
-/// The path parameters if `path` matches `pattern`. As in API Gateway, a trailing slash or an
-/// empty segment matches nothing.
-pub fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
-    let p: Vec<&str> = pattern.strip_prefix('/')?.split('/').collect();
-    let a: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
-    if p.len() != a.len() {
-        return None;
-    }
-    let mut params = HashMap::new();
-    for (want, got) in p.iter().zip(&a) {
-        match want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-            Some(name) if !got.is_empty() => {
-                let value = percent_encoding::percent_decode_str(got)
-                    .decode_utf8()
-                    .ok()?
-                    .into_owned();
-                params.insert(name.to_string(), value);
-            }
-            Some(_) => return None,
-            None if want == got => {}
-            None => return None,
-        }
-    }
-    Some(params)
-}
+pub use shared::api::routes::{parse_router, Route};
+use shared::api::routes::{resolve, unrouted, Resolved};
 
 /// Query parameters as API Gateway hands them over: a repeated key's values joined by commas.
 pub fn query_map(query: Option<&str>) -> HashMap<String, String> {
@@ -220,26 +145,9 @@ impl Gateway {
     async fn route(&self, req: axum::extract::Request, id: &str) -> axum::response::Response {
         let (parts, body) = req.into_parts();
         let path = parts.uri.path().to_string();
-        let matching: Vec<(&Route, HashMap<String, String>)> = self
-            .routes
-            .iter()
-            .filter_map(|r| match_path(&r.path, &path).map(|p| (r, p)))
-            .collect();
-        if matching.is_empty() {
-            return error(404, &format!("No route for {path}."), None);
-        }
-        let Some((route, params)) = matching
-            .iter()
-            .find(|(r, _)| r.method.eq_ignore_ascii_case(parts.method.as_str()))
-        else {
-            let mut allow: Vec<&str> = matching.iter().map(|(r, _)| r.method.as_str()).collect();
-            allow.dedup();
-            let allow = allow.join(", ");
-            return error(
-                405,
-                &format!("{} is not allowed on {path}; use {allow}.", parts.method),
-                Some(allow),
-            );
+        let (route, params) = match resolve(&self.routes, parts.method.as_str(), &path) {
+            Resolved::Route(r, p) => (r, p),
+            other => return to_axum(unrouted(parts.method.as_str(), &path, &other)),
         };
         let Some(handler) = self.handlers.get(route.function.as_str()) else {
             return error(500, "This route's function has no handler.", None);
@@ -276,14 +184,19 @@ impl Gateway {
             resp.status().as_u16(),
             route.function
         );
-        let (rparts, rbody) = resp.into_parts();
-        let body = match rbody {
-            Body::Text(t) => AxumBody::from(t),
-            Body::Binary(b) => AxumBody::from(b),
-            _ => AxumBody::empty(),
-        };
-        axum::response::Response::from_parts(rparts, body)
+        to_axum(resp)
     }
+}
+
+/// A handler's `lambda_http` response as the local server's.
+pub fn to_axum(resp: Response<Body>) -> axum::response::Response {
+    let (rparts, rbody) = resp.into_parts();
+    let body = match rbody {
+        Body::Text(t) => AxumBody::from(t),
+        Body::Binary(b) => AxumBody::from(b),
+        _ => AxumBody::empty(),
+    };
+    axum::response::Response::from_parts(rparts, body)
 }
 
 #[cfg(test)]
@@ -347,15 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn paths_match_with_parameters() {
-        let p = match_path("/api/v1/borrowers/{id}/loans", "/api/v1/borrowers/42/loans").unwrap();
-        assert_eq!(p["id"], "42");
-        assert!(match_path("/api/v1/borrowers/{id}", "/api/v1/borrowers").is_none());
-        assert!(match_path("/api/v1/borrowers/{id}", "/api/v1/borrowers/1/loans").is_none());
-        assert_eq!(match_path("/x/{id}", "/x/a%20b").unwrap()["id"], "a b");
-        assert_eq!(match_path("/x/{id}", "/x/42&x").unwrap()["id"], "42&x");
-        assert!(match_path("/x/{id}", "/x/42/").is_none());
-        assert!(match_path("/api/v1/health", "/api/v1/health/").is_none());
+    fn query_strings_join_repeated_keys() {
         let q = query_map(Some("a=1&b=x%20y&a=2"));
         assert_eq!((q["a"].as_str(), q["b"].as_str()), ("1,2", "x y"));
     }

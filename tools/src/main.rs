@@ -6,6 +6,7 @@
 //! loanpath seed-sandbox                 the sandbox client (LIVELONGANDPROSPER / GIVINGHERALLSHESGOT)
 //! loanpath serve [--port 9100] [--aws URL]   the whole API in one process (embedded DynamoDB;
 //!                                       SQS and S3 on the emulator at URL)
+//! loanpath front --port P --upstream HOST:PORT   API Gateway's routing in front of cargo lambda watch
 //! loanpath worker                       the webhook worker and relay, the sync planner and worker
 //! loanpath queue create SQS_ENDPOINT [sync]   the local delivery (or sync) queue; prints its URL
 //! loanpath sync-now [--borrower ID]     one sync planner run now, then the sync queue drained
@@ -29,6 +30,7 @@
 //! for a local emulator, or real credentials for AWS).
 
 mod employers;
+mod front;
 mod gateway;
 mod sync;
 mod worker;
@@ -93,6 +95,7 @@ async fn main() -> ExitCode {
     let result: Result<(), String> = match words.as_slice() {
         ["db", "serve", ..] => serve_db(&args).await,
         ["serve", ..] => serve_gateway(&args).await,
+        ["front", ..] => front::run(&args).await,
         ["worker"] => run_worker().await,
         ["bucket", "create", endpoint] => worker::ensure_bucket(&worker::s3_client(endpoint))
             .await

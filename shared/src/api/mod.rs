@@ -9,6 +9,7 @@ pub mod health;
 pub mod loans;
 pub mod nexus;
 pub mod reference;
+pub mod routes;
 pub mod sync;
 pub mod webhooks;
 
