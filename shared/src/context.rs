@@ -15,8 +15,8 @@ pub struct AppContext {
     pub sync_queue: Option<crate::webhooks::queue::Queue>,
     /// The income-document store, where the function has one (`DOCUMENTS_BUCKET`).
     pub documents: Option<crate::documents::DocumentStore>,
-    /// Only the functions that seal SSNs and income documents are given `SSN_KEY`
-    /// (template.yaml); the others have none.
+    /// The keyring (`crypto`). Only the functions that seal or open SSNs, webhook secrets and
+    /// documents may read it (template.yaml); the others have none.
     ssn: Option<SsnCipher>,
 }
 
@@ -24,6 +24,30 @@ pub struct AppContext {
 pub enum ConfigError {
     #[error(transparent)]
     BadSsnKey(#[from] crate::crypto::CryptoError),
+    /// The keyring's secret could not be read (the SDK's error, which never holds the secret).
+    #[error("reading the keyring secret: {0}")]
+    KeySecret(String),
+}
+
+/// The keyring from a Secrets Manager secret (its `SecretString`), read once at cold start.
+pub async fn cipher_from_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<SsnCipher, ConfigError> {
+    let out = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| {
+            ConfigError::KeySecret(
+                aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+            )
+        })?;
+    let text = out
+        .secret_string()
+        .ok_or_else(|| ConfigError::KeySecret("the secret has no SecretString".into()))?;
+    Ok(SsnCipher::from_key_text(text)?)
 }
 
 impl AppContext {
@@ -60,12 +84,19 @@ impl AppContext {
         self
     }
 
-    /// Reads `TABLE_NAME` and, where it is given, `SSN_KEY` (a malformed key fails the cold
-    /// start). The AWS SDK reads its own environment (`AWS_ENDPOINT_URL_DYNAMODB` points it at
+    /// Reads `TABLE_NAME` and the keyring: in AWS from the Secrets Manager secret named by
+    /// `SSN_KEY_SECRET_ID` (at cold start, so the key is never in the function's
+    /// configuration); locally from `SSN_KEY`. A malformed or unreadable keyring fails the cold
+    /// start. The AWS SDK reads its own environment (`AWS_ENDPOINT_URL_DYNAMODB` points it at
     /// the local emulator).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let ssn = match std::env::var("SSN_KEY") {
-            Ok(key) if !key.trim().is_empty() => Some(SsnCipher::from_key_text(&key)?),
+        let ssn = match (std::env::var("SSN_KEY_SECRET_ID"), std::env::var("SSN_KEY")) {
+            (Ok(id), _) if !id.trim().is_empty() => {
+                let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+                let client = aws_sdk_secretsmanager::Client::new(&config);
+                Some(cipher_from_secret(&client, id.trim()).await?)
+            }
+            (_, Ok(key)) if !key.trim().is_empty() => Some(SsnCipher::from_key_text(&key)?),
             _ => None,
         };
         Ok(AppContext {

@@ -24,6 +24,7 @@ pub mod mystudentdata;
 pub mod nexus;
 pub mod portfolio;
 pub mod reference;
+pub mod rotation;
 pub mod rules;
 pub mod store;
 pub mod sync;

@@ -242,7 +242,7 @@ async fn ssn_is_encrypted_at_rest_and_never_returned() {
         .unwrap()
         .unwrap();
     let sealed = raw["ssn_sealed"].as_s().unwrap();
-    assert!(sealed.starts_with("v1:") && !sealed.contains("123456789"));
+    assert!(sealed.starts_with("v2:k0:") && !sealed.contains("123456789"));
     assert_eq!(
         t.ctx.cipher().unwrap().open(sealed, uuid).unwrap(),
         "123456789"

@@ -240,11 +240,23 @@ fn functions_get_only_the_permissions_and_secrets_they_use() {
                 "{name} reads only: {actions:?}"
             );
         }
-        let has_key = !f["Properties"]["Environment"]["Variables"]["SSN_KEY"].is_null();
+        // The key itself is never in a function's configuration: only the secret's name, and
+        // the permission to read that one secret, for the functions that need it.
+        let vars = &f["Properties"]["Environment"]["Variables"];
+        assert!(
+            vars["SSN_KEY"].is_null(),
+            "{name}: SSN_KEY in the environment"
+        );
+        let has_key = !vars["SSN_KEY_SECRET_ID"].is_null();
         assert_eq!(
             has_key,
             HOLD_SSN_KEY.contains(&name),
-            "{logical:?} ({name}) SSN_KEY"
+            "{logical:?} ({name}) SSN_KEY_SECRET_ID"
+        );
+        let reads_secret = actions.iter().any(|a| a == "secretsmanager:GetSecretValue");
+        assert_eq!(
+            reads_secret, has_key,
+            "{name}: secretsmanager:GetSecretValue"
         );
     }
 }

@@ -11,6 +11,7 @@ mod fuzz;
 mod idempotency;
 mod infra;
 mod input;
+mod keys;
 mod loans;
 mod nexus;
 mod sync;

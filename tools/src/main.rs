@@ -23,6 +23,8 @@
 //! loanpath set-nexus-key-sessions CLIENT_ID on|off   off: Nexus sessions only from init tokens
 //! loanpath list-clients                 clients and their key ids (never key material)
 //! loanpath revoke-key <key_id | ->     by key id, or `-` to read the key itself from stdin
+//! loanpath add-key < keyring > new-keyring   a fresh key, made active (the ring on stdin)
+//! loanpath rotate-keys                  re-seals SSNs, webhook secrets and documents with it
 //! loanpath gen-ssn-key                  a fresh 32-byte SSN key (base64)
 //! loanpath assess FILE [--case ID]      Repayment Options JSON for a scenario file (no AWS)
 //! ```
@@ -101,6 +103,17 @@ async fn main() -> ExitCode {
             .await
             .map(|name| println!("{name}")),
         ["migrate-documents"] => migrate_documents().await,
+        ["rotate-keys"] => rotate_keys().await,
+        // The keyring on stdin (never on the command line), the new one on stdout.
+        ["add-key"] => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| e.to_string())
+                .and_then(|_| {
+                    shared::crypto::SsnCipher::add_key_text(&text).map_err(|e| e.to_string())
+                })
+                .map(|ring| println!("{ring}"))
+        }
         ["queue", "create", endpoint] => {
             worker::ensure_queue(&worker::sqs_client(endpoint), worker::QUEUE_NAME)
                 .await
@@ -426,6 +439,30 @@ async fn run_worker() -> Result<(), String> {
 }
 
 /// `loanpath migrate-documents`: see `shared::documents::migrate`.
+/// `loanpath rotate-keys`: every sealed value re-sealed with the keyring's active key
+/// (`shared::rotation`). Runs where the keyring is (`SSN_KEY` or `SSN_KEY_SECRET_ID`), with
+/// `DOCUMENTS_BUCKET` for the documents.
+async fn rotate_keys() -> Result<(), String> {
+    let ctx = shared::AppContext::from_env()
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = shared::rotation::rotate(&ctx)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).unwrap_or_default()
+    );
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} value(s) open with no key of the ring; they were left as they are",
+            report.failed.len()
+        ))
+    }
+}
+
 async fn migrate_documents() -> Result<(), String> {
     let ctx = shared::AppContext::from_env()
         .await
