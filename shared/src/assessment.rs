@@ -230,7 +230,19 @@ pub async fn forgiveness_options(
         match &found {
             Some(m) => {
                 v["matching_institutions"] = m.institutions_for(o.forgiveness_type);
-                v["employer_match"] = m.summary_for(o.forgiveness_type);
+                let mut summary = m.summary_for(o.forgiveness_type);
+                // The engine uses the borrower's own `pslf`; say so where the two disagree.
+                if o.forgiveness_type == rules::ForgivenessType::Pslf
+                    && summary["status"] == "matched"
+                    && !b.financial.pslf.unwrap_or(false)
+                {
+                    let d = summary["detail"].as_str().unwrap_or_default().to_string();
+                    summary["detail"] = json!(format!(
+                        "{d} The borrower's pslf is false, so this option lists \"Does not work \
+                         for qualifying employer\": set pslf to true if they work there full time."
+                    ));
+                }
+                v["employer_match"] = summary;
             }
             None => {
                 v["matching_institutions"] = json!([]);

@@ -43,17 +43,30 @@ pub fn key_of(req: &Request) -> Option<String> {
         .map(|v| v.to_str().unwrap_or("\u{0}").trim().to_string())
 }
 
-/// What makes two requests "the same": method, path and body.
+/// What makes two requests "the same": method, path, query string and body. A JSON body is
+/// compared by its value (keys in any order, any whitespace), as Stripe compares parameters;
+/// any other body byte for byte.
 pub fn fingerprint(req: &Request) -> String {
+    use lambda_http::RequestExt;
     use sha2::{Digest, Sha256};
     let body: &[u8] = match req.body() {
         Body::Text(t) => t.as_bytes(),
         Body::Binary(b) => b,
         _ => &[],
     };
+    let canonical = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_vec(&v).ok());
+    let mut query: Vec<(String, String)> = req
+        .query_string_parameters()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    query.sort();
     let mut h = Sha256::new();
     h.update(format!("{} {}\n", req.method(), req.uri().path()).as_bytes());
-    h.update(body);
+    h.update(format!("{query:?}\n").as_bytes());
+    h.update(canonical.as_deref().unwrap_or(body));
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -615,7 +615,74 @@ async fn forgiveness_options_name_the_matching_institutions() {
     assert!(pslf["employer_match"]["detail"]
         .as_str()
         .unwrap()
-        .contains("(listed outside OH)"));
+        .contains("(a federal agency, listed outside OH)"));
+
+    // A city of the same name in another state is another employer: no match.
+    let b = borrower_with_loan(
+        &t.ctx,
+        with(json!({"employer": "City of Columbus", "employer_state": "OH"})),
+    )
+    .await;
+    let (pslf, _) = forgiveness(&t.ctx, &b["id"]).await;
+    assert_eq!(pslf["matching_institutions"], json!([]), "{pslf}");
+    assert_eq!(pslf["employer_match"]["status"], "not_found");
+
+    // One name, organisations that disagree: ambiguous, and each is named.
+    let b = borrower_with_loan(&t.ctx, with(json!({"employer": "Acorn Meadow Ministries"}))).await;
+    let (pslf, _) = forgiveness(&t.ctx, &b["id"]).await;
+    assert_eq!(pslf["employer_match"]["status"], "ambiguous", "{pslf}");
+    let detail = pslf["employer_match"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("ACORN MEADOW MINISTRIES (NE)") && detail.contains("(WY)"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("2 listed organisations have this name"),
+        "{detail}"
+    );
+
+    // The EIN decides; a name that belongs to someone else is flagged, and an unknown EIN
+    // is said to be unknown.
+    let b = borrower_with_loan(
+        &t.ctx,
+        with(json!({"employer": "Federal Bureau of Investigation", "employer_ein": "810000003"})),
+    )
+    .await;
+    let (pslf, _) = forgiveness(&t.ctx, &b["id"]).await;
+    assert_eq!(pslf["matching_institutions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        pslf["matching_institutions"][0]["name"],
+        "FEDERATED CHAMBER OF COMMERCE"
+    );
+    assert_eq!(pslf["employer_match"]["status"], "matched_not_eligible");
+    assert!(pslf["employer_match"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("The employer's EIN belongs to FEDERATED CHAMBER OF COMMERCE, not to an organisation named Federal Bureau of Investigation"));
+    let b = borrower_with_loan(
+        &t.ctx,
+        with(json!({"employer": "Federation of Animal Welfare", "employer_ein": "99-9999999"})),
+    )
+    .await;
+    let (pslf, _) = forgiveness(&t.ctx, &b["id"]).await;
+    assert_eq!(pslf["employer_match"]["status"], "matched");
+    assert!(pslf["employer_match"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("EIN 999999999 is not in the IRS list"));
+
+    // A match the borrower's own pslf flag contradicts says what to do.
+    let b = borrower_with_loan(
+        &t.ctx,
+        json!({"agi": 50000, "family_size": 1, "pslf": false,
+               "employer": "Riverside Community Health", "employer_state": "OH"}),
+    )
+    .await;
+    let (pslf, _) = forgiveness(&t.ctx, &b["id"]).await;
+    assert!(pslf["employer_match"]["detail"]
+        .as_str()
+        .unwrap()
+        .ends_with("set pslf to true if they work there full time."));
 
     // No match is not ineligibility, and no employer says what to set.
     let b = borrower_with_loan(
@@ -652,7 +719,7 @@ async fn employer_ein_is_checked() {
         assert_eq!(s, 422, "{bad}");
         assert_eq!(
             out["error"]["fields"]["employer_ein"],
-            "must be an EIN: 9 digits, as 123456789 or 12-3456789"
+            "must be an EIN: 9 digits, as 123456789 or 12-3456789 (no EIN begins with 00)"
         );
     }
 }

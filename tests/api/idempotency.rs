@@ -52,6 +52,28 @@ async fn a_retry_gets_the_first_response_and_creates_nothing() {
         e["error"]["fields"]["Idempotency-Key"],
         "was already used with a different request; use a new key for a new request"
     );
+    // Same value, other whitespace and key order: the same request.
+    let resp = borrowers::create(
+        &t.ctx,
+        call("POST", "/api/v1/borrowers")
+            .raw(r#"{ "borrower" : { "last_name":"Kirk",   "first_name":"James" } }"#)
+            .header("idempotency-key", "create-kirk-1")
+            .request(),
+    )
+    .await;
+    assert!(resp.headers().get("idempotent-replayed").is_some());
+    assert_eq!(split(resp).0, 201);
+    // Another query string is another request.
+    let resp = borrowers::create(
+        &t.ctx,
+        call("POST", "/api/v1/borrowers")
+            .json(body.clone())
+            .query("x", 1)
+            .header("idempotency-key", "create-kirk-1")
+            .request(),
+    )
+    .await;
+    assert_eq!(split(resp).0, 422);
     // No key: every POST creates.
     post_borrower(&t.ctx, None, KEY, body.clone()).await;
     assert_eq!(count(&t.ctx, KEY).await, 2);

@@ -27,6 +27,7 @@ async fn control_characters_are_refused_in_every_text_field() {
         (json!({"first_name": "Ja\u{0}mes"}), "first_name"),
         (json!({"last_name": "\u{1b}[31mKirk"}), "last_name"),
         (json!({"employer": "Star\u{7}fleet"}), "employer"),
+        (json!({"first_name": "Kirk\u{202e}"}), "first_name"),
         (
             json!({"address": {"city": "River\u{0}side"}}),
             "address.city",
@@ -65,7 +66,7 @@ async fn ssn_and_huge_numbers_get_the_real_reason() {
     for (ssn, want) in [
         (
             "900-12-3456",
-            "is not a valid SSN: area numbers 900-999 are never issued as SSNs (they are ITINs)",
+            "is not a valid SSN: area numbers 900-999 are never issued as SSNs (ITINs use them)",
         ),
         (
             "000-12-3456",

@@ -18,6 +18,7 @@ async fn create_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             let patch = parse_borrower_payload(&envelope(&req, "borrower")?)?;
             created(&borrowers::create(ctx, &t, patch).await?.view())
         }
@@ -30,6 +31,7 @@ pub async fn get(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             ok(&ctx.store.borrower(&t, &borrower_ref(&req)?).await?.view())
         }
         .await,
@@ -52,6 +54,7 @@ pub async fn update(ctx: &AppContext, req: Request) -> Response<Body> {
                 }
             };
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             let r = borrower_ref(&req)?;
             let patch = parse_borrower_payload(&envelope(&req, "borrower")?)?;
             ok(&borrowers::update(ctx, &t, &r, patch, mode).await?.view())
@@ -65,6 +68,7 @@ pub async fn delete(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             borrowers::delete(ctx, &t, &borrower_ref(&req)?).await?;
             no_content()
         }

@@ -31,6 +31,7 @@ pub async fn create(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             let r = borrower_ref(&req)?;
             let body = json_object(&req)?;
             let key = idempotency_key(&req);
@@ -59,6 +60,7 @@ pub async fn get(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             let r = borrower_ref(&req)?;
             let e = path_param(&req, "enrollment_id")?;
             ok(&service::get(ctx, &t, &r, &e).await?)
@@ -77,6 +79,7 @@ async fn cancel_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             let r = borrower_ref(&req)?;
             let e = path_param(&req, "enrollment_id")?;
             let body = optional_object(&req)?;
@@ -95,6 +98,7 @@ async fn advance_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             let r = borrower_ref(&req)?;
             let body = json_object(&req)?;
             ok(&service::advance(ctx, &t, &r, &body).await?)

@@ -23,6 +23,7 @@ async fn create_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &["summary"])?;
             let r = borrower_ref(&req)?;
             let body = portfolio::parse_loans_body(&json_object(&req)?)?;
             let done = portfolio::add_loans(ctx, &t, &r, body).await?;
@@ -63,6 +64,7 @@ pub async fn delete(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             let r = borrower_ref(&req)?;
             portfolio::delete_loan(ctx, &t, &r, &path_param(&req, "loan_id")?).await?;
             no_content()

@@ -20,6 +20,7 @@ async fn table<T: Serialize>(
     respond(
         tenant(ctx, req)
             .await
+            .and_then(|_| crate::http::query_only(req, &[]))
             .and_then(|_| ok(&json!({ key: rows }))),
     )
 }

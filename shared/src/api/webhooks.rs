@@ -19,6 +19,7 @@ async fn create_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             created(&endpoints::create(ctx, &t, &json_object(&req)?).await?)
         }
         .await,
@@ -42,6 +43,7 @@ pub async fn delete(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             endpoints::delete(ctx, &t, &path_param(&req, "webhook_id")?).await?;
             no_content()
         }
@@ -58,6 +60,7 @@ async fn rotate_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             ok(&endpoints::rotate(ctx, &t, &path_param(&req, "webhook_id")?).await?)
         }
         .await,
@@ -73,6 +76,7 @@ async fn test_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
             let v = endpoints::test(ctx, &t, &json_object(&req)?).await?;
             Ok(crate::http::json_response(
                 lambda_http::http::StatusCode::ACCEPTED,

@@ -25,8 +25,12 @@ pub struct EmployerMatch {
     pub ein: Option<String>,
     pub state: Option<String>,
     pub institutions: Vec<Employer>,
-    /// Found only outside `state`.
+    /// Found only outside `state` (federal agencies only).
     pub outside_state: bool,
+    /// `employer_ein` was given and is not in the IRS list.
+    pub ein_not_found: bool,
+    /// The name matches an organisation other than the EIN's.
+    pub name_differs_from_ein: Option<String>,
 }
 
 pub async fn match_employer(
@@ -41,17 +45,33 @@ pub async fn match_employer(
         state: state.map(str::to_string),
         ..EmployerMatch::default()
     };
+    // The EIN names one organisation, as the PSLF form does: when it is found, it is the
+    // match, and the name only checks it.
+    let normalised = employer.map(names::normalise_name).unwrap_or_default();
     if let Some(ein) = ein {
-        if let Some(e) = store.employer(EmployerType::NonProfit, ein).await? {
-            m.institutions.push(e);
+        match store.employer(EmployerType::NonProfit, ein).await? {
+            Some(e) => {
+                if !normalised.is_empty() && normalised != e.normalised {
+                    m.name_differs_from_ein = Some(e.name.clone());
+                }
+                m.institutions.push(e);
+                return Ok(m);
+            }
+            None => m.ein_not_found = true,
         }
     }
-    let normalised = employer.map(names::normalise_name).unwrap_or_default();
     if !normalised.is_empty() {
         let exact = keys::employer_name_sort(&normalised, "");
         let mut found = by_name(store, &exact, state).await?;
         if found.is_empty() && state.is_some() {
-            found = by_name(store, &exact, None).await?;
+            // Only a federal agency is the same employer in another state (its office is
+            // often elsewhere than its listing); a city or a non-profit of the same name in
+            // another state is another employer.
+            found = by_name(store, &exact, None)
+                .await?
+                .into_iter()
+                .filter(|e| e.level.as_deref() == Some("federal"))
+                .collect();
             m.outside_state = !found.is_empty();
         }
         for e in found {
@@ -126,9 +146,36 @@ impl EmployerMatch {
         };
         let relevant = self.relevant(t);
         let outside = match (&self.state, self.outside_state) {
-            (Some(st), true) => format!(" (listed outside {st})"),
+            (Some(st), true) => format!(" (a federal agency, listed outside {st})"),
             _ => String::new(),
         };
+        let mut notes = String::new();
+        if let Some(other) = &self.name_differs_from_ein {
+            notes.push_str(&format!(
+                " The employer's EIN belongs to {other}, not to an organisation named {}: check both.",
+                self.employer.as_deref().unwrap_or_default()
+            ));
+        }
+        if self.ein_not_found {
+            notes.push_str(&format!(
+                " EIN {} is not in the IRS list of exempt organizations (only non-profits are \
+                 looked up by EIN; a government employer is matched by its name).",
+                self.ein.as_deref().unwrap_or_default()
+            ));
+        }
+        // One school can be in both school lists under the same NCES id: count organisations.
+        let mut ids: Vec<&str> = relevant.iter().map(|e| e.source_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > 1 {
+            notes.push_str(&format!(
+                " {} listed organisations have this name; set employer_state or employer_ein \
+                 to tell them apart.",
+                ids.len()
+            ));
+        }
+        let mixed =
+            relevant.iter().any(|e| e.pslf_eligible) && relevant.iter().any(|e| !e.pslf_eligible);
         // For PSLF the employer's own kind says best why it qualifies: a public school or a
         // 501(c)(3) before its low-income school listing.
         let qualifying = relevant
@@ -136,6 +183,17 @@ impl EmployerMatch {
             .filter(|e| e.pslf_eligible)
             .min_by_key(|e| e.kind == EmployerType::LowIncomeSchool);
         let (status, detail) = match (t, qualifying) {
+            (ForgivenessType::Pslf, Some(_)) if mixed => (
+                "ambiguous",
+                format!(
+                    "{who} matches several listed organisations, and not all of them qualify: {}.",
+                    relevant
+                        .iter()
+                        .map(|e| format!("{} ({})", e.name, e.state.as_deref().unwrap_or("no state")))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
             (ForgivenessType::Pslf, Some(e)) => (
                 "matched",
                 format!(
@@ -151,8 +209,10 @@ impl EmployerMatch {
                      needs five complete and consecutive years of full-time teaching at \
                      low-income schools or educational service agencies.",
                     e.name,
+                    // The years only when the school is known for sure.
                     e.school_years
                         .as_ref()
+                        .filter(|_| ids.len() == 1)
                         .map(|y| format!(" listed for {}", y.replace(';', ", ")))
                         .unwrap_or_default()
                 ),
@@ -173,7 +233,7 @@ impl EmployerMatch {
                     "{who} matches {} ({}), which is not in the low-income school list. Check \
                      the Teacher Cancellation Low Income directory (studentaid.gov/app/tcli.action).",
                     self.institutions[0].name,
-                    self.institutions[0].kind.item_type().replace('_', " ")
+                    self.institutions[0].kind.label()
                 ),
             ),
             _ => {
@@ -187,7 +247,7 @@ impl EmployerMatch {
                 )
             }
         };
-        json!({"status": status, "detail": detail})
+        json!({"status": status, "detail": format!("{detail}{notes}")})
     }
 
     /// `employer_match` when the employer lists could not be read: the options are still

@@ -77,6 +77,17 @@ impl EmployerType {
         }
     }
 
+    /// The type in words: "low-income school", "public school", "non-profit", "government
+    /// agency".
+    pub fn label(self) -> &'static str {
+        match self {
+            EmployerType::LowIncomeSchool => "low-income school",
+            EmployerType::PublicSchool => "public school",
+            EmployerType::NonProfit => "non-profit",
+            EmployerType::GovernmentAgency => "government agency",
+        }
+    }
+
     pub fn is_school(self) -> bool {
         matches!(
             self,

@@ -5,10 +5,12 @@
 //! - `&` is "and"; apostrophes join ("St. Mary's" → "saint marys"); every other punctuation
 //!   mark separates words; common accented Latin letters lose their accent;
 //! - a leading article ("the", "a", "an") is dropped when another word follows it;
-//! - "st" as a whole word before another word is "saint" ("St. Jude" = "Saint Jude"), and "mt"
-//!   is "mount". A last word is never expanded in the stored name ("MAIN ST" is a street); a
-//!   query whose last word is "st" or "mt" is also searched as "saint" or "mount"
+//! - "st" as a whole word before another word is "saint" ("St. Jude" = "Saint Jude"; "Mt" is
+//!   left alone, since "MT" is also Montana). A last word is never expanded in the stored name
+//!   ("MAIN ST" is a street); a query whose last word is "st" is also searched as "saint"
 //!   ([`query_prefixes`]), so "St" finds both "Stanford" and "St. Jude";
+//! - combining accents are dropped like precomposed ones, "ß" is "ss", and fullwidth letters
+//!   and digits are their ASCII forms;
 //! - a trailing legal form ("Inc", "Corp", "LLC", "Ltd", "Co", ...) is dropped, so "A Place to
 //!   Grow" and "A PLACE TO GROW INC" are the same name.
 //!
@@ -36,6 +38,11 @@ const LEGAL_FORMS: [&str; 13] = [
 ];
 
 fn fold(c: char) -> Option<char> {
+    // Fullwidth forms (Ｆｅｄ) are their ASCII letters and digits.
+    let c = match u32::from(c) {
+        0xFF01..=0xFF5E => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        _ => c,
+    };
     let folded = match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
         'ç' | 'Ç' => 'c',
@@ -58,6 +65,15 @@ fn words(raw: &str) -> Vec<String> {
     for c in raw.chars() {
         if c == '\'' || c == '’' || c == '`' {
             continue; // "Mary's" → "marys"
+        }
+        // A combining accent (e + U+0301, as some keyboards type "é") is dropped like a
+        // precomposed one.
+        if ('\u{0300}'..='\u{036F}').contains(&c) {
+            continue;
+        }
+        if c == 'ß' {
+            cur.push_str("ss");
+            continue;
         }
         if c == '&' {
             if !cur.is_empty() {
@@ -89,11 +105,10 @@ fn normalise(raw: &str) -> String {
     // Only a word followed by another is expanded, on both sides, so that "MAIN ST" and a
     // query "main st" stay alike and "st" typed alone still finds "Stanford".
     let last = w.len().saturating_sub(1);
+    // ("Mt" is not expanded: "MT" is also Montana.)
     for word in w.iter_mut().take(last) {
-        match word.as_str() {
-            "st" => *word = "saint".to_string(),
-            "mt" => *word = "mount".to_string(),
-            _ => {}
+        if word == "st" {
+            *word = "saint".to_string();
         }
     }
     while w.len() > 1 && w.last().is_some_and(|x| LEGAL_FORMS.contains(&x.as_str())) {
@@ -118,7 +133,7 @@ pub fn normalise_query(raw: &str) -> String {
 }
 
 /// Every prefix a query is searched with: its normalised form, and the same with a last word
-/// "st" or "mt" read as "saint" or "mount" (in a stored name only a word followed by another
+/// "st" read as "saint" (in a stored name only a word followed by another
 /// is expanded, so "St. Jude" is stored as "saint jude", while the user may still be typing).
 pub fn query_prefixes(raw: &str) -> Vec<String> {
     let q = normalise_query(raw);
@@ -127,11 +142,7 @@ pub fn query_prefixes(raw: &str) -> Vec<String> {
         Some((h, l)) => (format!("{h} "), l),
         None => (String::new(), q.as_str()),
     };
-    let expanded = match last {
-        "st" => Some("saint"),
-        "mt" => Some("mount"),
-        _ => None,
-    };
+    let expanded = (last == "st").then_some("saint");
     if let Some(e) = expanded {
         out.push(format!("{head}{e}"));
     }
@@ -169,7 +180,14 @@ mod tests {
             normalise_name("Saint Mary’s Hospital"),
             "saint marys hospital"
         );
-        assert_eq!(normalise_name("Mt. Sinai Health"), "mount sinai health");
+        assert_eq!(normalise_name("Mt. Sinai Health"), "mt sinai health");
+        assert_eq!(
+            normalise_name("MT Department of Transportation"),
+            "mt department of transportation"
+        );
+        assert_eq!(normalise_name("Fe\u{301}de\u{301}ration"), "federation");
+        assert_eq!(normalise_name("Straße Verein"), "strasse verein");
+        assert_eq!(normalise_name("Ｆｅｄ"), "fed");
         assert_eq!(normalise_name("Boys & Girls Club"), "boys and girls club");
         assert_eq!(normalise_name("Escuela José Martí"), "escuela jose marti");
         // A lone article is a name, not an article.
@@ -206,7 +224,7 @@ mod tests {
     fn a_last_st_or_mt_is_also_searched_expanded() {
         assert_eq!(query_prefixes("St"), ["st", "saint"]);
         assert_eq!(query_prefixes("st."), ["st", "saint"]);
-        assert_eq!(query_prefixes("Mt"), ["mt", "mount"]);
+        assert_eq!(query_prefixes("Mt"), ["mt"]);
         assert_eq!(
             query_prefixes("church of st"),
             ["church of st", "church of saint"]

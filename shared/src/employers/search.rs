@@ -27,8 +27,8 @@ pub struct SearchQuery {
     pub q: String,
     /// `names::normalise_query(q)`, never empty.
     pub prefix: String,
-    /// Every prefix searched (`names::query_prefixes`): the prefix, and "st"/"mt" at the end
-    /// read as "saint"/"mount".
+    /// Every prefix searched (`names::query_prefixes`): the prefix, and a last "st" read as
+    /// "saint".
     pub prefixes: Vec<String>,
     pub state: Option<&'static str>,
     pub limit: usize,

@@ -461,8 +461,9 @@ pub fn subsection_reason(sub: &str) -> String {
     match n {
         3 => "501(c)(3) organization".to_string(),
         1..=29 => format!(
-            "501(c)({n}) organization, not a 501(c)(3): it qualifies only if it provides a \
-             qualifying public service (34 CFR 685.219(b))"
+            "501(c)({n}) organization, not a 501(c)(3): not a qualifying employer as listed (a \
+             non-profit that is not a 501(c)(3) qualifies only through the public services it \
+             provides, 34 CFR 685.219(b), which the list does not show)"
         ),
         _ => format!("IRS subsection code {sub}, not a 501(c)(3)"),
     }

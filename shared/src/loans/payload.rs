@@ -198,7 +198,7 @@ impl Fields<'_> {
                 self.err(field, format!("must be at most {MAX_TEXT} characters"));
                 None
             }
-            Value::String(s) if s.chars().any(char::is_control) => {
+            Value::String(s) if s.chars().any(crate::model::is_hidden_char) => {
                 self.err(
                     field,
                     "must not contain control characters (such as NUL, tab or escape)",

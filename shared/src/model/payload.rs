@@ -247,7 +247,7 @@ impl<'a> Reader<'a> {
             Value::String(s) if s.chars().count() > max => {
                 Err(format!("must be at most {max} characters"))
             }
-            Value::String(s) if s.chars().any(char::is_control) => {
+            Value::String(s) if s.chars().any(crate::model::is_hidden_char) => {
                 Err("must not contain control characters (such as NUL, tab or escape)".into())
             }
             Value::String(s) => Ok(s.trim().to_string()),
@@ -378,7 +378,7 @@ fn normalize_ssn(s: &str) -> Result<String, &'static str> {
         ("000", _, _) => Err("is not a valid SSN: area number 000 is never issued"),
         ("666", _, _) => Err("is not a valid SSN: area number 666 is never issued"),
         (a, _, _) if a.starts_with('9') => Err(
-            "is not a valid SSN: area numbers 900-999 are never issued as SSNs (they are ITINs)",
+            "is not a valid SSN: area numbers 900-999 are never issued as SSNs (ITINs use them)",
         ),
         (_, "00", _) => Err("is not a valid SSN: group number 00 is never issued"),
         (_, _, "0000") => Err("is not a valid SSN: serial number 0000 is never issued"),
@@ -437,12 +437,16 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                 let t = s.trim();
                 let digits: String = t.chars().filter(|c| *c != '-').collect();
                 let dash_ok = !t.contains('-') || (t.len() == 10 && t.as_bytes()[2] == b'-');
-                if digits.len() == 9 && digits.bytes().all(|b| b.is_ascii_digit()) && dash_ok {
+                if digits.len() == 9
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && dash_ok
+                    && !digits.starts_with("00")
+                {
                     Ok(digits)
                 } else if t.is_empty() {
                     Ok(String::new())
                 } else {
-                    Err("must be an EIN: 9 digits, as 123456789 or 12-3456789".into())
+                    Err("must be an EIN: 9 digits, as 123456789 or 12-3456789 (no EIN begins with 00)".into())
                 }
             }
             _ => Err("must be a string (an EIN such as 12-3456789)".into()),
