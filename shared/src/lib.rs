@@ -22,7 +22,6 @@ pub mod model;
 pub mod money;
 pub mod mystudentdata;
 pub mod nexus;
-pub mod portfolio;
 pub mod reference;
 pub mod rotation;
 pub mod rules;

@@ -70,6 +70,40 @@ pub fn whole_cents(d: Decimal) -> Result<Decimal, String> {
     }
 }
 
+/// A sum or product of stored amounts too large for a `Decimal` (about 7.9e28). The input
+/// bounds make it impossible for data Loanpath wrote; it is still an error, never a panic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+impl From<Overflow> for crate::ApiError {
+    fn from(_: Overflow) -> Self {
+        crate::ApiError::field(
+            "loans",
+            "hold amounts too large to add up; correct the loans' balances",
+        )
+    }
+}
+
+/// `a + b`, or [`Overflow`].
+pub fn add(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_add(b).ok_or(Overflow)
+}
+
+/// `a × b`, or [`Overflow`].
+pub fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_mul(b).ok_or(Overflow)
+}
+
+/// `a ÷ b` (b ≠ 0), or [`Overflow`].
+pub fn div(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_div(b).ok_or(Overflow)
+}
+
+/// The sum of `values`, or [`Overflow`].
+pub fn sum(values: impl IntoIterator<Item = Decimal>) -> Result<Decimal, Overflow> {
+    values.into_iter().try_fold(Decimal::ZERO, add)
+}
+
 /// Rounds half away from zero to cents, as servicers and ED's examples do.
 pub fn cents(d: Decimal) -> Decimal {
     let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);

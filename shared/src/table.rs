@@ -18,34 +18,33 @@ pub struct Gsi {
     /// `true`: the index holds only the keys (the table's and its own); `false`: every
     /// attribute.
     pub keys_only: bool,
-    pub purpose: &'static str,
 }
 
 /// Overloaded GSIs. See docs/data-model.md for every access pattern.
 pub const GSIS: &[Gsi] = &[
+    // lists: a client's borrowers by id, all clients, an API key by its key id; employers by
+    // type, state and name prefix
     Gsi {
         name: "GSI1",
         pk: "GSI1PK",
         sk: "GSI1SK",
         keys_only: false,
-        purpose: "lists: a client's borrowers by id, all clients, an API key by its key id; \
-                  employers by type, state and name prefix",
     },
+    // sparse, sharded sync schedule: servicer links by due time (GSI2PK = SYNCDUE#<shard>,
+    // GSI2SK = <due>#<borrower>#<servicer>)
     Gsi {
         name: "GSI2",
         pk: "GSI2PK",
         sk: "GSI2SK",
         keys_only: true,
-        purpose: "sparse, sharded sync schedule: servicer links by due time \
-                  (GSI2PK = SYNCDUE#<shard>, GSI2SK = <due>#<borrower>#<servicer>)",
     },
+    // sparse, employer records only: employers by type and name prefix (GSI3PK =
+    // EMPNAME#<type>#<first character>, GSI3SK = <normalised name> #<id>)
     Gsi {
         name: "GSI3",
         pk: "GSI3PK",
         sk: "GSI3SK",
         keys_only: false,
-        purpose: "sparse, employer records only: employers by type and name prefix \
-                  (GSI3PK = EMPNAME#<type>#<first character>, GSI3SK = <normalised name> #<id>)",
     },
 ];
 

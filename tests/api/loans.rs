@@ -769,8 +769,8 @@ async fn create_loans_answers_payitoffs_array_of_loan_with_counts_in_headers() {
 
 #[tokio::test]
 async fn a_stale_loan_batch_cannot_commit_after_another_one() {
+    use shared::loans::service::{add_loans, parse_loans_body};
     use shared::model::{payload::BorrowerRef, Tenant};
-    use shared::portfolio::{add_loans, parse_loans_body};
     use shared::store::{keys, Tx, TxError};
     let t = app().await;
     let b = borrower(&t.ctx, json!({})).await;

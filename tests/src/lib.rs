@@ -194,9 +194,13 @@ pub fn sqs_endpoint() -> String {
             if let Ok(e) = std::env::var("LOANPATH_TEST_SQS") {
                 return e;
             }
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
+            // A port below the kernel's ephemeral range (32768 and up), so that no emulator
+            // of another test, bound to port 0, can take it between this check and moto's
+            // own bind.
+            let seed = u16::from(uuid::Uuid::new_v4().as_bytes()[0]) * 37;
+            let port = (0..2000u16)
+                .map(|i| 20_000 + (seed + i * 7) % 10_000)
+                .find(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok())
                 .expect("a free port");
             let moto = format!("{}/../.venv/bin/moto_server", env!("CARGO_MANIFEST_DIR"));
             let me = std::process::id();

@@ -570,13 +570,15 @@ async fn seed_one(ctx: &AppContext, tenant: &Tenant, i: usize, days: i64) -> Res
         sync_claim: None,
         version: 1,
     };
-    let body = shared::portfolio::LoansBody::Linked(Box::new(shared::portfolio::LinkedAccount {
-        loans: account.loans,
-        profile: account.profile,
-        date_of_birth: account.date_of_birth,
-        link,
-    }));
-    shared::portfolio::add_loans(ctx, tenant, &BorrowerRef::Uuid(b.uuid), body)
+    let body = shared::loans::service::LoansBody::Linked(Box::new(
+        shared::loans::service::LinkedAccount {
+            loans: account.loans,
+            profile: account.profile,
+            date_of_birth: account.date_of_birth,
+            link,
+        },
+    ));
+    shared::loans::service::add_loans(ctx, tenant, &BorrowerRef::Uuid(b.uuid), body)
         .await
         .map_err(|e| e.to_string())?;
     Ok(())

@@ -7,7 +7,7 @@ use crate::context::AppContext;
 use crate::http::{
     created, json_object, no_content, ok, path_param, query_only, query_params, respond,
 };
-use crate::portfolio;
+use crate::loans::service;
 
 /// `POST /borrowers/{id}/loans`: `{"loans": [LoanPayload]}` or `{"loans": "<base64 file>"}`.
 ///
@@ -25,8 +25,8 @@ async fn create_once(ctx: &AppContext, req: Request) -> Response<Body> {
             let t = tenant(ctx, &req).await?;
             crate::http::query_only(&req, &["summary"])?;
             let r = borrower_ref(&req)?;
-            let body = portfolio::parse_loans_body(&json_object(&req)?)?;
-            let done = portfolio::add_loans(ctx, &t, &r, body).await?;
+            let body = service::parse_loans_body(&json_object(&req)?)?;
+            let done = service::add_loans(ctx, &t, &r, body).await?;
             let summary = query_params(&req).get("summary").map(String::as_str) == Some("true");
             let mut resp = match (done.created > 0, summary) {
                 (true, true) => created(&done.summary()),
@@ -53,7 +53,7 @@ pub async fn list(ctx: &AppContext, req: Request) -> Response<Body> {
         async {
             let t = tenant(ctx, &req).await?;
             query_only(&req, &[])?;
-            ok(&portfolio::list_loans(ctx, &t, &borrower_ref(&req)?).await?)
+            ok(&service::list_loans(ctx, &t, &borrower_ref(&req)?).await?)
         }
         .await,
     )
@@ -66,7 +66,7 @@ pub async fn delete(ctx: &AppContext, req: Request) -> Response<Body> {
             let t = tenant(ctx, &req).await?;
             crate::http::query_only(&req, &[])?;
             let r = borrower_ref(&req)?;
-            portfolio::delete_loan(ctx, &t, &r, &path_param(&req, "loan_id")?).await?;
+            service::delete_loan(ctx, &t, &r, &path_param(&req, "loan_id")?).await?;
             no_content()
         }
         .await,
@@ -79,7 +79,7 @@ pub async fn portfolio(ctx: &AppContext, req: Request) -> Response<Body> {
         async {
             let t = tenant(ctx, &req).await?;
             query_only(&req, &[])?;
-            ok(&portfolio::portfolio(ctx, &t, &path_param(&req, "id")?).await?)
+            ok(&service::portfolio(ctx, &t, &path_param(&req, "id")?).await?)
         }
         .await,
     )

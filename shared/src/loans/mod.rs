@@ -7,7 +7,7 @@
 //!   comparison and re-imports are idempotent.
 //! * [`parse_loans_payload`] validates a `[LoanPayload, ...]` batch
 //!   atomically: every error, keyed `loans[i].field`.
-//! * [`loan_view`], [`portfolio_loan_view`], [`portfolio_view`] build the wire
+//! * [`loan_view`], [`portfolio_view`] build the wire
 //!   objects (see `views.rs` for the format decisions).
 //! * [`loans_from_file`] and [`profile_fill`] map a parsed MyStudentData.txt.
 //!
@@ -18,6 +18,7 @@ mod import;
 mod money;
 pub(crate) mod payload;
 mod payoff;
+pub mod service;
 mod views;
 
 #[cfg(test)]
@@ -27,7 +28,7 @@ pub use import::{loans_from_file, profile_fill, ProfileFill};
 pub use money::{cents, money_number, money_string, rate_number, rate_string};
 pub use payload::{parse_loan_payload, parse_loans_payload};
 pub use payoff::{payoff_quote, Payoff, DAYS_PER_YEAR};
-pub use views::{loan_view, portfolio_loan_view, portfolio_view, PAYOFF_QUOTE_DATE_FORMAT};
+pub use views::{loan_view, portfolio_view, PAYOFF_QUOTE_DATE_FORMAT};
 
 use crate::reference::{
     loan_status_by_code, loan_type_by_code, repayment_plan_by_type, servicer, LoanFamily,
@@ -337,7 +338,7 @@ impl Loan {
     }
 
     /// Payoff quote at `quote_date`; see [`payoff_quote`].
-    pub fn payoff(&self, quote_date: NaiveDate) -> Payoff {
+    pub fn payoff(&self, quote_date: NaiveDate) -> Result<Payoff, crate::money::Overflow> {
         payoff_quote(self, quote_date)
     }
 }

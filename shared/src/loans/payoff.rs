@@ -55,8 +55,10 @@ pub struct Payoff {
     pub quote: Decimal,
 }
 
-/// Payoff quote for `loan` on `quote_date` (see module docs).
-pub fn payoff_quote(loan: &Loan, quote_date: NaiveDate) -> Payoff {
+/// Payoff quote for `loan` on `quote_date` (see module docs). Checked arithmetic: amounts too
+/// large to compute are an [`Overflow`](crate::money::Overflow), never a panic.
+pub fn payoff_quote(loan: &Loan, quote_date: NaiveDate) -> Result<Payoff, crate::money::Overflow> {
+    use crate::money::{add, div, mul};
     let d = &loan.data;
     let principal = d.outstanding_principal.unwrap_or_default();
     let interest = d.outstanding_interest.unwrap_or_default();
@@ -70,16 +72,16 @@ pub fn payoff_quote(loan: &Loan, quote_date: NaiveDate) -> Payoff {
             .is_some_and(|s| SUBSIDY_STATUSES.contains(&s));
     let accrues = loan.status_group() != StatusGroup::Closed && !subsidized_now;
     let rate = d.interest_rate.filter(|_| accrues).unwrap_or_default();
-    let daily_interest = principal * rate / dec!(100) / DAYS_PER_YEAR;
+    let year = mul(dec!(100), DAYS_PER_YEAR)?;
+    let daily_interest = div(mul(principal, rate)?, year)?;
     // One rounding, on the exact product: principal × rate × days / (100 × 365.25).
-    let accrued_interest =
-        cents(principal * rate * Decimal::from(days) / (dec!(100) * DAYS_PER_YEAR));
-    Payoff {
+    let accrued_interest = cents(div(mul(mul(principal, rate)?, Decimal::from(days))?, year)?);
+    Ok(Payoff {
         quote_date,
         as_of,
         days,
         daily_interest,
         accrued_interest,
-        quote: cents(principal + interest + accrued_interest),
-    }
+        quote: cents(add(add(principal, interest)?, accrued_interest)?),
+    })
 }

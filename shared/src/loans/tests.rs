@@ -3,6 +3,11 @@ use crate::mystudentdata::parse;
 use rust_decimal::dec;
 use serde_json::{json, Value};
 
+/// One loan's PortfolioLoan, as the Portfolio shows it.
+fn portfolio_loan_view(l: &Loan, day: chrono::NaiveDate) -> Value {
+    portfolio_view(std::slice::from_ref(l), day).unwrap()["loans"][0].clone()
+}
+
 const MODERN: &str = include_str!("../../../tests/fixtures/mystudentdata/modern.txt");
 
 const NOW: &str = "2026-11-22T10:00:00.000000Z";
@@ -388,7 +393,7 @@ fn payoff_uses_simple_daily_interest_over_365_25() {
     // $20,000 at 7.08 %, balances as of 2026-11-01 (updated_at), quote 2026-11-22: 21 days.
     // 20000 × 0.0708 / 365.25 = 3.876796714…/day; × 21 = 81.4127… → 81.41.
     let l = seed_loan();
-    let p = l.payoff(d(2026, 11, 22));
+    let p = l.payoff(d(2026, 11, 22)).unwrap();
     assert_eq!(p.as_of, Some(d(2026, 11, 1)));
     assert_eq!(p.days, 21);
     assert_eq!(cents(p.daily_interest), dec!(3.88));
@@ -399,19 +404,22 @@ fn payoff_uses_simple_daily_interest_over_365_25() {
     // Outstanding interest is added, not compounded.
     let mut l2 = l.clone();
     l2.data.outstanding_interest = Some(dec!(100.00));
-    assert_eq!(l2.payoff(d(2026, 11, 22)).quote, dec!(20181.41));
+    assert_eq!(l2.payoff(d(2026, 11, 22)).unwrap().quote, dec!(20181.41));
     // Quote before the as-of date: no negative accrual.
-    assert_eq!(l.payoff(d(2026, 10, 1)).quote, dec!(20000.00));
+    assert_eq!(l.payoff(d(2026, 10, 1)).unwrap().quote, dec!(20000.00));
     // Closed loans and subsidized loans in deferment accrue nothing.
     let mut closed = l.clone();
     closed.data.loan_status = Some("PF".into());
-    assert_eq!(closed.payoff(d(2026, 11, 22)).accrued_interest, dec!(0));
+    assert_eq!(
+        closed.payoff(d(2026, 11, 22)).unwrap().accrued_interest,
+        dec!(0)
+    );
     let mut sub = l.clone();
     sub.data.loan_type = "D1".into();
     sub.data.loan_status = Some("DA".into());
-    assert_eq!(sub.payoff(d(2026, 11, 22)).quote, dec!(20000.00));
+    assert_eq!(sub.payoff(d(2026, 11, 22)).unwrap().quote, dec!(20000.00));
     sub.data.loan_status = Some("FB".into());
-    assert_eq!(sub.payoff(d(2026, 11, 22)).quote, dec!(20081.41));
+    assert_eq!(sub.payoff(d(2026, 11, 22)).unwrap().quote, dec!(20081.41));
 }
 
 #[test]
@@ -420,7 +428,7 @@ fn payoff_uses_balance_as_of_when_known() {
     // 61340.29 × 0.0525 × 22 / 365.25 = 193.9702… → 193.97; quote 61590.29.
     let f = parse(MODERN.as_bytes()).unwrap();
     let l = loans_from_file(&f).remove(5).into_loan(6, u(6), u(2), NOW);
-    let p = l.payoff(d(2026, 11, 22));
+    let p = l.payoff(d(2026, 11, 22)).unwrap();
     assert_eq!(p.as_of, Some(d(2026, 10, 31)));
     assert_eq!(p.days, 22);
     assert_eq!(p.accrued_interest, dec!(193.97));
@@ -642,7 +650,7 @@ fn modern_loans() -> Vec<Loan> {
 #[test]
 fn portfolio_view_groups_by_servicer_and_excludes_closed_loans_from_totals() {
     let loans = modern_loans();
-    let v = portfolio_view(&loans, d(2026, 11, 22));
+    let v = portfolio_view(&loans, d(2026, 11, 22)).unwrap();
     assert_eq!(keys(&v), ["loans", "servicers", "summary"]);
     assert_eq!(v["loans"].as_array().unwrap().len(), 6);
     // Open loans: D1, D2, D3, D5, D6 (D4 is PC, closed).
@@ -1023,7 +1031,7 @@ Current Loan Status:RP
 ";
     let f = parse(text.as_bytes()).unwrap();
     let loan = loans_from_file(&f).remove(0).into_loan(1, u(1), u(2), NOW);
-    let p = loan.payoff(d(2026, 11, 22));
+    let p = loan.payoff(d(2026, 11, 22)).unwrap();
     assert_eq!(p.as_of, Some(d(2026, 10, 31)));
     assert_eq!(p.days, 22);
     // 10000 × 6.8 % × 22 / 365.25 = 40.958… → 40.96
@@ -1049,4 +1057,22 @@ Current Loan Status:RP
         "HEALTH EDUCATION ASSISTANCE LOAN (HEAL)"
     );
     assert_eq!(v["type"]["federal"], Value::Null, "nothing is guessed");
+}
+
+/// Issue 12 §1: totals of amounts too large for a Decimal are an error, never a panic.
+#[test]
+fn totals_that_overflow_are_an_error_not_a_panic() {
+    let mut big = seed_loan();
+    big.data.outstanding_principal = Some(Decimal::MAX);
+    big.data.outstanding_interest = Some(Decimal::MAX);
+    let mut other = big.clone();
+    other.uuid = uuid::Uuid::new_v4();
+    let day = d(2026, 11, 22);
+    assert_eq!(
+        portfolio_view(&[big.clone(), other], day),
+        Err(crate::money::Overflow)
+    );
+    assert_eq!(big.payoff(day), Err(crate::money::Overflow));
+    let e: crate::ApiError = crate::money::Overflow.into();
+    assert_eq!(e.status(), 422);
 }

@@ -15,6 +15,8 @@
 //!   v1.0.1 rule); `payoff.quote_date` is written `MM/DD/YYYY` as in the docs'
 //!   example (see [`PAYOFF_QUOTE_DATE_FORMAT`]).
 
+use crate::money::Overflow;
+
 use super::{
     money_number, money_string, payoff_quote, rate_number, rate_string, Address, Loan, LoanData,
 };
@@ -116,14 +118,6 @@ pub fn loan_view(loan: &Loan) -> Value {
     v
 }
 
-/// `PortfolioLoan` for one loan. `servicer.payment_groups` holds this loan's
-/// own group (built from this loan alone) if it has a `payment_group_id`,
-/// else `[]`; [`portfolio_view`] fills it from all the servicer's loans.
-pub fn portfolio_loan_view(loan: &Loan, quote_date: NaiveDate) -> Value {
-    let groups = payment_groups(std::slice::from_ref(loan));
-    portfolio_loan(loan, quote_date, &groups)
-}
-
 /// Loanpath addition, only on a linked loan the servicer stopped reporting (so every other
 /// loan keeps the seed's exact shape): `no_longer_reported_since`, the day the scheduled sync
 /// closed it.
@@ -133,9 +127,9 @@ fn closed_mark(v: &mut Value, d: &crate::loans::LoanData) {
     }
 }
 
-fn portfolio_loan(loan: &Loan, quote_date: NaiveDate, groups: &Value) -> Value {
+fn portfolio_loan(loan: &Loan, quote_date: NaiveDate, groups: &Value) -> Result<Value, Overflow> {
     let d = &loan.data;
-    let payoff = payoff_quote(loan, quote_date);
+    let payoff = payoff_quote(loan, quote_date)?;
     let status = d.status_row();
     let ty = d.type_row();
     let plan = d.plan_row();
@@ -149,7 +143,7 @@ fn portfolio_loan(loan: &Loan, quote_date: NaiveDate, groups: &Value) -> Value {
             "effective": rate_string(d.interest_rate),
             "original": rate_string(d.original_interest_rate.or(d.interest_rate)),
         },
-        "monthly_payment": monthly_payment(std::slice::from_ref(loan), false),
+        "monthly_payment": monthly_payment(std::slice::from_ref(loan), false)?,
         "origination": {
             "amount": money_string(d.original_principal),
             "date": date(d.origination_date),
@@ -187,7 +181,7 @@ fn portfolio_loan(loan: &Loan, quote_date: NaiveDate, groups: &Value) -> Value {
         },
     });
     closed_mark(&mut v, d);
-    v
+    Ok(v)
 }
 
 fn pslf(d: &LoanData) -> Value {
@@ -233,28 +227,32 @@ fn servicer(d: &LoanData, groups: &Value) -> Value {
     })
 }
 
-fn sum(loans: &[&Loan], f: impl Fn(&LoanData) -> Option<Decimal>) -> Decimal {
-    loans.iter().filter_map(|l| f(&l.data)).sum()
+fn sum(loans: &[&Loan], f: impl Fn(&LoanData) -> Option<Decimal>) -> Result<Decimal, Overflow> {
+    crate::money::sum(loans.iter().filter_map(|l| f(&l.data)))
 }
 
 /// `MonthlyPayment {scheduled_amount, estimated, next_payment_due}`:
 /// sums the scheduled amounts (`null` if none is known) and takes the
 /// earliest due date, over open loans only when `open_only`.
-fn monthly_payment(loans: &[Loan], open_only: bool) -> Value {
+fn monthly_payment(loans: &[Loan], open_only: bool) -> Result<Value, Overflow> {
     let refs: Vec<&Loan> = loans.iter().filter(|l| !open_only || l.is_open()).collect();
     let known = refs.iter().any(|l| l.data.monthly_payment.is_some());
-    json!({
-        "scheduled_amount": money_string(known.then(|| sum(&refs, |d| d.monthly_payment))),
+    let scheduled = match known {
+        true => Some(sum(&refs, |d| d.monthly_payment)?),
+        false => None,
+    };
+    Ok(json!({
+        "scheduled_amount": money_string(scheduled),
         "estimated": false,
         "next_payment_due": date(refs.iter().filter_map(|l| l.data.due_date).min()),
-    })
+    }))
 }
 
 /// `PaymentGroup`s for the loans' `payment_group_id`s (first-seen order).
 /// Name and amounts due are unknown to us (`null`); `scheduled_amount` sums
 /// the group's open loans. Both `current_amount` (schema) and
 /// `current_amount_due` (docs example) are written.
-fn payment_groups(loans: &[Loan]) -> Value {
+fn payment_groups(loans: &[Loan]) -> Result<Value, Overflow> {
     let mut ids: Vec<Uuid> = Vec::new();
     for l in loans {
         if let Some(id) = l.data.payment_group_id {
@@ -263,7 +261,7 @@ fn payment_groups(loans: &[Loan]) -> Value {
             }
         }
     }
-    Value::Array(
+    Ok(Value::Array(
         ids.into_iter()
             .map(|id| {
                 let members: Vec<Loan> = loans
@@ -271,20 +269,20 @@ fn payment_groups(loans: &[Loan]) -> Value {
                     .filter(|l| l.data.payment_group_id == Some(id))
                     .cloned()
                     .collect();
-                let mut mp = monthly_payment(&members, true);
+                let mut mp = monthly_payment(&members, true)?;
                 mp["current_amount"] = Value::Null;
                 mp["current_amount_due"] = Value::Null;
                 mp["past_due_amount"] = Value::Null;
-                json!({
+                Ok(json!({
                     "id": id,
                     "monthly_payment": mp,
                     "name": Value::Null,
                     "payment_reference_number":
                         members.iter().find_map(|l| l.data.payment_reference_number.clone()),
-                })
+                }))
             })
-            .collect(),
-    )
+            .collect::<Result<_, Overflow>>()?,
+    ))
 }
 
 /// Totals over **open** loans (status group not Closed): closed loans (paid
@@ -296,15 +294,19 @@ struct Totals {
     accrued_interest: Decimal,
     capitalized_interest: Decimal,
     current_principal: Decimal,
+    outstanding_balance: Decimal,
 }
 
-fn totals(loans: &[Loan]) -> Totals {
+fn totals(loans: &[Loan]) -> Result<Totals, Overflow> {
     let open: Vec<&Loan> = loans.iter().filter(|l| l.is_open()).collect();
-    Totals {
-        accrued_interest: sum(&open, |d| d.outstanding_interest),
-        capitalized_interest: sum(&open, |d| d.capitalized_amount),
-        current_principal: sum(&open, |d| d.outstanding_principal),
-    }
+    let accrued_interest = sum(&open, |d| d.outstanding_interest)?;
+    let current_principal = sum(&open, |d| d.outstanding_principal)?;
+    Ok(Totals {
+        accrued_interest,
+        capitalized_interest: sum(&open, |d| d.capitalized_amount)?,
+        current_principal,
+        outstanding_balance: crate::money::add(accrued_interest, current_principal)?,
+    })
 }
 
 /// The Portfolio: `{"loans": [PortfolioLoan], "summary": PortfolioSummary,
@@ -320,7 +322,7 @@ fn totals(loans: &[Loan]) -> Totals {
 ///   open-loan totals, `monthly_payment` as a MonthlyPayment object, its
 ///   `payment_groups` (`null` if none) and `servicer` object. Each loan's
 ///   `servicer.payment_groups` is its servicer's full group list.
-pub fn portfolio_view(loans: &[Loan], quote_date: NaiveDate) -> Value {
+pub fn portfolio_view(loans: &[Loan], quote_date: NaiveDate) -> Result<Value, Overflow> {
     let mut names: Vec<Option<&str>> = Vec::new();
     for l in loans {
         let n = l.data.servicer_name.as_deref();
@@ -341,16 +343,19 @@ pub fn portfolio_view(loans: &[Loan], quote_date: NaiveDate) -> Value {
                 .collect()
         })
         .collect();
-    let groups: Vec<Value> = members.iter().map(|m| payment_groups(m)).collect();
+    let groups: Vec<Value> = members
+        .iter()
+        .map(|m| payment_groups(m))
+        .collect::<Result<_, _>>()?;
     let views: Vec<Value> = loans
         .iter()
         .map(|l| portfolio_loan(l, quote_date, &groups[name_index(l)]))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let servicers: Vec<Value> = members
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let t = totals(m);
+            let t = totals(m)?;
             let g = &groups[i];
             let groups_or_null = if g.as_array().is_some_and(|g| g.is_empty()) {
                 Value::Null
@@ -363,28 +368,28 @@ pub fn portfolio_view(loans: &[Loan], quote_date: NaiveDate) -> Value {
                 .filter(|(l, _)| name_index(l) == i)
                 .map(|(_, v)| v.clone())
                 .collect();
-            json!({
+            Ok(json!({
                 "accrued_interest": money_string(Some(t.accrued_interest)),
                 "capitalized_interest": money_string(Some(t.capitalized_interest)),
                 "current_principal": money_string(Some(t.current_principal)),
-                "outstanding_balance": money_string(Some(t.accrued_interest + t.current_principal)),
+                "outstanding_balance": money_string(Some(t.outstanding_balance)),
                 "loans": loan_views,
-                "monthly_payment": monthly_payment(m, true),
+                "monthly_payment": monthly_payment(m, true)?,
                 "payment_groups": groups_or_null,
                 "servicer": servicer(&m[0].data, g),
-            })
+            }))
         })
-        .collect();
-    let t = totals(loans);
+        .collect::<Result<_, Overflow>>()?;
+    let t = totals(loans)?;
     let open: Vec<&Loan> = loans.iter().filter(|l| l.is_open()).collect();
-    json!({
+    Ok(json!({
         "loans": views,
         "summary": {
             "accrued_interest": money_string(Some(t.accrued_interest)),
             "current_principal": money_string(Some(t.current_principal)),
-            "outstanding_balance": money_string(Some(t.accrued_interest + t.current_principal)),
-            "monthly_payment": money_string(Some(sum(&open, |d| d.monthly_payment))),
+            "outstanding_balance": money_string(Some(t.outstanding_balance)),
+            "monthly_payment": money_string(Some(sum(&open, |d| d.monthly_payment)?)),
         },
         "servicers": servicers,
-    })
+    }))
 }

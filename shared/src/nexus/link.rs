@@ -3,7 +3,7 @@
 //!
 //! A link writes the account's loans as PortfolioLoans with `source = nexus`, the link record
 //! and the profile fields the servicer knows (only where the borrower's are empty), in one
-//! transaction that moves the borrower's version (see `portfolio::add_loans`). Linking the
+//! transaction that moves the borrower's version (see `loans::service::add_loans`). Linking the
 //! same servicer again updates the same loans (matched by the servicer's loan id) and never
 //! duplicates them.
 
@@ -18,8 +18,8 @@ use super::{epoch, expired, in_seconds, NexusSession, Secret, ServicerAccount};
 use crate::borrowers::{self, Mode};
 use crate::context::AppContext;
 use crate::error::ApiError;
+use crate::loans::service::{self, LinkedAccount, LoansBody};
 use crate::model::payload::parse_borrower_payload;
-use crate::portfolio::{self, LinkedAccount, LoansBody};
 use crate::rules::limits;
 
 /// How long a challenge may wait for its answer.
@@ -389,9 +389,9 @@ async fn save_link(
     // A scheduled sync that committed between our read and our write moves the link's
     // version: read again once and write on top of it, rather than make the borrower retry.
     let tenant = session.tenant();
-    let written = match portfolio::add_loans(ctx, &tenant, &session.borrower_ref(), body()).await {
+    let written = match service::add_loans(ctx, &tenant, &session.borrower_ref(), body()).await {
         Err(ApiError::Conflict(_)) => {
-            portfolio::add_loans(ctx, &tenant, &session.borrower_ref(), body()).await?
+            service::add_loans(ctx, &tenant, &session.borrower_ref(), body()).await?
         }
         other => other?,
     };

@@ -192,7 +192,7 @@ async fn sync_link_inner(
                 let mut c = changes(&coll.loans, &link.servicer, account.loans, today, &stamp);
                 // A borrower holds at most MAX_LOANS_PER_BORROWER loans: new ones beyond it wait.
                 let room =
-                    crate::portfolio::MAX_LOANS_PER_BORROWER.saturating_sub(coll.loans.len());
+                    crate::loans::service::MAX_LOANS_PER_BORROWER.saturating_sub(coll.loans.len());
                 if c.create.len() > room {
                     tracing::warn!(borrower = %coll.borrower.uuid, over = c.create.len() - room, "loan cap reached; new loans not created");
                     report.skipped_over_cap = c.create.len() - room;

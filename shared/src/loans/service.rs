@@ -501,7 +501,7 @@ pub async fn portfolio(ctx: &AppContext, tenant: &Tenant, raw_id: &str) -> Resul
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     check_stored(&coll.loans)?;
     let today = chrono::Utc::now().date_naive();
-    let mut view = loans::portfolio_view(&coll.loans, today);
+    let mut view = loans::portfolio_view(&coll.loans, today)?;
     // Each linked servicer account: its status and when it last synced (Loanpath addition).
     view["links"] = coll
         .links
