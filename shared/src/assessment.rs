@@ -82,8 +82,7 @@ async fn collections(
     tenant: &Tenant,
     r: &BorrowerRef,
 ) -> Result<(BorrowerCollection, Option<BorrowerCollection>), ApiError> {
-    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
-    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
     let spouse = match (
         &coll.borrower.spouse,
         coll.borrower.financial.filing_status().is_married(),

@@ -217,7 +217,7 @@ async fn plan_spouse(
     let old_spouse = match &b.spouse {
         Some(link) => ctx
             .store
-            .borrower_by_uuid(&link.uuid)
+            .borrower_by_uuid_unscoped(&link.uuid)
             .await?
             .filter(|o| o.spouse.as_ref().map(|s| s.uuid) == Some(b.uuid)),
         None => None,
@@ -684,7 +684,7 @@ const ONE_TX_ITEMS: usize = 95;
 /// The spouse unlink a borrower's removal implies, under the spouse's version.
 async fn unlink_spouse(ctx: &AppContext, tx: &mut Tx, b: &Borrower) -> Result<(), ApiError> {
     if let Some(link) = &b.spouse {
-        if let Some(mut sp) = ctx.store.borrower_by_uuid(&link.uuid).await? {
+        if let Some(mut sp) = ctx.store.borrower_by_uuid_unscoped(&link.uuid).await? {
             if sp.spouse.as_ref().map(|s| s.uuid) == Some(b.uuid) {
                 let expected = sp.version;
                 sp.spouse = None;

@@ -807,13 +807,7 @@ async fn a_borrower_being_deleted_is_left_out_of_the_list() {
     let a = create_one(&t.ctx, json!({"first_name": "Stays"})).await;
     let b = create_one(&t.ctx, json!({"first_name": "Going"})).await;
     let uuid: uuid::Uuid = b["uuid"].as_str().unwrap().parse().unwrap();
-    let mut going = t
-        .ctx
-        .store
-        .borrower_any_state(&uuid)
-        .await
-        .unwrap()
-        .unwrap();
+    let mut going = loanpath_tests::raw_borrower(&t.ctx, &uuid).await.unwrap();
     going.deleting = true;
     t.ctx
         .store

@@ -780,10 +780,8 @@ async fn a_stale_loan_batch_cannot_commit_after_another_one() {
     };
     let uuid: uuid::Uuid = b["uuid"].as_str().unwrap().parse().unwrap();
     let version = |ctx: &'static shared::AppContext| async move {
-        ctx.store
-            .borrower_by_uuid(&uuid)
+        loanpath_tests::raw_borrower(ctx, &uuid)
             .await
-            .unwrap()
             .unwrap()
             .version
     };

@@ -15,4 +15,5 @@ mod keys;
 mod loans;
 mod nexus;
 mod sync;
+mod tenants;
 mod webhooks;

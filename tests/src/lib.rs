@@ -76,6 +76,17 @@ pub fn client(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(conf)
 }
 
+/// A stored borrower profile read straight from the table, with no tenant (tests only: the
+/// store's own unscoped reads are not public).
+pub async fn raw_borrower(ctx: &AppContext, uuid: &uuid::Uuid) -> Option<shared::model::Borrower> {
+    let item = ctx
+        .store
+        .get(&format!("BORROWER#{uuid}"), "PROFILE")
+        .await
+        .expect("GetItem")?;
+    Some(shared::store::borrowers::from_item(item).expect("a borrower item"))
+}
+
 pub fn test_cipher() -> SsnCipher {
     SsnCipher::from_key_text(&"42".repeat(32)).expect("key")
 }

@@ -209,8 +209,8 @@ pub async fn create(
         }
     }
     let req = parse_request(body)?;
-    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
-    let mut coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let mut coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
+    let uuid = coll.borrower.uuid;
     let before = ctx.store.enrollments(&uuid).await?;
     let existing = catch_up(ctx, tenant, &coll, before.clone()).await?;
     if existing != before {
@@ -480,8 +480,8 @@ async fn read(
     tenant: &Tenant,
     r: &BorrowerRef,
 ) -> Result<(BorrowerCollection, Vec<Enrollment>), ApiError> {
-    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
-    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
+    let uuid = coll.borrower.uuid;
     let list = ctx.store.enrollments(&uuid).await?;
     let list = catch_up(ctx, tenant, &coll, list).await?;
     Ok((coll, list))
@@ -593,8 +593,8 @@ pub async fn advance(
                 format!("must be a whole number of days from 0 to {MAX_DAYS}"),
             )
         })?;
-    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
-    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
+    let uuid = coll.borrower.uuid;
     let list = ctx.store.enrollments(&uuid).await?;
     let mut b = coll.borrower.clone();
     b.sandbox_clock_days = b.sandbox_clock_days.saturating_add(days).min(100 * 366);

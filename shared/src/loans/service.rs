@@ -154,8 +154,8 @@ pub async fn add_loans(
     r: &BorrowerRef,
     body: LoansBody,
 ) -> Result<LoansWritten, ApiError> {
-    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
-    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
+    let uuid = coll.borrower.uuid;
     let mut borrower = coll.borrower.clone();
     let mut link_item = None;
     let mut link_version = None;
@@ -433,8 +433,7 @@ pub async fn list_loans(
     tenant: &Tenant,
     r: &BorrowerRef,
 ) -> Result<Value, ApiError> {
-    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
-    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
     Ok(
         json!({"loans": coll.loans.iter().map(|l| loan_view(l, &coll.borrower)).collect::<Vec<_>>()}),
     )
@@ -448,8 +447,8 @@ pub async fn delete_loan(
     r: &BorrowerRef,
     loan_ref: &str,
 ) -> Result<(), ApiError> {
-    let uuid = ctx.store.borrower_uuid(tenant, r).await?;
-    let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
+    let coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
+    let uuid = coll.borrower.uuid;
     let wanted = loan_ref.trim();
     let loan = coll
         .loans

@@ -67,12 +67,21 @@ fn decode_cursor(c: &str) -> Option<(i64, Uuid)> {
 impl Store {
     /// The borrower with this uuid, whoever owns it (callers check the tenant). A borrower
     /// being deleted is gone.
-    pub async fn borrower_by_uuid(&self, uuid: &Uuid) -> Result<Option<Borrower>, ApiError> {
-        Ok(self.borrower_any_state(uuid).await?.filter(|b| !b.deleting))
+    pub(crate) async fn borrower_by_uuid_unscoped(
+        &self,
+        uuid: &Uuid,
+    ) -> Result<Option<Borrower>, ApiError> {
+        Ok(self
+            .borrower_any_state_unscoped(uuid)
+            .await?
+            .filter(|b| !b.deleting))
     }
 
     /// The profile even while it is being deleted (only DELETE, to finish the job, wants it).
-    pub async fn borrower_any_state(&self, uuid: &Uuid) -> Result<Option<Borrower>, ApiError> {
+    pub(crate) async fn borrower_any_state_unscoped(
+        &self,
+        uuid: &Uuid,
+    ) -> Result<Option<Borrower>, ApiError> {
         match self.get(&keys::borrower(uuid), keys::PROFILE_SK).await? {
             Some(item) => from_item(item).map(Some),
             None => Ok(None),
@@ -85,8 +94,8 @@ impl Store {
         tenant: &Tenant,
         r: &BorrowerRef,
     ) -> Result<Borrower, ApiError> {
-        let uuid = self.borrower_uuid(tenant, r).await?;
-        self.borrower_any_state(&uuid)
+        let uuid = self.unverified_uuid(tenant, r).await?;
+        self.borrower_any_state_unscoped(&uuid)
             .await?
             .filter(|b| b.client_id == tenant.client_id)
             .ok_or_else(|| ApiError::not_found("Borrower"))
@@ -104,7 +113,7 @@ impl Store {
                 .and_then(lookup_uuid),
         };
         let found = match uuid {
-            Some(u) => self.borrower_by_uuid(&u).await?,
+            Some(u) => self.borrower_by_uuid_unscoped(&u).await?,
             None => None,
         };
         found
@@ -112,10 +121,16 @@ impl Store {
             .ok_or_else(|| ApiError::not_found("Borrower"))
     }
 
-    /// The uuid an `{id}` names, without reading the profile: a uuid is returned as is (the
-    /// caller's collection read checks the tenant); an integer id goes through its lookup
-    /// item, which carries the owner, so another client's id is not found.
-    pub async fn borrower_uuid(&self, tenant: &Tenant, r: &BorrowerRef) -> Result<Uuid, ApiError> {
+    /// The uuid an `{id}` names, without reading the profile: a uuid is returned as is, NOT
+    /// checked against the tenant; an integer id goes through its lookup item, which carries
+    /// the owner, so another client's id is not found. Only the store's own tenant-checked
+    /// reads may use it (`borrower_collection_by_ref`), so a forgotten check cannot compile
+    /// outside the store.
+    pub(in crate::store) async fn unverified_uuid(
+        &self,
+        tenant: &Tenant,
+        r: &BorrowerRef,
+    ) -> Result<Uuid, ApiError> {
         match r {
             BorrowerRef::Uuid(u) => Ok(*u),
             BorrowerRef::Id(id) => self
@@ -143,7 +158,7 @@ impl Store {
             .await?;
         match guard.as_ref().and_then(lookup_uuid) {
             Some(u) => Ok(self
-                .borrower_by_uuid(&u)
+                .borrower_by_uuid_unscoped(&u)
                 .await?
                 .filter(|b| b.client_id == tenant.client_id)),
             None => Ok(None),

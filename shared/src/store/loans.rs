@@ -37,6 +37,18 @@ fn entity(item: &Item) -> Option<&str> {
 
 impl Store {
     /// One Query reads the profile and all loans. Another tenant's borrower is not found.
+    /// The collection an `{id}` (integer id or uuid) names, within the tenant: another
+    /// client's borrower, or a missing one, is a 404. The checked uuid is
+    /// `collection.borrower.uuid`.
+    pub async fn borrower_collection_by_ref(
+        &self,
+        tenant: &Tenant,
+        r: &crate::model::payload::BorrowerRef,
+    ) -> Result<BorrowerCollection, ApiError> {
+        let uuid = self.unverified_uuid(tenant, r).await?;
+        self.borrower_collection(tenant, &uuid).await
+    }
+
     pub async fn borrower_collection(
         &self,
         tenant: &Tenant,

@@ -1,0 +1,142 @@
+//! Issue 12 §6: a stranger's borrower answers exactly like a missing one, on every route that
+//! names a borrower, by integer id and by uuid, and nothing of it changes.
+
+use loanpath_tests::{app, call, send, split, OTHER_KEY};
+use serde_json::{json, Value};
+use shared::api::{assessments, borrowers, enrollments, loans};
+use shared::AppContext;
+
+type Handler = for<'a> fn(
+    &'a AppContext,
+    lambda_http::Request,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = lambda_http::Response<lambda_http::Body>> + 'a>,
+>;
+
+macro_rules! h {
+    ($f:path) => {
+        (|ctx, req| Box::pin($f(ctx, req))) as Handler
+    };
+}
+
+fn loan() -> Value {
+    json!({"loans": [{
+        "loan_type": "D2", "interest_rate": 6.8, "outstanding_principal": 1000,
+        "original_principal": 1000, "outstanding_interest": 0, "loan_status": "RP",
+        "servicer_name": "Nelnet", "origination_date": "2016-09-01"
+    }]})
+}
+
+#[tokio::test]
+async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
+    let t = app().await;
+    let (s, b) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/").json(json!({"borrower": {"first_name": "Mine", "agi": 50000}})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, added) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(&b["id"]).json(loan()),
+    )
+    .await;
+    assert_eq!(s, 201, "{added}");
+    let loan_id = added[0]["id"].to_string();
+    let routes: Vec<(&str, &str, Handler, Option<Value>)> = vec![
+        ("GET borrower", "GET", h!(borrowers::get), None),
+        (
+            "PATCH borrower",
+            "PATCH",
+            h!(borrowers::update),
+            Some(json!({"borrower": {"first_name": "X"}})),
+        ),
+        (
+            "PUT borrower",
+            "PUT",
+            h!(borrowers::update),
+            Some(json!({"borrower": {"first_name": "X"}})),
+        ),
+        ("DELETE borrower", "DELETE", h!(borrowers::delete), None),
+        ("POST loans", "POST", h!(loans::create), Some(loan())),
+        ("GET loans", "GET", h!(loans::list), None),
+        (
+            "GET repayment_options",
+            "GET",
+            h!(assessments::repayment_options),
+            None,
+        ),
+        (
+            "GET forgiveness_options",
+            "GET",
+            h!(assessments::forgiveness_options),
+            None,
+        ),
+        (
+            "POST enrollments",
+            "POST",
+            h!(enrollments::create),
+            Some(json!({"repayment_plan": "rap", "signature": true})),
+        ),
+        ("GET enrollments", "GET", h!(enrollments::list), None),
+    ];
+    let missing_uuid = uuid::Uuid::new_v4().to_string();
+    for (name, method, handler, body) in &routes {
+        for (mine, missing) in [
+            (b["id"].to_string(), "999999".to_string()),
+            (
+                b["uuid"].as_str().unwrap().to_string(),
+                missing_uuid.clone(),
+            ),
+        ] {
+            let req = |id: &str, key: &str| {
+                let mut c = call(method, "/").id(id).key(key);
+                if let Some(body) = body {
+                    c = c.json(body.clone());
+                }
+                c.request()
+            };
+            let stranger = split(handler(&t.ctx, req(&mine, OTHER_KEY)).await);
+            let absent = split(handler(&t.ctx, req(&missing, OTHER_KEY)).await);
+            assert_eq!(stranger.0, 404, "{name} {mine}: {}", stranger.1);
+            assert_eq!(
+                stranger, absent,
+                "{name}: a stranger's borrower and a missing one differ"
+            );
+        }
+    }
+    // DELETE a loan of someone else's borrower, and the portfolio by uuid.
+    for (mine, missing) in [
+        (b["id"].to_string(), "999999".to_string()),
+        (
+            b["uuid"].as_str().unwrap().to_string(),
+            missing_uuid.clone(),
+        ),
+    ] {
+        let del = |id: &str| {
+            call("DELETE", "/")
+                .id(id)
+                .param("loan_id", &loan_id)
+                .key(OTHER_KEY)
+                .request()
+        };
+        assert_eq!(
+            split(loans::delete(&t.ctx, del(&mine)).await),
+            split(loans::delete(&t.ctx, del(&missing)).await)
+        );
+    }
+    let p = |id: &str| call("GET", "/").id(id).key(OTHER_KEY).request();
+    let stranger = split(loans::portfolio(&t.ctx, p(b["uuid"].as_str().unwrap())).await);
+    assert_eq!(stranger.0, 404);
+    assert_eq!(
+        stranger,
+        split(loans::portfolio(&t.ctx, p(&missing_uuid)).await)
+    );
+    // Nothing changed for the owner.
+    let (s, mine) = send(&t.ctx, borrowers::get, call("GET", "/").id(&b["id"])).await;
+    assert_eq!((s, mine["first_name"].as_str()), (200, Some("Mine")));
+    let (_, list) = send(&t.ctx, loans::list, call("GET", "/").id(&b["id"])).await;
+    assert_eq!(list["loans"].as_array().unwrap().len(), 1);
+}
