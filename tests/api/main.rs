@@ -4,6 +4,7 @@ mod assessments;
 mod auth;
 mod borrowers;
 mod documents;
+mod dynamo_errors;
 mod employers;
 mod enrollments;
 mod events;
