@@ -3,6 +3,7 @@
 mod boundaries;
 mod properties;
 mod review;
+mod targeted;
 mod vectors;
 
 use crate::rules::*;
