@@ -325,13 +325,25 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_never_changes_a_webhook_id(
         .await
         .unwrap();
     assert_eq!(fanned, 4);
-    rx.delay_ms.store(800, std::sync::atomic::Ordering::Relaxed);
-    let killed = tokio::time::timeout(
-        Duration::from_millis(400),
-        shared::webhooks::local::poll_once(&t.ctx, 0, 2),
-    )
+    // The receiver holds every request for 5 s, so the batch cannot finish: the worker is
+    // killed as soon as the first delivery has reached the receiver (however slow the
+    // machine), with the others in flight or not yet sent.
+    rx.delay_ms
+        .store(5000, std::sync::atomic::Ordering::Relaxed);
+    let worker = shared::webhooks::local::poll_once(&t.ctx, 0, 2);
+    let first_arrived = async {
+        while rx.got.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let killed = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::select! {
+            _ = worker => false,
+            _ = first_arrived => true,
+        }
+    })
     .await;
-    assert!(killed.is_err(), "the worker was killed mid-batch");
+    assert_eq!(killed, Ok(true), "the worker was killed mid-batch");
     let in_flight = rx.got.lock().unwrap().len();
     assert!(in_flight >= 1, "deliveries were in flight when it died");
     rx.delay_ms.store(0, std::sync::atomic::Ordering::Relaxed);
