@@ -17,6 +17,7 @@ pub fn parse_plain(v: &Value) -> Result<rust_decimal::Decimal, String> {
                 .map_err(|_| out_of_range(&t))
         }
         Value::String(s) => {
+            // Surrounding whitespace is not part of the number (it changes no digit).
             let t = s.trim();
             let digits = t.strip_prefix('-').unwrap_or(t);
             let (int, frac) = match digits.split_once('.') {
@@ -150,6 +151,35 @@ fn exact(d: Decimal) -> Value {
 mod tests {
     use super::*;
     use rust_decimal::dec;
+
+    proptest::proptest! {
+        /// Every plain decimal string is read exactly, digit for digit.
+        #[test]
+        fn plain_decimals_are_read_exactly(int in -999_999_999_999i64..999_999_999_999, frac in proptest::option::of("[0-9]{1,8}")) {
+            let text = match &frac { Some(f) => format!("{int}.{f}"), None => int.to_string() };
+            let d = parse_plain(&Value::String(text.clone())).unwrap();
+            let want: Decimal = text.parse().unwrap();
+            proptest::prop_assert_eq!(d, want);
+            proptest::prop_assert_eq!(d.scale(), frac.map_or(0, |f| f.len() as u32));
+        }
+
+        /// Anything but digits, one point and a leading minus is refused, never guessed at.
+        #[test]
+        fn other_text_is_refused(s in "[0-9]{1,4}[^0-9.\\-\\s][0-9.,]{0,4}") {
+            let r = parse_plain(&Value::String(s.clone()));
+            proptest::prop_assert!(r.is_err(), "{:?} was read as {:?}", s, r);
+        }
+
+        /// Whole cents pass, fractions of a cent are refused, whatever the trailing zeros.
+        #[test]
+        fn whole_cents_are_two_decimals_at_most(cents in 0i64..10_000_000_000, zeros in 0usize..6, extra in 1u32..9) {
+            let d = Decimal::new(cents, 2);
+            let padded: Decimal = format!("{d}{}", "0".repeat(zeros)).parse().unwrap();
+            proptest::prop_assert_eq!(whole_cents(padded), Ok(padded));
+            let sub_cent = Decimal::new(cents * 10 + i64::from(extra), 3);
+            proptest::prop_assert!(whole_cents(sub_cent).is_err());
+        }
+    }
 
     #[test]
     fn numbers_keep_every_digit() {
