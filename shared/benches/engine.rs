@@ -236,11 +236,16 @@ fn main() -> ExitCode {
     report("assess + to_string", &j);
     let f = measure(n, || forgiveness_options(black_box(&input)).unwrap());
     report("forgiveness_options", &f);
+    // The independent comparison case (shared::rules::cases::comparison), pinned by the
+    // golden test: the faster code of issue 11 §6 must reproduce it to the cent.
+    let comparison = shared::rules::cases::comparison();
+    let c = measure(n, || assess(black_box(&comparison)).unwrap());
+    report("assess (comparison)", &c);
 
     println!();
     println!(
-        "engine: assess p50 = {:.1} µs (target <= {TARGET_P50_US:.0} µs)",
-        a.p50
+        "engine: assess p50 = {:.1} µs (target <= {TARGET_P50_US:.0} µs); comparison case p50 = {:.1} µs (issue 11 target <= 100 µs)",
+        a.p50, c.p50
     );
     let enforce = std::env::var("BENCH_ENFORCE").is_ok_and(|v| v == "1");
     if enforce && a.p50 > TARGET_P50_US {

@@ -20,6 +20,7 @@ pub const CAPPED: &[&str] = &[
     "aws_sdk_dynamodb",
     "aws_sdk_sqs",
     "aws_sdk_s3",
+    "aws_sdk_secretsmanager",
     "aws_smithy_http",
     "aws_smithy_json",
     "aws_smithy_query",

@@ -823,6 +823,31 @@ async fn a_borrower_being_deleted_is_left_out_of_the_list() {
         .map(|b| b["uuid"].as_str().unwrap())
         .collect();
     assert_eq!(uuids, vec![a["uuid"].as_str().unwrap()]);
+    // A page whose first rows are all being deleted is topped up, not cut short.
+    let c = create_one(&t.ctx, json!({"first_name": "After"})).await;
+    let mut stays =
+        loanpath_tests::raw_borrower(&t.ctx, &a["uuid"].as_str().unwrap().parse().unwrap())
+            .await
+            .unwrap();
+    stays.deleting = true;
+    t.ctx
+        .store
+        .db_client()
+        .put_item()
+        .table_name("loanpath-test")
+        .set_item(Some(shared::store::borrowers::to_item(&stays).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let (s, page) = send(
+        &t.ctx,
+        shared::api::borrowers::list,
+        call("GET", "/borrowers").query("limit", 1),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(page["borrowers"][0]["uuid"], c["uuid"], "{page}");
+    assert_eq!(page["borrowers"].as_array().unwrap().len(), 1);
 }
 
 /// Issue 12: `#` in an external id could run one tenant's lookup key into another's

@@ -894,6 +894,61 @@ async fn raced_loan_batches_lose_nothing_and_duplicate_nothing() {
     );
 }
 
+/// Issue 12 §1: a file's disbursements may hold a reversal, but never add up to less than
+/// zero (a negative original principal would break the borrower for good); amounts are in
+/// whole cents and rates are percents, as on the JSON routes.
+#[tokio::test]
+async fn file_amounts_are_bounded_like_the_json_routes() {
+    use base64::Engine;
+    let t = app().await;
+    borrower(&t.ctx, json!({})).await;
+    let file = std::fs::read_to_string(format!(
+        "{}/fixtures/mystudentdata/modern.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let cases: [(&[(&str, &str)], &str); 2] = [
+        (
+            &[
+                ("Loan Disbursed Amount:$3,500\n", ""),
+                (
+                    "Loan Disbursement Date:01/14/2013\nLoan Disbursement Amount:$1,750",
+                    "Loan Disbursement Date:01/14/2013\nLoan Disbursement Amount:-$9,750",
+                ),
+            ],
+            "add up to less than zero",
+        ),
+        (
+            &[(
+                "Loan Disbursed Amount:$3,500",
+                "Loan Disbursed Amount:$3,500.005",
+            )],
+            "whole cents",
+        ),
+    ];
+    for (edits, problem) in cases {
+        let mut text = file.clone();
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from}");
+            text = text.replacen(from, to, 1);
+        }
+        let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+        let (s, out) = send(
+            &t.ctx,
+            loans::create,
+            call("POST", "/").id(1).json(json!({ "loans": b64 })),
+        )
+        .await;
+        assert_eq!(s, 422, "{problem}: {out}");
+        assert!(out.to_string().contains(problem), "{out}");
+        assert!(out.to_string().contains("line"), "{out}");
+    }
+    assert!(
+        loan_list(&t.ctx, &json!(1)).await.is_empty(),
+        "nothing was imported"
+    );
+}
+
 #[tokio::test]
 async fn oversized_loan_fields_are_a_named_422_not_a_500() {
     let t = app().await;

@@ -898,7 +898,17 @@ impl Parser {
             .into_iter()
             .map(|b| build_loan(b, &mut warnings))
             .collect();
-        // A sum of disbursements is bounded like any other amount.
+        // A sum of disbursements is bounded like any other amount: a single disbursement
+        // may be negative (a reversal), their sum may not.
+        if let Some(l) = loans.iter().find(|l| {
+            l.total_disbursed
+                .is_some_and(|d| d.is_sign_negative() && !d.is_zero())
+        }) {
+            return Err(ParseError {
+                line: l.line,
+                message: "the loan's disbursements add up to less than zero".into(),
+            });
+        }
         if let Some(l) = loans.iter().find(|l| {
             l.total_disbursed
                 .is_some_and(|d| d > crate::rules::limits::MAX_MONEY)

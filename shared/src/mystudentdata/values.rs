@@ -61,7 +61,12 @@ pub fn money(v: &str) -> Result<Option<Decimal>, String> {
         None => digits,
     };
     let d = Decimal::from_str(&text).map_err(|_| bad())?;
-    // The same limits as the JSON routes: never more than MAX_MONEY; every digit kept.
+    // The same limits as the JSON routes: never more than MAX_MONEY, in whole cents.
+    if d.normalize().scale() > 2 {
+        return Err(format!(
+            "money value {v:?} has more than 2 decimal places (whole cents only)"
+        ));
+    }
     if d > limits::MAX_MONEY {
         return Err(format!(
             "money value {v:?} is over the limit of {}",
@@ -100,6 +105,12 @@ pub fn percent(v: &str) -> Result<Option<Decimal>, String> {
     // The JSON routes' rule: a rate is a percent from 0 to under 100.
     if d >= limits::MAX_RATE {
         return Err(format!("percentage {v:?} must be under 100%"));
+    }
+    // As on the JSON routes: no federal rate is under 0.1% but 0, so 0.0708 is a fraction.
+    if !d.is_zero() && d < Decimal::new(1, 1) {
+        return Err(format!(
+            "percentage {v:?} looks like a fraction: the file gives percents (7.08%)"
+        ));
     }
     Ok(Some(d))
 }
@@ -249,11 +260,15 @@ mod tests {
             .contains("over the limit"));
         assert!(money("$1,000,000,000.01").is_err());
         assert_eq!(money("$1,000,000,000.00"), Ok(Some(dec!(1000000000.00))));
-        assert_eq!(
-            money("$12.345"),
-            Ok(Some(dec!(12.345))),
-            "kept exactly, never rounded"
+        assert!(
+            money("$12.345").unwrap_err().contains("whole cents"),
+            "refused, never rounded"
         );
+        assert_eq!(money("$12.50"), Ok(Some(dec!(12.50))));
+        assert!(percent("0.05%")
+            .unwrap_err()
+            .contains("looks like a fraction"));
+        assert_eq!(percent("0%"), Ok(Some(dec!(0))));
         assert!(amount("-$12.00")
             .unwrap_err()
             .contains("must not be negative"));

@@ -8,6 +8,7 @@
 //!
 //! Entry points: [`assess`], [`forgiveness_options`], [`parameter_sources`].
 
+pub mod cases;
 mod eligibility;
 mod engine;
 pub mod formulas;

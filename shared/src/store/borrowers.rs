@@ -3,7 +3,7 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
 use uuid::Uuid;
 
-use super::{internal, keys, s, Item, Store};
+use super::{attr, internal, keys, s, Item, Store};
 use crate::error::ApiError;
 use crate::model::{payload::BorrowerRef, Borrower, Tenant};
 
@@ -54,6 +54,19 @@ fn lookup_uuid(item: &Item) -> Option<Uuid> {
 }
 
 /// An opaque list cursor: the last borrower's id and uuid.
+/// The cursor of where a Query stopped (its LastEvaluatedKey on GSI1).
+fn cursor_of_key(k: &Item) -> Option<String> {
+    let uuid = attr(k, "PK")?
+        .strip_prefix("BORROWER#")?
+        .parse::<Uuid>()
+        .ok()?;
+    let id = attr(k, "GSI1SK")?
+        .strip_prefix("BORROWER#")?
+        .parse::<i64>()
+        .ok()?;
+    Some(encode_cursor(id, &uuid))
+}
+
 fn encode_cursor(id: i64, uuid: &Uuid) -> String {
     B64URL.encode(format!("{id}:{uuid}"))
 }
@@ -187,31 +200,42 @@ impl Store {
                 ]))
             }
         };
-        let out = self
-            .db
-            .query()
-            .table_name(&self.table)
-            .index_name("GSI1")
-            .key_condition_expression("GSI1PK = :pk")
-            // A borrower whose large delete is under way is gone for every read.
-            .filter_expression("attribute_not_exists(deleting) OR deleting = :f")
-            .expression_attribute_values(":f", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
-            .expression_attribute_values(":pk", s(gsi1pk))
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| internal("Query GSI1", e))?;
-        let borrowers = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = match (&out.last_evaluated_key, borrowers.last()) {
-            (Some(k), Some(last)) if !k.is_empty() => Some(encode_cursor(last.id, &last.uuid)),
-            _ => None,
-        };
+        // A borrower whose large delete is under way is gone for every read. The filter runs
+        // after DynamoDB's Limit, so a page short of deleted borrowers is topped up from where
+        // the last Query stopped (at most 20 Queries), and the cursor is where reading stopped:
+        // a page is never cut short while more borrowers follow.
+        let mut borrowers: Vec<Borrower> = Vec::new();
+        let mut start = start;
+        let mut next = None;
+        for _ in 0..20 {
+            let want = (limit as usize).saturating_sub(borrowers.len()).max(1);
+            let out = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI1")
+                .key_condition_expression("GSI1PK = :pk")
+                .filter_expression("attribute_not_exists(deleting) OR deleting = :f")
+                .expression_attribute_values(
+                    ":f",
+                    aws_sdk_dynamodb::types::AttributeValue::Bool(false),
+                )
+                .expression_attribute_values(":pk", s(gsi1pk.clone()))
+                .limit(want as i32)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| internal("Query GSI1", e))?;
+            for item in out.items.unwrap_or_default() {
+                borrowers.push(from_item(item)?);
+            }
+            let stopped = out.last_evaluated_key.filter(|k| !k.is_empty());
+            next = stopped.as_ref().and_then(cursor_of_key);
+            match stopped {
+                Some(k) if borrowers.len() < limit as usize => start = Some(k),
+                _ => break,
+            }
+        }
         Ok((borrowers, next))
     }
 

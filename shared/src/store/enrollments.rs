@@ -23,7 +23,11 @@ pub fn to_item(e: &Enrollment) -> Result<Item, ApiError> {
 
 impl Store {
     /// A borrower's enrollments, oldest first (one Query; the caller has checked the tenant).
-    pub async fn enrollments(&self, borrower: &uuid::Uuid) -> Result<Vec<Enrollment>, ApiError> {
+    /// Tenant-free: only for a borrower already read through a tenant-checked collection.
+    pub(crate) async fn enrollments(
+        &self,
+        borrower: &uuid::Uuid,
+    ) -> Result<Vec<Enrollment>, ApiError> {
         let mut out = Vec::new();
         let mut start = None;
         loop {

@@ -1,6 +1,7 @@
 //! Engine tests: official worked examples, boundaries and properties.
 
 mod boundaries;
+mod golden;
 mod properties;
 mod review;
 mod targeted;
