@@ -132,6 +132,17 @@ pub async fn rotate(ctx: &AppContext) -> Result<RotationReport, ApiError> {
                 }
                 match cipher.open_bytes(&sealed, key) {
                     Ok(bytes) => {
+                        // A document deleted meanwhile is not brought back: its item must still
+                        // point at it (S3 has no compare-and-swap here; this narrows the window
+                        // to the put itself).
+                        let still = store
+                            .get(pk, sk)
+                            .await?
+                            .is_some_and(|i| attr(&i, "object_key") == Some(key));
+                        if !still {
+                            report.changed_meanwhile += 1;
+                            continue;
+                        }
                         docs.put(key, cipher.seal_bytes(&bytes, key)).await?;
                         report.documents += 1;
                     }

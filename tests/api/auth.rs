@@ -297,3 +297,35 @@ async fn verified_keys_are_cached_briefly_and_a_revocation_clears_them() {
     let (s, _) = send(&t.ctx, list, call("GET", "/").key(&c.api_key)).await;
     assert_eq!(s, 401);
 }
+
+/// Issue 12 §4: a key item of a kind the code does not know authenticates nothing (it used to
+/// count as an API key).
+#[tokio::test]
+async fn a_key_of_an_unknown_kind_opens_nothing() {
+    let t = app().await;
+    let c = t
+        .ctx
+        .store
+        .create_client("Kinds", None, shared::model::ClientMode::Sandbox)
+        .await
+        .unwrap();
+    let pk = format!("APIKEY#{}", shared::crypto::hash_key(&c.api_key));
+    t.ctx
+        .store
+        .db_client()
+        .update_item()
+        .table_name(t.ctx.store.table_name())
+        .key("PK", shared::store::s(&pk))
+        .key("SK", shared::store::s("APIKEY"))
+        .update_expression("SET kind = :k")
+        .expression_attribute_values(":k", shared::store::s("admin"))
+        .send()
+        .await
+        .unwrap();
+    let (s, body) = send(&t.ctx, list, call("GET", "/").key(&c.api_key)).await;
+    assert_eq!(s, 401, "{body}");
+    assert_eq!(
+        body["error"]["detail"],
+        "Invalid token. Please check and try again."
+    );
+}

@@ -907,7 +907,29 @@ async fn file_amounts_are_bounded_like_the_json_routes() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let cases: [(&[(&str, &str)], &str); 2] = [
+    let many: String = (0..201)
+        .map(|_| "Loan Disbursement Date:01/14/2013\nLoan Disbursement Amount:$1\n")
+        .collect();
+    let huge = "Loan Disbursement Date:01/14/2013\nLoan Disbursement Amount:$600,000,000\n\
+                Loan Disbursement Date:01/15/2013\nLoan Disbursement Amount:$600,000,000";
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[(
+                "Loan Disbursement Date:01/14/2013\nLoan Disbursement Amount:$1,750\n",
+                many.as_str(),
+            )],
+            "at most 200 times",
+        ),
+        (
+            &[
+                ("Loan Disbursed Amount:$3,500\n", ""),
+                (
+                    "Loan Disbursement Date:01/14/2013\nLoan Disbursement Amount:$1,750",
+                    huge,
+                ),
+            ],
+            "add up to more than 1000000000",
+        ),
         (
             &[
                 ("Loan Disbursed Amount:$3,500\n", ""),

@@ -107,6 +107,78 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
             );
         }
     }
+    // The routes that name a second id or take a document: enrollment get and cancel, an
+    // income certification, the sandbox clock.
+    let (s, e) = send(
+        &t.ctx,
+        enrollments::create,
+        call("POST", "/")
+            .id(&b["id"])
+            .json(json!({"repayment_plan": "standard", "signature": true})),
+    )
+    .await;
+    let enrollment_id = if s == 201 {
+        e["id"].to_string()
+    } else {
+        "1".into()
+    };
+    for (mine, missing) in [
+        (b["id"].to_string(), "999999".to_string()),
+        (
+            b["uuid"].as_str().unwrap().to_string(),
+            missing_uuid.clone(),
+        ),
+    ] {
+        let get = |id: &str| {
+            call("GET", "/")
+                .id(id)
+                .param("enrollment_id", &enrollment_id)
+                .key(OTHER_KEY)
+                .request()
+        };
+        assert_eq!(
+            split(enrollments::get(&t.ctx, get(&mine)).await),
+            split(enrollments::get(&t.ctx, get(&missing)).await)
+        );
+        let cancel = |id: &str| {
+            call("POST", "/")
+                .id(id)
+                .param("enrollment_id", &enrollment_id)
+                .key(OTHER_KEY)
+                .json(json!({}))
+                .request()
+        };
+        assert_eq!(
+            split(enrollments::cancel(&t.ctx, cancel(&mine)).await),
+            split(enrollments::cancel(&t.ctx, cancel(&missing)).await)
+        );
+        let upload = |id: &str| {
+            call("POST", "/")
+                .id(id)
+                .query("type", "pay_stub")
+                .header("content-type", "application/pdf")
+                .raw("%PDF-1.7 a pay stub")
+                .key(OTHER_KEY)
+                .request()
+        };
+        let stranger = split(borrowers::upload_income_certification(&t.ctx, upload(&mine)).await);
+        assert_eq!(stranger.0, 404, "{}", stranger.1);
+        assert_eq!(
+            stranger,
+            split(borrowers::upload_income_certification(&t.ctx, upload(&missing)).await)
+        );
+        let advance = |id: &str| {
+            call("POST", "/")
+                .id(id)
+                .key(OTHER_KEY)
+                .json(json!({"days": 30}))
+                .request()
+        };
+        assert_eq!(
+            split(enrollments::advance(&t.ctx, advance(&mine)).await),
+            split(enrollments::advance(&t.ctx, advance(&missing)).await)
+        );
+    }
     // DELETE a loan of someone else's borrower, and the portfolio by uuid.
     for (mine, missing) in [
         (b["id"].to_string(), "999999".to_string()),

@@ -219,3 +219,40 @@ fn teacher_loan_forgiveness_forgives_up_to_5000() {
     let (o, _) = tlf("3000");
     assert_eq!(o.amount_forgiven, d("3000.00"), "never more than is owed");
 }
+
+#[test]
+fn the_input_assumptions_name_what_was_assumed() {
+    // Spouse loans of a single filer are not counted.
+    let mut i = single("50000", vec![unsub("10000")]);
+    i.spouse_loans = vec![loan(
+        "s",
+        LoanProgram::DirectUnsubsidized,
+        "20000",
+        "5.0",
+        "2015-09-01",
+    )];
+    let a = assess(&i).unwrap();
+    assert!(codes(&a).contains(&"spouse_loans_ignored"));
+    assert!(!codes(&a).contains(&"spouse_balance"));
+    // A joint filer's spouse balance is counted, and said so.
+    let mut h = household("50000", FilingStatus::MarriedFilingJointly, 2);
+    h.spouse_agi = Some(d("30000"));
+    let mut j = input(h, vec![unsub("10000")]);
+    j.spouse_loans = i.spouse_loans.clone();
+    let a = assess(&j).unwrap();
+    assert!(codes(&a).contains(&"spouse_balance"), "{:?}", codes(&a));
+    assert!(!codes(&a).contains(&"spouse_loans_ignored"));
+    // A loan with no date at all.
+    let mut undated = unsub("10000");
+    undated.origination_date = None;
+    let a = assess(&single("50000", vec![undated])).unwrap();
+    assert!(codes(&a).contains(&"loan_date_unknown"));
+    // A negative AGI (a business loss) counts as none.
+    let a = assess(&single("-5000", vec![unsub("10000")])).unwrap();
+    assert!(codes(&a).contains(&"negative_agi"));
+    let zero = assess(&single("0", vec![unsub("10000")])).unwrap();
+    assert_eq!(
+        option(&a, PlanType::Ibr).starting_monthly_payment,
+        option(&zero, PlanType::Ibr).starting_monthly_payment
+    );
+}
