@@ -689,3 +689,50 @@ async fn a_request_right_after_a_sandbox_approval_is_not_a_spurious_conflict() {
         .collect();
     assert_eq!(statuses, vec!["pending", "approved"]);
 }
+
+/// Issue 12 §1: a borrower's enrollment history is bounded, so reading it stays bounded.
+#[tokio::test]
+async fn a_borrower_keeps_at_most_100_enrollment_requests() {
+    let t = app().await;
+    let b = borrower(&t, ready_payload(), vec![loan("Nelnet", 20000)]).await;
+    let uuid = b["uuid"].as_str().unwrap().to_string();
+    let post = || call("POST", "/").id(&uuid).json(rap());
+    let first = enrollments::create(&t.ctx, post().request()).await;
+    assert_eq!(first.status(), 201);
+    // 99 more in the history (written straight to the table: the route allows one open at a
+    // time, and the cap is about the history).
+    let pk = format!("BORROWER#{uuid}");
+    let item = t
+        .ctx
+        .store
+        .get(&pk, &shared::store::enrollments::sk(1))
+        .await
+        .unwrap()
+        .unwrap();
+    for id in 2..=100 {
+        let mut copy = item.clone();
+        copy.insert(
+            "SK".into(),
+            shared::store::s(shared::store::enrollments::sk(id)),
+        );
+        copy.insert(
+            "id".into(),
+            aws_sdk_dynamodb::types::AttributeValue::N(id.to_string()),
+        );
+        t.ctx
+            .store
+            .db_client()
+            .put_item()
+            .table_name(t.ctx.store.table_name())
+            .set_item(Some(copy))
+            .send()
+            .await
+            .unwrap();
+    }
+    let (s, out) = loanpath_tests::split(enrollments::create(&t.ctx, post().request()).await);
+    assert_eq!(s, 409, "{out}");
+    assert_eq!(
+        out["error"]["detail"],
+        "A borrower keeps at most 100 Enrollment Requests; this one has reached it."
+    );
+}

@@ -69,7 +69,7 @@ fn mutate(rng: &mut Lcg, base: &Map<String, Value>, extra_keys: &[&str]) -> (Val
             _ => {
                 let v = rng.pick(&values).clone();
                 invalid.retain(|x| x != &k);
-                if invalid_everywhere(&v) {
+                if invalid_everywhere(&v) || invalid_for(&k, &v) {
                     invalid.push(k.clone());
                 }
                 m.insert(k, v);
@@ -86,6 +86,22 @@ fn invalid_everywhere(v: &Value) -> bool {
         Value::Array(_) => true,
         Value::Object(o) => !o.is_empty(),
         Value::String(s) => s.chars().count() > 1000 || s.chars().any(char::is_control),
+        _ => false,
+    }
+}
+
+/// Values the field's type refuses, for the typed borrower fields (the oracle knows each
+/// nasty value): money only takes null or 0 from the list, a date or a state only null, a flag
+/// only null or true.
+fn invalid_for(key: &str, v: &Value) -> bool {
+    match key {
+        "agi" | "spouse_agi" | "extra_monthly_payment" => !(v.is_null() || v.as_i64() == Some(0)),
+        "new_borrower_date"
+        | "date_of_birth"
+        | "employer_start_date"
+        | "state_of_residence"
+        | "employer_state" => !v.is_null(),
+        "pslf" | "collecting_unemployment" => !(v.is_null() || v == &json!(true)),
         _ => false,
     }
 }

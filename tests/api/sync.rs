@@ -1133,3 +1133,43 @@ async fn a_table_made_before_the_sync_index_gets_it() {
         .unwrap();
     assert!(page.items.is_empty());
 }
+
+/// Issue 12 §1: a sync never takes a borrower past the loan cap: new servicer loans beyond it
+/// wait (and are counted), the rest of the sync goes through.
+#[tokio::test]
+async fn a_sync_stops_creating_loans_at_the_cap() {
+    let t = sync_app().await;
+    let uuid = linked(&t, "sync-cap", "Nelnet", "user_large").await;
+    forget_loans(&t, &uuid, 12).await;
+    assert_eq!(api_loans(&t, &uuid).await.len(), 18);
+    // Fill up to 195 of the 200 with loans of the borrower's own.
+    let filler = |from: usize, n: usize| {
+        let list: Vec<Value> = (from..from + n)
+            .map(|i| {
+                json!({"external_id": format!("own-{i}"), "loan_type": "D2", "interest_rate": 5,
+                    "original_principal": 1000, "origination_date": "2018-01-01",
+                    "outstanding_interest": 0, "outstanding_principal": 1000,
+                    "servicer_name": "Nelnet"})
+            })
+            .collect();
+        json!({ "loans": list })
+    };
+    for (from, n) in [(0, 99), (99, 78)] {
+        let (s, out) = send(
+            &t.ctx,
+            loans::create,
+            call("POST", "/").id(&uuid).json(filler(from, n)),
+        )
+        .await;
+        assert_eq!(s, 201, "{out}");
+    }
+    assert_eq!(api_loans(&t, &uuid).await.len(), 195);
+    advance(&t, &uuid, 35).await;
+    let reports = sync_once(&t).await;
+    let r = reports
+        .iter()
+        .find(|r| r.outcome.is_some())
+        .expect("the link synced");
+    assert_eq!(r.skipped_over_cap, 7, "{r:?}");
+    assert_eq!(api_loans(&t, &uuid).await.len(), 200, "exactly the cap");
+}

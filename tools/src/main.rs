@@ -189,29 +189,15 @@ async fn main() -> ExitCode {
             .map_err(|e| e.to_string()),
         // Only a key id on the command line: a raw key there lands in `ps` and the shell
         // history. `revoke-key -` reads the key itself from standard input.
-        ["revoke-key", "-"] => {
-            let mut key = String::new();
-            match std::io::stdin().read_line(&mut key) {
-                Ok(_) if !key.trim().is_empty() => store()
-                    .await
-                    .revoke_key(key.trim())
-                    .await
-                    .map(|k| println!("{}", json!({"key_id": k.key_id, "client_id": k.client_id, "revoked": true})))
-                    .map_err(|e| e.to_string()),
-                _ => Err("revoke-key -: no key on standard input".into()),
-            }
-        }
-        ["revoke-key", key] if !key.starts_with("key_") => Err(
-            "revoke-key takes a key id (key_...). To revoke by the key itself, pipe it in: \
-             `scripts/admin revoke-key - < keyfile`, so it never lands in ps or the shell history"
-                .into(),
-        ),
-        ["revoke-key", key] => store()
-            .await
-            .revoke_key(key)
-            .await
-            .map(|k| println!("{}", json!({"key_id": k.key_id, "client_id": k.client_id, "revoked": true})))
-            .map_err(|e| e.to_string()),
+        ["revoke-key", arg] => match revoke_target(arg, &mut std::io::stdin().lock()) {
+            Ok(target) => store()
+                .await
+                .revoke_key(&target)
+                .await
+                .map(|k| println!("{}", json!({"key_id": k.key_id, "client_id": k.client_id, "revoked": true})))
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        },
         ["assess", file, rest @ ..] => assess(file, rest),
         ["gen-ssn-key"] => {
             println!("{}", shared::crypto::SsnCipher::generate_key_text());
@@ -225,6 +211,27 @@ async fn main() -> ExitCode {
             eprintln!("loanpath: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What `revoke-key ARG` revokes: a key id (`key_...`) as given, or with `-` the key itself
+/// read from `stdin`. A raw key on the command line is refused: it would land in `ps` and the
+/// shell history.
+fn revoke_target(arg: &str, stdin: &mut dyn std::io::BufRead) -> Result<String, String> {
+    match arg {
+        "-" => {
+            let mut key = String::new();
+            match stdin.read_line(&mut key) {
+                Ok(_) if !key.trim().is_empty() => Ok(key.trim().to_string()),
+                _ => Err("revoke-key -: no key on standard input".into()),
+            }
+        }
+        id if id.starts_with("key_") => Ok(id.to_string()),
+        _ => Err(
+            "revoke-key takes a key id (key_...). To revoke by the key itself, pipe it in: \
+             `scripts/admin revoke-key - < keyfile`, so it never lands in ps or the shell history"
+                .into(),
+        ),
     }
 }
 
@@ -481,5 +488,30 @@ async fn migrate_documents() -> Result<(), String> {
             "{} documents could not be moved",
             report.failed.len()
         ))
+    }
+}
+
+#[cfg(test)]
+mod revoke_tests {
+    use super::revoke_target;
+
+    #[test]
+    fn a_key_comes_from_stdin_never_from_the_command_line() {
+        let mut none: &[u8] = b"";
+        assert_eq!(revoke_target("key_0123", &mut none), Ok("key_0123".into()));
+        let mut piped: &[u8] = b"lp_live_secretsecret\n";
+        assert_eq!(
+            revoke_target("-", &mut piped),
+            Ok("lp_live_secretsecret".into())
+        );
+        let mut empty: &[u8] = b"\n";
+        assert!(revoke_target("-", &mut empty).is_err());
+        let mut none: &[u8] = b"";
+        let e = revoke_target("lp_live_secretsecret", &mut none).unwrap_err();
+        assert!(e.contains("never lands in ps"), "{e}");
+        assert!(
+            !e.contains("lp_live_secretsecret"),
+            "the refusal does not echo the key"
+        );
     }
 }

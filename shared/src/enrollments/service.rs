@@ -163,6 +163,9 @@ fn change_event(e: &Enrollment, change: &Change) -> Event {
 
 pub use crate::idempotency::check_key as check_idempotency_key;
 
+/// The most Enrollment Requests (open and finished) one borrower keeps.
+pub const MAX_ENROLLMENTS_PER_BORROWER: usize = 100;
+
 fn replay(stored: IdempotentResponse, fingerprint: &str) -> Result<Created, ApiError> {
     if stored.request_hash != fingerprint {
         return Err(crate::idempotency::different_request());
@@ -212,6 +215,13 @@ pub async fn create(
     let mut coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
     let uuid = coll.borrower.uuid;
     let before = ctx.store.enrollments(&uuid).await?;
+    // Finished requests are kept as the borrower's history; the history is bounded, so every
+    // read of it stays bounded (issue 12 §1).
+    if before.len() >= MAX_ENROLLMENTS_PER_BORROWER {
+        return Err(ApiError::Conflict(format!(
+            "A borrower keeps at most {MAX_ENROLLMENTS_PER_BORROWER} Enrollment Requests; this one has reached it."
+        )));
+    }
     let existing = catch_up(ctx, tenant, &coll, before.clone()).await?;
     if existing != before {
         // The sandbox moved something (an approval moves loans and the borrower's version):

@@ -256,3 +256,42 @@ fn the_input_assumptions_name_what_was_assumed() {
         option(&zero, PlanType::Ibr).starting_monthly_payment
     );
 }
+
+/// Issue 12 §1: the engine stays bounded at the store's cap: 200 loans of the borrower and 200
+/// of the spouse assess, every plan with a result (how fast is the benchmark's business).
+#[test]
+fn the_loan_cap_assesses() {
+    let loans: Vec<LoanInput> = (0..200)
+        .map(|i| {
+            let mut l = loan(
+                &format!("l{i}"),
+                LoanProgram::DirectUnsubsidized,
+                "5000",
+                "5.5",
+                "2015-09-01",
+            );
+            l.outstanding_principal = d("5000") + Decimal::from(i);
+            l
+        })
+        .collect();
+    let spouse: Vec<LoanInput> = (0..200)
+        .map(|i| {
+            loan(
+                &format!("s{i}"),
+                LoanProgram::DirectSubsidized,
+                "3000",
+                "4.5",
+                "2016-09-01",
+            )
+        })
+        .collect();
+    let mut h = household("90000", FilingStatus::MarriedFilingJointly, 3);
+    h.spouse_agi = Some(d("60000"));
+    let mut i = input(h, loans);
+    i.spouse_loans = spouse;
+    let a = assess(&i).unwrap();
+    assert_eq!(a.repayment_options.len(), 12);
+    assert_eq!(option(&a, PlanType::Standard).eligible_loans.len(), 200);
+    assert!(option(&a, PlanType::Rap).number_of_payments > 0);
+    assert!(option(&a, PlanType::NewIbr).number_of_payments > 0);
+}
