@@ -255,6 +255,39 @@ async fn a_given_key_that_belongs_to_another_client_is_a_conflict() {
         .await
         .unwrap();
     assert_eq!(tenant.client_id, "sandbox-client");
+    // A seeded key that was revoked is not seeded back into use.
+    let keys = t.ctx.store.list_clients().await.unwrap();
+    let api_key_id = keys
+        .iter()
+        .find(|(c, _)| c.client_id == "sandbox-client")
+        .unwrap()
+        .1
+        .iter()
+        .find(|k| k.kind == shared::model::KeyKind::Api)
+        .unwrap()
+        .key_id
+        .clone();
+    t.ctx.store.revoke_key(&api_key_id).await.unwrap();
+    let e = t
+        .ctx
+        .store
+        .create_client(
+            "Sandbox",
+            Some((
+                "sandbox-client",
+                loanpath_tests::SANDBOX_KEY,
+                loanpath_tests::SANDBOX_NEXUS_KEY,
+            )),
+            shared::model::ClientMode::Sandbox,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        shared::ApiError::Conflict(
+            "The api key given for client sandbox-client was revoked.".into()
+        )
+    );
 }
 
 /// Issue 11 §6: a verified key is trusted for up to 30 s in the warm function, so most

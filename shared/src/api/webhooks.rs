@@ -127,7 +127,8 @@ pub async fn deliver(ctx: &AppContext, event: SqsEvent) -> SqsBatchResponse {
         let result = match parsed {
             // A message we cannot read will never be readable: drop it (it is logged).
             Err(e) => {
-                tracing::error!(message_id = %id, error = %e, "unreadable webhook message dropped");
+                // The kind of error and where, never the value serde quotes.
+                tracing::error!(message_id = %id, error = %crate::error::redacted(&e.to_string()), "unreadable webhook message dropped");
                 Ok(())
             }
             Ok(m) => delivery::handle(ctx, sender, &m).await,

@@ -195,12 +195,6 @@ impl LoanData {
     pub fn is_open(&self) -> bool {
         self.status_group() != StatusGroup::Closed
     }
-
-    /// Outstanding principal + outstanding interest (missing parts count as 0).
-    pub fn balance(&self) -> Decimal {
-        self.outstanding_principal.unwrap_or_default()
-            + self.outstanding_interest.unwrap_or_default()
-    }
 }
 
 /// A loan to be stored (from a payload, a file or aggregation).

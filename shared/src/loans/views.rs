@@ -2,8 +2,7 @@
 //!
 //! * v1 `Loan` ([`loan_view`]): money as JSON numbers with 2 decimals
 //!   (`20000.00`), rates as JSON numbers keeping their digits (`7.08`).
-//! * `PortfolioLoan` ([`portfolio_loan_view`]) and the Portfolio
-//!   ([`portfolio_view`]): every money value is a decimal string with 2
+//! * `PortfolioLoan` and the Portfolio ([`portfolio_view`]): every money value is a decimal string with 2
 //!   decimals (`"696.19"`, v1.0.1 rule). Rates are decimal strings with at
 //!   least 2 decimals and no digit dropped (`"3.54"`, `"6.875"`), since
 //!   rounding a 6.875 % rate to "6.88" would misstate it.

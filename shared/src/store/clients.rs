@@ -177,6 +177,27 @@ impl Store {
                             client.client_id
                         )));
                     }
+                    // A revoked key stays revoked: seeding it again must not look like success.
+                    if stored
+                        .as_ref()
+                        .and_then(key_info)
+                        .is_some_and(|k| k.revoked)
+                    {
+                        return Err(ApiError::Conflict(format!(
+                            "The {kind} key given for client {} was revoked.",
+                            client.client_id
+                        )));
+                    }
+                }
+                if self
+                    .get(&keys::client(&client.client_id), keys::CLIENT_SK)
+                    .await?
+                    .is_none()
+                {
+                    return Err(ApiError::Conflict(format!(
+                        "Client {} has no client record; its keys belong to nothing.",
+                        client.client_id
+                    )));
                 }
                 self.set_client_mode(&client.client_id, mode).await?;
                 Ok(client)
