@@ -283,6 +283,9 @@ async fn income_cert_write(
 }
 
 /// The shared part of both upload routes (the BorrowerPayload field and the raw upload).
+/// The most income certifications one borrower keeps.
+pub const MAX_INCOME_CERTIFICATIONS: usize = 50;
+
 pub(crate) async fn store_document(
     ctx: &AppContext,
     tx: &mut Tx,
@@ -292,6 +295,13 @@ pub(crate) async fn store_document(
 ) -> Result<String, ApiError> {
     let content_type = crate::documents::check(bytes)
         .map_err(|why| ApiError::field("income_certification.file", why))?;
+    // Each document adds an entry to the profile item, which DynamoDB caps at 400 KB: a
+    // bounded list keeps the borrower writable for good (issue 12 §1).
+    if b.income_certifications.len() >= MAX_INCOME_CERTIFICATIONS {
+        return Err(ApiError::Conflict(format!(
+            "A borrower keeps at most {MAX_INCOME_CERTIFICATIONS} income certifications; this one has reached it."
+        )));
+    }
     let docs = ctx.documents()?;
     let cipher = ctx.cipher()?;
     let id = ctx.store.next_id("income_certification").await?;

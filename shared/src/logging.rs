@@ -75,6 +75,25 @@ pub fn init() {
 
 #[cfg(test)]
 mod tests {
+    /// Every AWS SDK crate the domain crate depends on is capped (a new one, like the Secrets
+    /// Manager client, would otherwise log requests at TRACE).
+    #[test]
+    fn every_aws_sdk_dependency_is_capped() {
+        let manifest = include_str!("../Cargo.toml");
+        let sdks: Vec<String> = manifest
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("aws-sdk-"))
+            .map(|rest| format!("aws_sdk_{}", rest.split(['.', ' ', '=']).next().unwrap()))
+            .collect();
+        assert!(sdks.len() >= 4, "{sdks:?}");
+        for sdk in sdks {
+            assert!(
+                super::CAPPED.contains(&sdk.as_str()),
+                "{sdk} is not in CAPPED"
+            );
+        }
+    }
+
     use super::*;
     use std::sync::{Arc, Mutex};
 

@@ -287,6 +287,30 @@ async fn a_given_key_that_belongs_to_another_client_is_a_conflict() {
         shared::ApiError::Conflict(
             "The api key given for client sandbox-client was revoked.".into()
         )
+    ); // Keys whose client record is gone belong to nothing: not a successful seed either.
+    let seed = || {
+        t.ctx.store.create_client(
+            "Gone",
+            Some(("gone-client", "GONE-API-KEY", "GONE-NEXUS-KEY")),
+            shared::model::ClientMode::Sandbox,
+        )
+    };
+    seed().await.unwrap();
+    t.ctx
+        .store
+        .db_client()
+        .delete_item()
+        .table_name(t.ctx.store.table_name())
+        .key("PK", shared::store::s("CLIENT#gone-client"))
+        .key("SK", shared::store::s("CLIENT"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        seed().await.unwrap_err(),
+        shared::ApiError::Conflict(
+            "Client gone-client has no client record; its keys belong to nothing.".into()
+        )
     );
 }
 

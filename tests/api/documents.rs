@@ -224,3 +224,38 @@ async fn documents_kept_in_dynamodb_move_to_the_object_store_once() {
         "a rerun changes nothing"
     );
 }
+
+/// Issue 12 §1: every document adds an entry to the borrower's profile item, which DynamoDB
+/// caps at 400 KB; the list is bounded, so the borrower stays writable.
+#[tokio::test]
+async fn a_borrower_keeps_at_most_50_income_certifications() {
+    let t = app().await;
+    let (_, b) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/").json(json!({"borrower": {}})),
+    )
+    .await;
+    let upload = || {
+        let mut req = call("POST", "/income_certifications")
+            .id(&b["id"])
+            .query("type", "pay_stub")
+            .request();
+        req.headers_mut()
+            .insert("content-type", "image/png".parse().unwrap());
+        *req.body_mut() = lambda_http::Body::Binary(PNG.to_vec());
+        req
+    };
+    for i in 0..50 {
+        let (s, out) =
+            loanpath_tests::split(borrowers::upload_income_certification(&t.ctx, upload()).await);
+        assert_eq!(s, 201, "upload {i}: {out}");
+    }
+    let (s, out) =
+        loanpath_tests::split(borrowers::upload_income_certification(&t.ctx, upload()).await);
+    assert_eq!(s, 409, "{out}");
+    assert_eq!(
+        out["error"]["detail"],
+        "A borrower keeps at most 50 income certifications; this one has reached it."
+    );
+}

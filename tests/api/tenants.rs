@@ -33,7 +33,13 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
     let (s, b) = send(
         &t.ctx,
         borrowers::create,
-        call("POST", "/").json(json!({"borrower": {"first_name": "Mine", "agi": 50000}})),
+        call("POST", "/").json(json!({"borrower": {
+            "first_name": "Mine", "last_name": "Kirk", "phone": "515-555-0100",
+            "ssn": "123-45-6789", "date_of_birth": "1985-03-22",
+            "address": {"street1": "1 Starfleet Way", "city": "Riverside", "state": "IA", "zipcode": "52327"},
+            "agi": 50000, "filing_status": "single", "family_size": 1, "state_of_residence": "IA",
+            "income_certification": {"type": "pay_stub",
+                "file": "JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDwvVHlwZS9DYXRhbG9nPj4KZW5kb2JqCg=="}}})),
     )
     .await;
     assert_eq!(s, 201);
@@ -114,14 +120,20 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
         enrollments::create,
         call("POST", "/")
             .id(&b["id"])
-            .json(json!({"repayment_plan": "standard", "signature": true})),
+            .json(json!({"repayment_plan": "rap", "signature": true, "cursive_signature": true})),
     )
     .await;
-    let enrollment_id = if s == 201 {
-        e["id"].to_string()
-    } else {
-        "1".into()
-    };
+    assert_eq!(s, 201, "a real enrollment to reach for: {e}");
+    let enrollment_id = e["id"].to_string();
+    // The sandbox clock answers 404 to any live client first, so its stranger is another
+    // sandbox client.
+    let sandbox_stranger = t
+        .ctx
+        .store
+        .create_client("Stranger", None, shared::model::ClientMode::Sandbox)
+        .await
+        .unwrap()
+        .api_key;
     for (mine, missing) in [
         (b["id"].to_string(), "999999".to_string()),
         (
@@ -170,7 +182,7 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
         let advance = |id: &str| {
             call("POST", "/")
                 .id(id)
-                .key(OTHER_KEY)
+                .key(&sandbox_stranger)
                 .json(json!({"days": 30}))
                 .request()
         };
@@ -206,6 +218,17 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
         stranger,
         split(loans::portfolio(&t.ctx, p(&missing_uuid)).await)
     );
+    // Nothing changed for the owner: the enrollment is still open.
+    let (s, mine_e) = send(
+        &t.ctx,
+        enrollments::get,
+        call("GET", "/")
+            .id(&b["id"])
+            .param("enrollment_id", &enrollment_id),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_ne!(mine_e["status"], "cancelled", "{mine_e}");
     // Nothing changed for the owner.
     let (s, mine) = send(&t.ctx, borrowers::get, call("GET", "/").id(&b["id"])).await;
     assert_eq!((s, mine["first_name"].as_str()), (200, Some("Mine")));
