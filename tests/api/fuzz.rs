@@ -94,14 +94,37 @@ fn invalid_everywhere(v: &Value) -> bool {
 /// nasty value): money only takes null or 0 from the list, a date or a state only null, a flag
 /// only null or true.
 fn invalid_for(key: &str, v: &Value) -> bool {
+    let zero = v.as_i64() == Some(0);
     match key {
-        "agi" | "spouse_agi" | "extra_monthly_payment" => !(v.is_null() || v.as_i64() == Some(0)),
+        // Borrower: money, and counts that may be 0.
+        "agi"
+        | "spouse_agi"
+        | "extra_monthly_payment"
+        | "refinance_rate"
+        | "children"
+        | "dependents" => !(v.is_null() || zero),
+        // Borrower: a value of its own kind only (none in the list is one).
         "new_borrower_date"
         | "date_of_birth"
         | "employer_start_date"
         | "state_of_residence"
-        | "employer_state" => !v.is_null(),
+        | "employer_state"
+        | "family_size"
+        | "filing_status"
+        | "tcli_start_year"
+        | "ssn" => !v.is_null(),
         "pslf" | "collecting_unemployment" => !(v.is_null() || v == &json!(true)),
+        // Blank text clears these; anything else in the list is not an email or a phone.
+        "email" | "phone" => !(v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty())),
+        // Loan: money and rates take 0, dates only null (a required one is refused anyway).
+        "original_principal"
+        | "outstanding_interest"
+        | "outstanding_principal"
+        | "monthly_payment"
+        | "interest_rate"
+        | "capitalized_amount"
+        | "pslf_cumulative_periods" => !(v.is_null() || zero),
+        "origination_date" | "last_payment_date" => !v.is_null(),
         _ => false,
     }
 }
