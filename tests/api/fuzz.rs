@@ -323,17 +323,39 @@ async fn mutated_files_are_imported_or_refused_by_line() {
     ];
     let mut rng = Lcg(20261201);
     let (mut imported, mut refused) = (0, 0);
+    // The first loan starts here; an absurd value (the first four junk lines) written after
+    // it belongs to a loan and must be refused.
+    let first_loan = lines
+        .iter()
+        .position(|l| l.starts_with("Loan Type Code:"))
+        .unwrap();
     for i in 0..60 {
         let mut l: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+        let mut absurd_in_a_loan = false;
         for _ in 0..(1 + rng.next() % 3) {
             let at = (rng.next() as usize) % l.len();
             match rng.next() % 3 {
                 0 => {
                     l.remove(at);
                 }
-                _ => l[at] = rng.pick(&junk).to_string(),
+                _ => {
+                    let j = (rng.next() as usize) % junk.len();
+                    l[at] = junk[j].to_string();
+                    // (a later removal can only shift it down, never before the first loan
+                    // unless it was the line right after it; stay on the safe side)
+                    absurd_in_a_loan |= j < 4 && at > first_loan + 3;
+                }
             }
         }
+        // Decided on the file as sent: an absurd value after a loan has started.
+        let absurd_in_a_loan = absurd_in_a_loan
+            && l.iter()
+                .position(|x| x.starts_with("Loan Type Code:"))
+                .is_some_and(|fl| {
+                    l.iter()
+                        .enumerate()
+                        .any(|(k, x)| k > fl && junk[..4].contains(&x.as_str()))
+                });
         let text = l.join("\n");
         let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
         let (s, out) = send(
@@ -343,6 +365,12 @@ async fn mutated_files_are_imported_or_refused_by_line() {
         )
         .await;
         assert!(allowed("file", s), "file #{i} -> {s} {out}");
+        if absurd_in_a_loan {
+            assert_eq!(
+                s, 422,
+                "file #{i}: an absurd loan value was imported: {out}"
+            );
+        }
         if s == 422 {
             refused += 1;
             let detail = out["error"].to_string();
