@@ -770,7 +770,8 @@ pub async fn delete(ctx: &AppContext, tenant: &Tenant, r: &BorrowerRef) -> Resul
         id_lookup(&mut tx);
         ext_guard(&mut tx);
         unlink_spouse(ctx, &mut tx, &b).await?;
-        return commit(ctx, tx, &b).await;
+        commit(ctx, tx, &b).await?;
+        return delete_documents(ctx, &b, &children).await;
     }
 
     let mut current = b.clone();
@@ -796,7 +797,39 @@ pub async fn delete(ctx: &AppContext, tenant: &Tenant, r: &BorrowerRef) -> Resul
         Some(current.version),
     );
     id_lookup(&mut tx);
-    commit(ctx, tx, &current).await
+    commit(ctx, tx, &current).await?;
+    delete_documents(ctx, &current, &children).await
+}
+
+/// The borrower's income documents in the bucket, removed once the borrower is gone (tax
+/// returns are not kept for a borrower that no longer exists). After the table's delete, so
+/// a failed delete never loses a document of a borrower that remains.
+async fn delete_documents(
+    ctx: &AppContext,
+    b: &Borrower,
+    children: &[Item],
+) -> Result<(), ApiError> {
+    let ids: Vec<i64> = children
+        .iter()
+        .filter_map(|i| i.get("SK").and_then(|v| v.as_s().ok()))
+        .filter_map(|sk| sk.strip_prefix("INCOMECERT#"))
+        .filter_map(|id| id.parse::<i64>().ok())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let Ok(docs) = ctx.documents() else {
+        tracing::warn!("income documents not deleted: this function has no DOCUMENTS_BUCKET");
+        return Ok(());
+    };
+    for id in ids {
+        let key = crate::documents::object_key(&b.client_id, &b.uuid, id);
+        if let Err(e) = docs.delete(&key).await {
+            // The borrower is gone; the object is left for the bucket's lifecycle rule.
+            tracing::warn!(error = %e, "income document not deleted with its borrower");
+        }
+    }
+    Ok(())
 }
 
 pub const DEFAULT_PAGE: i32 = 25;

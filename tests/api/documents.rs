@@ -259,3 +259,29 @@ async fn a_borrower_keeps_at_most_50_income_certifications() {
         "A borrower keeps at most 50 income certifications; this one has reached it."
     );
 }
+
+/// Deleting a borrower deletes their income documents from the bucket too.
+#[tokio::test]
+async fn deleting_a_borrower_deletes_their_documents() {
+    let t = app().await;
+    let (s, b) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/").json(
+            json!({"borrower": {"income_certification": {"type": "pay_stub", "file": b64(PNG)}}}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let uuid: uuid::Uuid = b["uuid"].as_str().unwrap().parse().unwrap();
+    let id = b["income_certifications"][0]["id"].as_i64().unwrap();
+    let key = shared::documents::object_key("sandbox-client", &uuid, id);
+    let docs = t.ctx.documents().unwrap();
+    assert!(docs.get(&key).await.unwrap().is_some(), "stored first");
+    let (s, _) = send(&t.ctx, borrowers::delete, call("DELETE", "/").id(&b["id"])).await;
+    assert_eq!(s, 204);
+    assert!(
+        docs.get(&key).await.unwrap().is_none(),
+        "the document went with its borrower"
+    );
+}
