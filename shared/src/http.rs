@@ -162,7 +162,12 @@ pub fn query_only(req: &Request, allowed: &[&str]) -> Result<HashMap<String, Str
 /// no-store`, unless the handler chose its own, as the Nexus loader does), a body is never
 /// sniffed into another type (`X-Content-Type-Options: nosniff`), and `X-Request-Id` names the
 /// request in the logs.
-pub fn finish(mut resp: Response<Body>, request_id: &str) -> Response<Body> {
+/// Any body: the local servers (`loanpath serve`, `loanpath front`) finish their own responses
+/// with it too.
+pub fn finish<B>(
+    mut resp: lambda_http::http::Response<B>,
+    request_id: &str,
+) -> lambda_http::http::Response<B> {
     use lambda_http::http::header::{HeaderValue, CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
     let h = resp.headers_mut();
     if !h.contains_key(CACHE_CONTROL) {

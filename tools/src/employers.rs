@@ -40,9 +40,7 @@ pub fn fixture_files() -> Vec<(SourceKind, String)> {
 }
 
 fn open(path: &str) -> Result<BufReader<std::fs::File>, String> {
-    std::fs::File::open(path)
-        .map(|f| BufReader::with_capacity(1 << 20, f))
-        .map_err(|e| format!("{path}: {e}"))
+    shared::employers::load::open_file(path).map_err(|e| format!("{path}: {e}"))
 }
 
 /// Checks every file, then loads each; progress on stderr (unless `quiet`).

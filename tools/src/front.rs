@@ -31,14 +31,10 @@ impl Front {
             match resolve(&self.routes, method.as_str(), &path) {
                 Resolved::Route(..) => {}
                 other => {
-                    let mut r = crate::gateway::to_axum(shared::http::finish(
+                    let r = crate::gateway::to_axum(shared::http::finish(
                         unrouted(method.as_str(), &path, &other),
                         &id,
                     ));
-                    r.headers_mut().remove("x-request-id");
-                    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
-                        r.headers_mut().insert("x-request-id", v);
-                    }
                     eprintln!("{method} {path} -> {} (front, request {id})", r.status());
                     return r;
                 }

@@ -128,18 +128,8 @@ impl Gateway {
     /// One request, with the headers every response carries (`shared::http::finish`): the
     /// same for a handler's answer and for the gateway's own 404, 405 and 413.
     pub async fn handle(&self, req: axum::extract::Request) -> axum::response::Response {
-        use axum::http::header::{HeaderValue, CACHE_CONTROL, X_CONTENT_TYPE_OPTIONS};
         let id = uuid::Uuid::new_v4().to_string();
-        let mut resp = self.route(req, &id).await;
-        let h = resp.headers_mut();
-        if !h.contains_key(CACHE_CONTROL) {
-            h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        }
-        h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        if let Ok(v) = HeaderValue::from_str(&id) {
-            h.insert("x-request-id", v);
-        }
-        resp
+        shared::http::finish(self.route(req, &id).await, &id)
     }
 
     async fn route(&self, req: axum::extract::Request, id: &str) -> axum::response::Response {

@@ -456,17 +456,24 @@ async fn rotate_keys() -> Result<(), String> {
     let report = shared::rotation::rotate(&ctx)
         .await
         .map_err(|e| e.to_string())?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).unwrap_or_default()
-    );
-    if report.failed.is_empty() {
+    print_report(
+        serde_json::to_string_pretty(&report),
+        report.failed.len(),
+        "value(s) open with no key of the ring; they were left as they are",
+    )
+}
+
+/// Prints an operator job's JSON report; anything it could not do fails the command.
+fn print_report(
+    json: serde_json::Result<String>,
+    failed: usize,
+    problem: &str,
+) -> Result<(), String> {
+    println!("{}", json.unwrap_or_default());
+    if failed == 0 {
         Ok(())
     } else {
-        Err(format!(
-            "{} value(s) open with no key of the ring; they were left as they are",
-            report.failed.len()
-        ))
+        Err(format!("{failed} {problem}"))
     }
 }
 
@@ -477,18 +484,11 @@ async fn migrate_documents() -> Result<(), String> {
     let report = shared::documents::migrate::run(&ctx)
         .await
         .map_err(|e| e.to_string())?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).unwrap_or_default()
-    );
-    if report.failed.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} documents could not be moved",
-            report.failed.len()
-        ))
-    }
+    print_report(
+        serde_json::to_string_pretty(&report),
+        report.failed.len(),
+        "documents could not be moved",
+    )
 }
 
 #[cfg(test)]

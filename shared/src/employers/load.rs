@@ -66,6 +66,11 @@ pub fn check<R: Read>(kind: SourceKind, input: R, file: &str) -> Result<u64, Row
     Ok(n)
 }
 
+/// A list file for reading, buffered by the megabyte (the files run to hundreds of MB).
+pub fn open_file(path: &str) -> std::io::Result<std::io::BufReader<std::fs::File>> {
+    std::fs::File::open(path).map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+}
+
 /// Checks the whole file, then loads it: a malformed file is refused with its line before
 /// anything is written. `progress` is called after each wave.
 pub async fn load_file(
@@ -76,14 +81,12 @@ pub async fn load_file(
     progress: &mut dyn FnMut(&LoadReport),
 ) -> Result<LoadReport, LoadError> {
     let open = || {
-        std::fs::File::open(path)
-            .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
-            .map_err(|e| {
-                LoadError::Row(RowError {
-                    line: 0,
-                    problem: format!("cannot open: {e}"),
-                })
+        open_file(path).map_err(|e| {
+            LoadError::Row(RowError {
+                line: 0,
+                problem: format!("cannot open: {e}"),
             })
+        })
     };
     check(kind, open()?, path).map_err(LoadError::Row)?;
     load(store, kind, open()?, path, loaded_on, progress).await
