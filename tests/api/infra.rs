@@ -188,7 +188,7 @@ const HOLD_SSN_KEY: &[&str] = &[
 ];
 
 /// The functions that serve static parts and never read the table.
-const NO_TABLE_ACCESS: &[&str] = &["nexus-js", "nexus-demo", "not-found"];
+const NO_TABLE_ACCESS: &[&str] = &["nexus-js", "nexus-demo", "not-found", "openapi-get"];
 
 /// Least privilege: every function names its DynamoDB actions explicitly; GET routes can only
 /// read; only the functions that seal SSNs and documents receive SSN_KEY.

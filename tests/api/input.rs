@@ -263,3 +263,19 @@ async fn a_body_that_is_not_json_is_415_and_a_huge_one_413() {
         .unwrap()
         .contains("limited to 6000000 bytes (6 MB)"));
 }
+
+/// Counts are JSON whole numbers: `2` and `2.0` (JSON Schema's integers, which generated
+/// clients send), never a string or a fraction, as the OpenAPI document says.
+#[tokio::test]
+async fn counts_are_whole_json_numbers() {
+    let t = app().await;
+    let (s, b) = create(&t.ctx, json!({"family_size": 3.0, "children": 2.0})).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["financial_details"]["family_size"], json!(3));
+    assert_eq!(b["financial_details"]["children"], json!(2));
+    for bad in [json!("3"), json!(2.5), json!(true)] {
+        let (s, b) = create(&t.ctx, json!({ "family_size": bad })).await;
+        assert_eq!(s, 422, "{bad}: {b}");
+        assert_eq!(problem(&b, "family_size"), "must be a whole number");
+    }
+}

@@ -2,6 +2,8 @@
 //! `shared::table`, the sandbox tenant and a second tenant seeded, and helpers to call the
 //! real handlers with API Gateway-shaped requests.
 
+pub mod contract;
+
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -182,7 +184,10 @@ where
     F: Fn(&'a AppContext, Request) -> Fut,
     Fut: Future<Output = Response<Body>>,
 {
-    split(handler(ctx, c.request()).await)
+    let method = c.method.to_string();
+    let (status, body) = split(handler(ctx, c.request()).await);
+    contract::check(std::any::type_name::<F>(), &method, status, &body);
+    (status, body)
 }
 
 pub fn split(resp: Response<Body>) -> (u16, Value) {

@@ -32,6 +32,7 @@ macro_rules! handlers {
 
 handlers! {
     "health" => shared::api::health::get,
+    "openapi-get" => shared::api::openapi::get,
     "borrowers-create" => shared::api::borrowers::create,
     "borrowers-get" => shared::api::borrowers::get,
     "borrowers-update" => shared::api::borrowers::update,
@@ -247,6 +248,19 @@ mod tests {
             seen += 1;
         }
         assert_eq!(seen, handlers().len());
+    }
+
+    /// The OpenAPI document names each operation's handler; the tests find an operation by
+    /// its handler, so it must be the one the function's `main` (and this gateway) calls.
+    #[test]
+    fn every_documented_operation_names_its_functions_handler() {
+        for op in shared::api::openapi::OPERATIONS {
+            let (_, path, _) = handlers()
+                .into_iter()
+                .find(|h| h.0 == op.function)
+                .unwrap_or_else(|| panic!("{} has no gateway handler", op.function));
+            assert_eq!(path.replace(' ', ""), op.handler, "{}", op.function);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod enrollments;
 pub mod health;
 pub mod loans;
 pub mod nexus;
+pub mod openapi;
 pub mod reference;
 pub mod routes;
 pub mod sync;

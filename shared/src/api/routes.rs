@@ -126,7 +126,15 @@ pub fn resolve<'r>(routes: &'r [Route], method: &str, path: &str) -> Resolved<'r
     {
         return Resolved::Route(r, p.clone());
     }
-    let mut allow: Vec<&str> = matching.iter().map(|(r, _)| r.method.as_str()).collect();
+    // `Allow` names the methods of the most specific paths that match: /webhooks/test lists
+    // POST, not also the DELETE of /webhooks/{webhook_id} (which answers 404 for "test").
+    let params = |r: &Route| r.path.matches('{').count();
+    let fewest = matching.iter().map(|(r, _)| params(r)).min().unwrap_or(0);
+    let mut allow: Vec<&str> = matching
+        .iter()
+        .filter(|(r, _)| params(r) == fewest)
+        .map(|(r, _)| r.method.as_str())
+        .collect();
     allow.sort_unstable();
     allow.dedup();
     Resolved::MethodNotAllowed(allow.join(", "))
@@ -204,6 +212,16 @@ mod tests {
             Resolved::NotFound
         );
         assert_eq!(resolve(t, "GET", "/api/v1/nope"), Resolved::NotFound);
+        // A literal path names its own methods in Allow; DELETE still routes to the
+        // parameterised route, as API Gateway routes it.
+        assert_eq!(
+            resolve(t, "OPTIONS", "/api/v1/webhooks/test"),
+            Resolved::MethodNotAllowed("POST".into())
+        );
+        assert!(matches!(
+            resolve(t, "DELETE", "/api/v1/webhooks/test"),
+            Resolved::Route(r, _) if r.function == "webhooks-delete"
+        ));
     }
 
     #[test]

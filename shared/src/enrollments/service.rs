@@ -595,7 +595,7 @@ pub async fn advance(
     }
     let days = body
         .get("days")
-        .and_then(Value::as_i64)
+        .and_then(|v| v.as_number().and_then(crate::model::payload::whole_number))
         .filter(|d| (0..=MAX_DAYS).contains(d))
         .ok_or_else(|| {
             ApiError::field(

@@ -409,14 +409,13 @@ impl Fields<'_> {
 
     fn count(&mut self, field: &str) -> Option<u32> {
         let v = self.get(field, false)?.clone();
-        let text = match &v {
-            Value::Number(n) => n.to_string(),
-            Value::String(s) => s.trim().to_owned(),
-            _ => String::new(),
+        let n = match &v {
+            Value::Number(n) => crate::model::payload::whole_number(n),
+            _ => None,
         };
-        match text.parse::<u32>() {
-            Ok(n) => Some(n),
-            Err(_) => {
+        match n.and_then(|n| u32::try_from(n).ok()) {
+            Some(n) => Some(n),
+            None => {
                 self.err(field, format!("must be a non-negative integer; got {v}"));
                 None
             }

@@ -267,9 +267,10 @@ impl<'a> Reader<'a> {
 
     fn int(&mut self, field: &str, min: i64, max: i64) -> Patch<i64> {
         self.with(field, |v| {
+            // A JSON number with no fraction (`3`, or `3.0` as JSON Schema counts integers);
+            // never a string, so that "3" is refused as the documented schema says.
             let n = match v {
-                Value::Number(n) => n.as_i64(),
-                Value::String(s) => s.trim().parse::<i64>().ok(),
+                Value::Number(n) => whole_number(n),
                 _ => None,
             }
             .ok_or_else(|| "must be a whole number".to_string())?;
@@ -355,6 +356,22 @@ impl<'a> Reader<'a> {
                 .map(str::to_string)
                 .ok_or_else(|| "must be a 2-letter US state or territory code, e.g. NY".into())
         })
+    }
+}
+
+/// A JSON number that is a whole number (`3`, `3.0`, `3e0`), as an `i64`.
+pub fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let d = crate::money::parse_plain(&Value::Number(n.clone()))
+        .ok()
+        .or_else(|| n.to_string().parse::<Decimal>().ok())
+        .or_else(|| Decimal::from_scientific(&n.to_string()).ok())?;
+    if d.fract().is_zero() {
+        i64::try_from(d.trunc()).ok()
+    } else {
+        None
     }
 }
 

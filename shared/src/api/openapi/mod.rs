@@ -1,0 +1,365 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of every route.
+//!
+//! It is assembled here from three sources, so that it cannot describe a route that does not
+//! exist or miss one that does:
+//! - the paths and methods come from the route table ([`super::routes::table`]), the one list
+//!   API Gateway's template, `cargo lambda watch` and the local servers also serve;
+//! - each route's function has one [`Operation`] in [`operations::OPERATIONS`]: its handler,
+//!   auth, parameters, body and responses (a test fails when a route has none, or one has no
+//!   route);
+//! - the schemas are `components.json`, JSON Schema 2020-12 as OpenAPI 3.1 uses it.
+//!
+//! What keeps the schemas true to the code: every response the integration tests receive is
+//! validated against the operation's documented status and schema (tests/src/contract.rs), and
+//! schemathesis runs every operation against `loanpath serve` in `scripts/test`. The checked-in
+//! `docs/openapi.json` must equal [`document`] (a test compares them; `scripts/admin openapi`
+//! rewrites it).
+
+pub mod operations;
+
+use std::sync::LazyLock;
+
+use lambda_http::{http::header::CONTENT_TYPE, Body, Request, Response};
+use serde_json::{json, Map, Value};
+
+use super::routes::{table, Route};
+use crate::context::AppContext;
+pub use operations::{Auth, Operation, ReqBody, OPERATIONS};
+
+/// The function that serves the document.
+pub const FUNCTION: &str = "openapi-get";
+
+/// The operation that a function's handler serves.
+pub fn operation(function: &str) -> Option<&'static Operation> {
+    OPERATIONS.iter().find(|o| o.function == function)
+}
+
+/// The operation whose handler is `handler` (a path such as `shared::api::borrowers::get`,
+/// matched on its last segments, as `std::any::type_name` prints it).
+pub fn operation_by_handler(handler: &str) -> Option<&'static Operation> {
+    OPERATIONS
+        .iter()
+        .find(|o| handler.ends_with(o.handler.trim_start_matches("shared")))
+}
+
+fn error_ref() -> Value {
+    json!({"$ref": "#/components/schemas/Error"})
+}
+
+fn response(description: &str, schema: Option<Value>, media: &str) -> Value {
+    let mut r = json!({
+        "description": description,
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+    });
+    if let Some(s) = schema {
+        r["content"] = json!({ media: {"schema": s} });
+    }
+    r
+}
+
+fn error_response(status: u16, description: &str) -> Value {
+    let mut r = response(description, Some(error_ref()), "application/json");
+    if status == 405 {
+        r["headers"]["Allow"] = json!({"$ref": "#/components/headers/Allow"});
+    }
+    r
+}
+
+/// The error statuses an operation can answer, with what each means there.
+fn errors(op: &Operation, route: &Route) -> Vec<(u16, String)> {
+    // The operation's own reasons first: they win over the generic ones below.
+    let mut e: Vec<(u16, String)> = op
+        .errors
+        .iter()
+        .map(|(s, why)| (*s, (*why).to_string()))
+        .collect();
+    let json_body = matches!(op.body, ReqBody::Json(..));
+    if json_body {
+        e.push((
+            400,
+            "The body is empty, not JSON, or not a JSON object.".into(),
+        ));
+    } else if route.path.contains('{') {
+        e.push((400, "A path parameter is missing.".into()));
+    }
+    match op.auth {
+        Auth::Secret => e.push((
+            401,
+            "No API key, an unknown or revoked key, or a Nexus (public) key.".into(),
+        )),
+        Auth::Nexus => e.push((401, "No key, or not a Nexus key of yours.".into())),
+        Auth::Session => e.push((401, "No session token, or an expired one.".into())),
+        Auth::None => {}
+    }
+    if route.path.contains('{') {
+        e.push((
+            404,
+            "No such resource of yours (another client's id answers the same).".into(),
+        ));
+    }
+    if route.method == "POST" {
+        e.push((
+            409,
+            "Conflict: see the detail (the state forbids it, or a request with the same Idempotency-Key is still running).".into(),
+        ));
+    }
+    if json_body {
+        e.push((413, "The body is over 6,000,000 bytes.".into()));
+        e.push((415, "The body is not sent as application/json.".into()));
+    }
+    e.push((
+        422,
+        "Invalid input: `error.fields` names each field (or query parameter) and its problem."
+            .into(),
+    ));
+    e.push((
+        500,
+        "Our failure (never your input): the detail says nothing more; retry later.".into(),
+    ));
+    if op.auth != Auth::None || route.method != "GET" {
+        e.push((
+            503,
+            "The table is busy (throttled); retry with backoff.".into(),
+        ));
+    }
+    e.sort_by_key(|(s, _)| *s); // stable
+    e.dedup_by_key(|(s, _)| *s);
+    e
+}
+
+fn path_parameters(op: &Operation, path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            let description = match name {
+                "id" => "The borrower's integer id or its uuid.",
+                "loan_id" => "The loan's integer id or its uuid.",
+                "enrollment_id" => "The enrollment's integer id or its uuid.",
+                "webhook_id" => "The webhook endpoint's id (we_...).",
+                _ => "An id.",
+            };
+            // The Portfolio API (v1.0.1) names borrowers by uuid only; an integer id is a 400.
+            let schema = if name == "id" && op.function == "portfolio-get" {
+                json!({"type": "string", "format": "uuid"})
+            } else {
+                json!({"type": "string", "minLength": 1, "maxLength": 100})
+            };
+            json!({"name": name, "in": "path", "required": true, "description": description,
+                   "schema": schema})
+        })
+        .collect()
+}
+
+fn operation_object(op: &Operation, route: &Route) -> Value {
+    let mut params = path_parameters(op, &route.path);
+    for p in op.query {
+        params.push(json!({
+            "name": p.name, "in": "query", "required": p.required,
+            "description": p.description,
+            "schema": serde_json::from_str::<Value>(p.schema).expect("query schema is JSON"),
+        }));
+    }
+    if route.method == "POST" {
+        params.push(json!({"$ref": "#/components/parameters/Idempotency-Key"}));
+    }
+    let mut o = json!({
+        "operationId": op.function,
+        "tags": [op.tag],
+        "summary": op.summary,
+        "description": op.description,
+        "x-handler": op.handler,
+    });
+    if !params.is_empty() {
+        o["parameters"] = Value::Array(params);
+    }
+    match op.auth {
+        Auth::Secret => o["security"] = json!([{"secretKey": []}]),
+        Auth::Nexus => o["security"] = json!([{"nexusKey": []}]),
+        Auth::Session => o["security"] = json!([{"nexusSession": []}]),
+        Auth::None => o["security"] = json!([]),
+    }
+    match &op.body {
+        ReqBody::None => {}
+        ReqBody::Json(schema, example) => {
+            let mut media = json!({"schema": {"$ref": format!("#/components/schemas/{schema}")}});
+            if !example.is_empty() {
+                media["example"] = serde_json::from_str(example).expect("example is JSON");
+            }
+            o["requestBody"] = json!({"required": true, "content": {"application/json": media}});
+        }
+        ReqBody::Binary(types) => {
+            let content: Map<String, Value> = types
+                .iter()
+                .map(|t| {
+                    (
+                        (*t).to_string(),
+                        json!({"schema": {"type": "string", "contentMediaType": t}}),
+                    )
+                })
+                .collect();
+            o["requestBody"] = json!({"required": true, "content": content});
+        }
+    }
+    let mut responses = Map::new();
+    for ok in op.ok {
+        let schema = match ok.schema {
+            "" => None,
+            s if s.starts_with('{') || s.starts_with('[') => {
+                Some(serde_json::from_str(s).expect("inline schema is JSON"))
+            }
+            s => Some(json!({"$ref": format!("#/components/schemas/{s}")})),
+        };
+        let mut r = response(ok.description, schema, ok.media);
+        if route.method == "POST" {
+            r["headers"]["Idempotent-Replayed"] =
+                json!({"$ref": "#/components/headers/Idempotent-Replayed"});
+        }
+        responses.insert(ok.status.to_string(), r);
+    }
+    for (status, why) in errors(op, route) {
+        responses.insert(status.to_string(), error_response(status, &why));
+    }
+    o["responses"] = Value::Object(responses);
+    o
+}
+
+fn build() -> Value {
+    let mut paths = Map::new();
+    for route in table() {
+        let Some(op) = operation(&route.function) else {
+            continue;
+        };
+        let item = paths.entry(route.path.clone()).or_insert_with(|| json!({}));
+        item[route.method.to_ascii_lowercase()] = operation_object(op, route);
+    }
+    let components: Value =
+        serde_json::from_str(include_str!("components.json")).expect("components.json is JSON");
+    json!({
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "info": {
+            "title": "Loanpath API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "summary": "Federal student loans: borrowers, loans, assessments under the law in force on any date, Nexus account linking, enrollments and signed webhooks.",
+            "description": "Wire-compatible with the Payitoff API v1: code written for Payitoff's v1 sandbox works with only the base URL changed. Every error answers `{\"error\": {\"title\", \"detail\"}}`, with `fields` on a 422. Every POST takes an `Idempotency-Key`. Money is a JSON number or a plain decimal string, in whole cents; rates are percents.",
+        },
+        "servers": [{"url": "/", "description": "This deployment"}],
+        "tags": [
+            {"name": "Borrowers"}, {"name": "Loans"}, {"name": "Assessments"},
+            {"name": "Enrollments"}, {"name": "Webhooks"}, {"name": "Employers"},
+            {"name": "Reference"}, {"name": "Nexus"}, {"name": "Sandbox"}, {"name": "Meta"},
+        ],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "secretKey": {"type": "http", "scheme": "bearer", "description": "Your secret API key (the sandbox key is LIVELONGANDPROSPER). Never accepted: a Nexus key."},
+                "nexusKey": {"type": "http", "scheme": "bearer", "description": "Your public Nexus key, for the widget's pages only."},
+                "nexusSession": {"type": "http", "scheme": "bearer", "description": "A Nexus session token (nxs_...), from POST /nexus/sessions."},
+            },
+            "headers": {
+                "X-Request-Id": {"description": "Names this request in our logs.", "required": true, "schema": {"type": "string"}},
+                "Allow": {"description": "The methods this path takes.", "required": true, "schema": {"type": "string"}},
+                "Idempotent-Replayed": {"description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key.", "schema": {"type": "string", "enum": ["true"]}},
+            },
+            "parameters": {
+                "Idempotency-Key": {
+                    "name": "Idempotency-Key", "in": "header", "required": false,
+                    "description": "Makes a retry safe (docs/idempotency.md): the first answer is kept for 24 hours and replayed for the same request; the same key with another request is a 422, and one still running a 409.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"},
+                },
+            },
+            "schemas": components,
+        },
+    })
+}
+
+/// The document (built once per process).
+pub fn document() -> &'static Value {
+    static DOC: LazyLock<Value> = LazyLock::new(build);
+    &DOC
+}
+
+/// The document as the served bytes: pretty-printed, with a final newline (as checked in).
+pub fn document_text() -> &'static str {
+    static TEXT: LazyLock<String> = LazyLock::new(|| {
+        let mut s = serde_json::to_string_pretty(document()).expect("the document serialises");
+        s.push('\n');
+        s
+    });
+    &TEXT
+}
+
+/// `GET /api/v1/openapi.json`: no auth (the contract is public).
+pub async fn get(_ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::http::respond(crate::http::query_only(&req, &[]).map(|_| {
+        Response::builder()
+            .status(200)
+            .header(CONTENT_TYPE, "application/json")
+            .header("cache-control", "public, max-age=300")
+            .body(Body::Text(document_text().to_string()))
+            .expect("static response parts are valid")
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_has_an_operation_and_every_operation_a_route() {
+        for r in table() {
+            if r.function == "not-found" {
+                continue;
+            }
+            assert!(
+                operation(&r.function).is_some(),
+                "{} {} ({}) has no Operation in api/openapi/operations.rs",
+                r.method,
+                r.path,
+                r.function
+            );
+        }
+        for op in OPERATIONS {
+            assert!(
+                table().iter().any(|r| r.function == op.function),
+                "{} has an Operation but no route",
+                op.function
+            );
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let doc = document();
+        fn walk(v: &Value, doc: &Value, at: &str) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::String(r)) = m.get("$ref") {
+                        let ptr = r.trim_start_matches('#');
+                        assert!(doc.pointer(ptr).is_some(), "{at}: {r} does not resolve");
+                    }
+                    for (k, x) in m {
+                        walk(x, doc, &format!("{at}/{k}"));
+                    }
+                }
+                Value::Array(a) => a.iter().for_each(|x| walk(x, doc, at)),
+                _ => {}
+            }
+        }
+        walk(doc, doc, "");
+    }
+
+    #[test]
+    fn the_checked_in_copy_is_the_generated_one() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
+        if std::env::var_os("LOANPATH_WRITE_OPENAPI").is_some() {
+            std::fs::write(path, document_text()).expect("write docs/openapi.json");
+        }
+        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            checked_in == document_text(),
+            "docs/openapi.json differs from the generated document: run \
+             `LOANPATH_WRITE_OPENAPI=1 cargo test -p loanpath-shared openapi` and commit it"
+        );
+    }
+}
