@@ -12,8 +12,8 @@
 //! What keeps the schemas true to the code: every response the integration tests receive is
 //! validated against the operation's documented status and schema (tests/src/contract.rs), and
 //! schemathesis runs every operation against `loanpath serve` in `scripts/test`. The checked-in
-//! `docs/openapi.json` must equal [`document`] (a test compares them; `scripts/admin openapi`
-//! rewrites it).
+//! `docs/openapi.json` must equal [`document`] (a test compares them;
+//! `LOANPATH_WRITE_OPENAPI=1 cargo test -p loanpath-shared openapi` rewrites it).
 
 pub mod operations;
 
@@ -117,10 +117,7 @@ fn errors(op: &Operation, route: &Route) -> Vec<(u16, String)> {
         "Our failure (never your input): the detail says nothing more; retry later.".into(),
     ));
     if op.auth != Auth::None || route.method != "GET" {
-        e.push((
-            503,
-            "The table is busy (throttled); retry with backoff.".into(),
-        ));
+        e.push((503, "The service is busy; retry with backoff.".into()));
     }
     e.sort_by_key(|(s, _)| *s); // stable
     e.dedup_by_key(|(s, _)| *s);
@@ -167,7 +164,6 @@ fn operation_object(op: &Operation, route: &Route) -> Value {
         "tags": [op.tag],
         "summary": op.summary,
         "description": op.description,
-        "x-handler": op.handler,
     });
     if !params.is_empty() {
         o["parameters"] = Value::Array(params);
@@ -252,7 +248,7 @@ fn build() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": {
-                "secretKey": {"type": "http", "scheme": "bearer", "description": "Your secret API key (the sandbox key is LIVELONGANDPROSPER). Never accepted: a Nexus key."},
+                "secretKey": {"type": "http", "scheme": "bearer", "description": "Your secret API key. A Nexus key is never accepted here."},
                 "nexusKey": {"type": "http", "scheme": "bearer", "description": "Your public Nexus key, for the widget's pages only."},
                 "nexusSession": {"type": "http", "scheme": "bearer", "description": "A Nexus session token (nxs_...), from POST /nexus/sessions."},
             },
