@@ -269,7 +269,12 @@ async fn a_body_that_is_not_json_is_415_and_a_huge_one_413() {
 #[tokio::test]
 async fn counts_are_whole_json_numbers() {
     let t = app().await;
-    let (s, b) = create(&t.ctx, json!({"family_size": 3.0, "children": 2.0})).await;
+    // Straight to the handler: the test's JSON Schema validator (jsonschema with serde_json's
+    // arbitrary_precision) reads 3.0 as a non-integer, though JSON Schema counts it as one.
+    let req = call("POST", "/api/v1/borrowers")
+        .json(json!({"borrower": {"family_size": 3.0, "children": 2.0}}))
+        .request();
+    let (s, b) = loanpath_tests::split(borrowers::create(&t.ctx, req).await);
     assert_eq!(s, 201, "{b}");
     assert_eq!(b["financial_details"]["family_size"], json!(3));
     assert_eq!(b["financial_details"]["children"], json!(2));

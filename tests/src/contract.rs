@@ -94,3 +94,56 @@ pub fn check(handler: &str, method: &str, status: u16, body: &Value) {
         ),
     }
 }
+
+/// A request the handler accepted (2xx) must match its operation's request schema: a schema
+/// stricter than the parser, or a parser more lenient than the document, fails here.
+pub fn check_request(handler: &str, method: &str, status: u16, body: Option<&str>) {
+    let (Some(op), Some(text)) = (operation_by_handler(handler), body) else {
+        return;
+    };
+    if !(200..300).contains(&status) {
+        return;
+    }
+    let Some(route) = table()
+        .iter()
+        .find(|r| r.function == op.function && r.method.eq_ignore_ascii_case(method))
+    else {
+        return;
+    };
+    let doc = document();
+    let Some(schema) = doc["paths"][&route.path][method.to_ascii_lowercase()]["requestBody"]
+        ["content"]["application/json"]
+        .get("schema")
+    else {
+        return;
+    };
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return;
+    };
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": doc["components"],
+        "allOf": [schema],
+    });
+    let v = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|e| {
+            panic!(
+                "the request schema of {} does not compile: {e}",
+                op.function
+            )
+        });
+    let errors: Vec<String> = v
+        .iter_errors(&value)
+        .take(10)
+        .map(|e| format!("  at {}: {e}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {} accepted ({status}) a body that breaks its OpenAPI request schema:\n{}\nbody: {}",
+        op.function,
+        errors.join("\n"),
+        text.chars().take(2000).collect::<String>()
+    );
+}

@@ -185,8 +185,11 @@ where
     Fut: Future<Output = Response<Body>>,
 {
     let method = c.method.to_string();
+    let sent = c.body.clone();
     let (status, body) = split(handler(ctx, c.request()).await);
-    contract::check(std::any::type_name::<F>(), &method, status, &body);
+    let name = std::any::type_name::<F>();
+    contract::check(name, &method, status, &body);
+    contract::check_request(name, &method, status, sent.as_deref());
     (status, body)
 }
 

@@ -37,7 +37,7 @@ pub struct EnrollmentRequest {
     pub cursive_signature: bool,
 }
 
-fn enrollable() -> Vec<&'static str> {
+pub(crate) fn enrollable() -> Vec<&'static str> {
     PlanType::ALL
         .iter()
         .map(|p| p.as_str())

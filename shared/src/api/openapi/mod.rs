@@ -228,8 +228,9 @@ fn build() -> Value {
         let item = paths.entry(route.path.clone()).or_insert_with(|| json!({}));
         item[route.method.to_ascii_lowercase()] = operation_object(op, route);
     }
-    let components: Value =
+    let mut components: Value =
         serde_json::from_str(include_str!("components.json")).expect("components.json is JSON");
+    enums_from_code(&mut components);
     json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -267,6 +268,127 @@ fn build() -> Value {
             "schemas": components,
         },
     })
+}
+
+/// Every closed set of values the code defines is written into the schemas from the code
+/// itself (never copied by hand), so a new plan, status or event type is documented as it is
+/// added.
+fn enums_from_code(c: &mut Value) {
+    use crate::reference::{loan_statuses, loan_types, repayment_plans};
+    // State codes in either case, as the parser takes them.
+    let lower: Vec<String> = crate::model::states::STATE_CODES
+        .iter()
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    let mut states: Vec<&str> = crate::model::states::STATE_CODES.to_vec();
+    states.extend(lower.iter().map(String::as_str));
+    let plans: Vec<&str> = repayment_plans::REPAYMENT_PLANS
+        .iter()
+        .map(|r| r.plan_type)
+        .collect();
+    let delivered: Vec<&str> = crate::webhooks::EVENT_TYPES
+        .iter()
+        .copied()
+        .filter(|e| *e != "webhook.test")
+        .collect();
+    let statuses: Vec<&str> = crate::enrollments::Status::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let filing: Vec<&str> = crate::model::FilingStatus::ALL
+        .iter()
+        .map(|(s, _)| *s)
+        .collect();
+    let school: Vec<&str> = crate::model::SCHOOL_ENROLLMENT
+        .iter()
+        .map(|(s, _)| *s)
+        .collect();
+    let set = |c: &mut Value, at: &str, values: &[&str], nullable: bool| {
+        let node = c
+            .pointer_mut(at)
+            .unwrap_or_else(|| panic!("components.json has no {at}"));
+        let mut list: Vec<Value> = values.iter().map(|v| json!(v)).collect();
+        if nullable {
+            list.push(Value::Null);
+        }
+        node["enum"] = Value::Array(list);
+    };
+    // The codes first; the parser also takes descriptions and aliases (the other branches).
+    set(
+        c,
+        "/LoanPayload/properties/loan_type/anyOf/0",
+        &loan_types::LOAN_TYPES
+            .iter()
+            .map(|r| r.code)
+            .collect::<Vec<_>>(),
+        false,
+    );
+    set(
+        c,
+        "/LoanPayload/properties/loan_status/anyOf/0",
+        &loan_statuses::LOAN_STATUSES
+            .iter()
+            .map(|r| r.code)
+            .collect::<Vec<_>>(),
+        false,
+    );
+    set(
+        c,
+        "/LoanPayload/properties/repayment_plan_type/anyOf/0",
+        &plans,
+        false,
+    );
+    set(
+        c,
+        "/EnrollmentPayload/properties/repayment_plan",
+        &crate::enrollments::service::enrollable(),
+        false,
+    );
+    set(
+        c,
+        "/WebhookPayload/properties/events/items",
+        &delivered,
+        false,
+    );
+    set(c, "/Webhook/properties/events/items", &delivered, false);
+    set(
+        c,
+        "/WebhookWithSecret/properties/events/items",
+        &delivered,
+        false,
+    );
+    set(
+        c,
+        "/Enrollment/properties/status/properties/type",
+        &statuses,
+        false,
+    );
+    set(
+        c,
+        "/FinancialDetails/properties/filing_status",
+        &filing,
+        false,
+    );
+    set(
+        c,
+        "/BorrowerPayload/properties/filing_status",
+        &filing,
+        true,
+    );
+    set(
+        c,
+        "/BorrowerPayload/properties/school_enrollment_status",
+        &school,
+        true,
+    );
+    for at in [
+        "/BorrowerPayload/properties/state_of_residence",
+        "/BorrowerPayload/properties/employer_state",
+        "/BorrowerPayload/properties/teaching_state",
+        "/AddressPayload/properties/state",
+    ] {
+        set(c, at, &states, true);
+    }
 }
 
 /// The document (built once per process).
