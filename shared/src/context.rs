@@ -90,20 +90,23 @@ impl AppContext {
     /// start. The AWS SDK reads its own environment (`AWS_ENDPOINT_URL_DYNAMODB` points it at
     /// the local emulator).
     pub async fn from_env() -> Result<Self, ConfigError> {
+        // One SDK configuration (credentials, region, endpoints) for every client: a cold start
+        // resolves the provider chain once, not once per client.
+        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let ssn = match (std::env::var("SSN_KEY_SECRET_ID"), std::env::var("SSN_KEY")) {
             (Ok(id), _) if !id.trim().is_empty() => {
-                let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
                 let client = aws_sdk_secretsmanager::Client::new(&config);
                 Some(cipher_from_secret(&client, id.trim()).await?)
             }
             (_, Ok(key)) if !key.trim().is_empty() => Some(SsnCipher::from_key_text(&key)?),
             _ => None,
         };
+        use crate::webhooks::queue::Queue;
         Ok(AppContext {
-            store: Store::new(dynamodb_from_env().await, table_name()),
-            queue: crate::webhooks::queue::Queue::from_env().await,
-            sync_queue: crate::webhooks::queue::Queue::from_env_var("SYNC_QUEUE_URL").await,
-            documents: crate::documents::DocumentStore::from_env().await,
+            store: Store::new(aws_sdk_dynamodb::Client::new(&config), table_name()),
+            queue: Queue::from_env_var_with(&config, "WEBHOOK_QUEUE_URL"),
+            sync_queue: Queue::from_env_var_with(&config, "SYNC_QUEUE_URL"),
+            documents: crate::documents::DocumentStore::from_env_with(&config),
             ssn,
         })
     }

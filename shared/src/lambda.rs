@@ -6,14 +6,24 @@ use lambda_http::{service_fn, Body, Error, Request, Response};
 
 use crate::context::AppContext;
 
+/// Builds the context once (cold start) and opens its DynamoDB connection (unless the
+/// function has no table access: `WARM_TABLE=off`).
+async fn cold_start() -> Result<&'static AppContext, Error> {
+    crate::logging::init();
+    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
+    if std::env::var("WARM_TABLE").map_or(true, |v| v != "off") {
+        ctx.store.warm(std::time::Duration::from_secs(1)).await;
+    }
+    Ok(ctx)
+}
+
 /// Builds the context once (cold start), then serves `handler` for every invocation.
 pub async fn serve<F, Fut>(handler: F) -> Result<(), Error>
 where
     F: Fn(&'static AppContext, Request) -> Fut,
     Fut: Future<Output = Response<Body>> + Send,
 {
-    crate::logging::init();
-    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
+    let ctx = cold_start().await?;
     lambda_http::run(service_fn(move |req: Request| {
         use lambda_http::RequestExt;
         use tracing::Instrument;
@@ -42,8 +52,7 @@ where
     F: Fn(&'static AppContext, E) -> Fut,
     Fut: Future<Output = R> + Send,
 {
-    crate::logging::init();
-    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
+    let ctx = cold_start().await?;
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<E>| {
             let fut = handler(ctx, event.payload);
@@ -63,8 +72,7 @@ where
     F: Fn(&'static AppContext, E, std::time::Instant) -> Fut,
     Fut: Future<Output = Result<R, crate::ApiError>> + Send,
 {
-    crate::logging::init();
-    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
+    let ctx = cold_start().await?;
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<E>| {
             let deadline = deadline_from_epoch_ms(event.context.deadline);

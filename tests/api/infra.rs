@@ -315,3 +315,27 @@ fn the_sync_runs_on_a_schedule_and_a_queue_with_dead_letter_queues() {
     let window = q["MaximumBatchingWindowInSeconds"].as_u64().unwrap_or(0);
     assert!(queue["VisibilityTimeout"].as_u64().unwrap() >= 6 * timeout + window);
 }
+
+/// The cold-start warm-up opens a connection to the table and then stays out of the way: on a
+/// reachable table it returns at once, and on an unreachable one within its limit, with no
+/// error either way (the first request then pays for the connection, as before).
+#[tokio::test]
+async fn the_cold_start_warm_up_is_bounded_and_harmless() {
+    let t = loanpath_tests::app().await;
+    let started = std::time::Instant::now();
+    t.ctx.store.warm(std::time::Duration::from_secs(2)).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    // A port nothing listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = shared::store::Store::new(
+        loanpath_tests::client(&format!("http://127.0.0.1:{port}")),
+        "loanpath",
+    );
+    let started = std::time::Instant::now();
+    dead.warm(std::time::Duration::from_millis(300)).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}

@@ -235,3 +235,40 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
     let (_, list) = send(&t.ctx, loans::list, call("GET", "/").id(&b["id"])).await;
     assert_eq!(list["loans"].as_array().unwrap().len(), 1);
 }
+
+/// The warm function's id cache (an integer id's owner and uuid) changes no answer: another
+/// client's id is still a 404 after its owner's reads filled the cache, and a deleted
+/// borrower's id is a 404 though its pair is still cached.
+#[tokio::test]
+async fn the_id_cache_keeps_strangers_out_and_forgets_nothing_deleted() {
+    let t = app().await;
+    let (s, b) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/api/v1/borrowers").json(json!({"borrower": {"first_name": "Cached"}})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let id = b["id"].as_i64().unwrap();
+    for _ in 0..2 {
+        let (s, got) = send(&t.ctx, borrowers::get, call("GET", "/").id(id)).await;
+        assert_eq!((s, got["first_name"].as_str()), (200, Some("Cached")));
+        let (s, _) = send(&t.ctx, loans::list, call("GET", "/").id(id)).await;
+        assert_eq!(s, 200);
+        let (s, _) = send(
+            &t.ctx,
+            borrowers::get,
+            call("GET", "/").id(id).key(OTHER_KEY),
+        )
+        .await;
+        assert_eq!(s, 404, "another client's id, cached or not");
+        let (s, _) = send(&t.ctx, loans::list, call("GET", "/").id(id).key(OTHER_KEY)).await;
+        assert_eq!(s, 404);
+    }
+    let (s, _) = send(&t.ctx, borrowers::delete, call("DELETE", "/").id(id)).await;
+    assert_eq!(s, 204);
+    let (s, _) = send(&t.ctx, borrowers::get, call("GET", "/").id(id)).await;
+    assert_eq!(s, 404, "deleted, though the id is still cached");
+    let (s, _) = send(&t.ctx, loans::list, call("GET", "/").id(id)).await;
+    assert_eq!(s, 404);
+}

@@ -10,7 +10,6 @@ use serde_json::json;
 use shared::employers::load::{check, load, LoadReport};
 use shared::employers::sources::{SourceKind, BMF_COLUMNS};
 use shared::store::Store;
-use shared::AppContext;
 
 use crate::sync::{percentile, Counter, Counting};
 
@@ -233,18 +232,6 @@ pub fn write_synthetic_bmf(path: &str, n: u64) -> Result<(), String> {
     w.flush().map_err(|e| e.to_string())
 }
 
-fn embedded_store_config(endpoint: &str, counter: Counting) -> aws_sdk_dynamodb::Config {
-    aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "local", "local", None, None, "local",
-        ))
-        .interceptor(counter)
-        .build()
-}
-
 /// `loanpath bench-employers [--rows N] [--searches S] [--data FILE]`: writes N synthetic BMF
 /// rows, loads them into an embedded dynoxide (in memory, or the SQLite `--data` file) through
 /// the real loader (twice: the reload changes nothing), then times 3 × S searches through the
@@ -257,34 +244,13 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     let searches: usize = crate::flag_value(args, "--searches")
         .map_or(Ok(1000), |v| v.parse())
         .map_err(|_| "--searches N")?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let db = match crate::flag_value(args, "--data") {
-        Some(path) => dynoxide::Database::new(&path),
-        None => dynoxide::Database::memory(),
-    }
-    .map_err(|e| format!("emulator: {e}"))?;
-    tokio::spawn(async move {
-        let _ = dynoxide::server::serve_with_shutdown(listener, db, std::future::pending()).await;
-    });
+    let data = crate::flag_value(args, "--data");
+    let endpoint = crate::embedded::spawn_dynoxide(data.as_deref()).await?;
     let counter = Counting(Arc::new(Counter::default()));
-    let conf = embedded_store_config(&format!("http://{addr}"), counter.clone());
-    let cipher =
-        shared::crypto::SsnCipher::from_key_text(&shared::crypto::SsnCipher::generate_key_text())
-            .map_err(|e| e.to_string())?;
-    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::new(
-        aws_sdk_dynamodb::Client::from_conf(conf),
-        "loanpath",
-        cipher,
-    )));
-    ctx.store.ensure_table().await.map_err(|e| e.to_string())?;
-    let client = ctx
-        .store
-        .create_client("Bench", None, shared::model::ClientMode::Sandbox)
-        .await
-        .map_err(|e| e.to_string())?;
+    let conf = crate::embedded::dynamo_config(&endpoint)
+        .interceptor(counter.clone())
+        .build();
+    let (ctx, api_key) = crate::embedded::sandbox_app(conf).await?;
 
     let path = std::env::temp_dir().join(format!("bench-eo-{}.csv", std::process::id()));
     let path = path.to_string_lossy().into_owned();
@@ -334,7 +300,7 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
         let req = lambda_http::http::Request::builder()
             .method("GET")
             .uri("/api/v1/pslf/employers")
-            .header("authorization", format!("Bearer {}", client.api_key))
+            .header("authorization", format!("Bearer {}", api_key))
             .body(Body::Empty)
             .map_err(|e| e.to_string())?
             .with_query_string_parameters(query);

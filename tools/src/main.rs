@@ -16,6 +16,7 @@
 //! loanpath load-employers [--bmf F]... [--schools F]... [--low-income F]... [--government F]...
 //!                       [--fixtures] [--date YYYY-MM-DD] [--check]   the PSLF employer lists
 //! loanpath bench-employers [--rows N] [--searches S]   load and search benchmark (embedded)
+//! loanpath bench-requests [--iterations N]   request-path benchmark: handler vs DynamoDB time
 //! loanpath bucket create S3_ENDPOINT    the local documents bucket; prints its name
 //! loanpath migrate-documents            moves documents kept in DynamoDB items to the bucket
 //! loanpath create-client "<name>" --sandbox|--live   prints {client_id, api_key, nexus_key, ...} once
@@ -31,6 +32,8 @@
 //! Table commands use `TABLE_NAME` and the AWS SDK's environment (`AWS_ENDPOINT_URL_DYNAMODB`
 //! for a local emulator, or real credentials for AWS).
 
+mod bench_requests;
+mod embedded;
 mod employers;
 mod front;
 mod gateway;
@@ -55,7 +58,7 @@ fn usage() -> ExitCode {
          list-clients | revoke-key KEY_ID_OR_KEY | sync-now [--borrower ID] | \
          set-sync-interval CLIENT_ID HOURS | bench-sync --aws URL [--borrowers N] | \
          load-employers [--bmf F] [--schools F] [--low-income F] [--government F] [--fixtures] | \
-         bench-employers [--rows N] | gen-ssn-key | assess FILE [--case ID]>"
+         bench-employers [--rows N] | bench-requests | gen-ssn-key | assess FILE [--case ID]>"
     );
     ExitCode::from(2)
 }
@@ -130,6 +133,7 @@ async fn main() -> ExitCode {
         ["bench-sync", ..] => sync::bench(&args).await,
         ["load-employers", ..] => employers::load_cmd(&args).await,
         ["bench-employers", ..] => employers::bench(&args).await,
+        ["bench-requests", ..] => bench_requests::bench(&args).await,
         ["table", "create"] => match store().await.ensure_table().await {
             Ok(created) => {
                 println!("{}", json!({"table": shared::context::table_name(), "created": created}));

@@ -331,27 +331,12 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
         .map_err(|_| "--days D")?;
 
     // The table: an in-memory dynoxide in this process, over HTTP like every other client.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let db = dynoxide::Database::memory().map_err(|e| format!("emulator: {e}"))?;
-    tokio::spawn(async move {
-        let _ = dynoxide::server::serve_with_shutdown(listener, db, std::future::pending()).await;
-    });
+    let table = crate::embedded::spawn_dynoxide(None).await?;
     let counter = Counting(Arc::new(Counter::default()));
-    let conf = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .endpoint_url(format!("http://{addr}"))
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "local", "local", None, None, "local",
-        ))
+    let conf = crate::embedded::dynamo_config(&table)
         .interceptor(counter.clone())
         .build();
-    let cipher =
-        shared::crypto::SsnCipher::from_key_text(&shared::crypto::SsnCipher::generate_key_text())
-            .map_err(|e| e.to_string())?;
+    let cipher = crate::embedded::fresh_cipher()?;
     let sqs = worker::sqs_client(&endpoint);
     let tag = std::process::id();
     let sync_url = worker::ensure_queue(&sqs, &format!("bench-sync-{tag}")).await?;

@@ -119,11 +119,7 @@ impl Store {
     pub async fn borrower(&self, tenant: &Tenant, r: &BorrowerRef) -> Result<Borrower, ApiError> {
         let uuid = match r {
             BorrowerRef::Uuid(u) => Some(*u),
-            BorrowerRef::Id(id) => self
-                .get(&keys::borrower_id(*id), keys::LOOKUP_SK)
-                .await?
-                .as_ref()
-                .and_then(lookup_uuid),
+            BorrowerRef::Id(id) => self.id_lookup(*id).await?.map(|(_, u)| u),
         };
         let found = match uuid {
             Some(u) => self.borrower_by_uuid_unscoped(&u).await?,
@@ -147,15 +143,33 @@ impl Store {
         match r {
             BorrowerRef::Uuid(u) => Ok(*u),
             BorrowerRef::Id(id) => self
-                .get(&keys::borrower_id(*id), keys::LOOKUP_SK)
+                .id_lookup(*id)
                 .await?
-                .filter(|item| {
-                    item.get("client_id").and_then(|v| v.as_s().ok()) == Some(&tenant.client_id)
-                })
-                .as_ref()
-                .and_then(lookup_uuid)
+                .filter(|(owner, _)| *owner == tenant.client_id)
+                .map(|(_, u)| u)
                 .ok_or_else(|| ApiError::not_found("Borrower")),
         }
+    }
+
+    /// An integer id's lookup item: its owner and uuid. The pair never changes once written (ids
+    /// are never reused), so the warm function keeps it ([`super::id_cache`]) and a request by
+    /// id makes one round trip, not two. A deleted borrower's cached pair leads to no items,
+    /// so it still answers 404.
+    async fn id_lookup(&self, id: i64) -> Result<Option<(String, Uuid)>, ApiError> {
+        if let Some(hit) = self.id_cache.get(id) {
+            return Ok(Some(hit));
+        }
+        let found = self
+            .get(&keys::borrower_id(id), keys::LOOKUP_SK)
+            .await?
+            .and_then(|item| {
+                let owner = item.get("client_id").and_then(|v| v.as_s().ok())?.clone();
+                Some((owner, lookup_uuid(&item)?))
+            });
+        if let Some((owner, uuid)) = &found {
+            self.id_cache.put(id, owner.clone(), *uuid);
+        }
+        Ok(found)
     }
 
     pub async fn borrower_by_external_id(

@@ -5,6 +5,7 @@ pub mod borrowers;
 pub mod clients;
 pub mod employers;
 pub mod enrollments;
+pub mod id_cache;
 pub mod key_cache;
 pub mod keys;
 pub mod loans;
@@ -35,6 +36,8 @@ pub struct Store {
     pub(crate) table: String,
     /// Verified API keys of this warm function (`key_cache`).
     pub(crate) key_cache: key_cache::KeyCache,
+    /// Integer borrower ids and what they name (`id_cache`).
+    pub(crate) id_cache: id_cache::IdCache,
 }
 
 /// An AWS SDK error (DynamoDB, SQS or S3: they share the error types) as an internal error,
@@ -67,6 +70,28 @@ pub(crate) async fn retry_pause(attempt: u32) {
 }
 
 impl Store {
+    /// Opens the connection to DynamoDB (TCP and TLS) during a cold start, so the first request
+    /// does not pay for the handshake: one GetItem of a key that never exists, within `limit`.
+    /// Its answer (even AccessDenied, for a function without table access) is ignored; what
+    /// matters is the pooled connection the SDK keeps for the next call.
+    pub async fn warm(&self, limit: std::time::Duration) {
+        let call = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .key(crate::table::PK, s("WARMUP"))
+            .key(crate::table::SK, s("WARMUP"))
+            .customize()
+            // One attempt: a table that does not answer must not hold the cold start for the
+            // SDK's retries and backoff.
+            .config_override(
+                aws_sdk_dynamodb::config::Builder::default()
+                    .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled()),
+            )
+            .send();
+        let _ = tokio::time::timeout(limit, call).await;
+    }
+
     /// BatchWriteItem in chunks of 25, retrying unprocessed items (throttling) a bounded number
     /// of times with [`retry_pause`]; items still left are a 503 that says what was not
     /// `done` ("deleted", "written").
@@ -109,6 +134,7 @@ impl Store {
             db,
             table: table.into(),
             key_cache: key_cache::KeyCache::default(),
+            id_cache: id_cache::IdCache::default(),
         }
     }
 

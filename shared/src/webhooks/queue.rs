@@ -48,11 +48,17 @@ impl Queue {
 
     /// The queue whose URL the environment variable `name` holds (`SYNC_QUEUE_URL`, ...).
     pub async fn from_env_var(name: &str) -> Option<Self> {
-        let url = std::env::var(name).ok().filter(|u| !u.is_empty())?;
+        std::env::var(name).ok().filter(|u| !u.is_empty())?;
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .load()
             .await;
-        Some(Queue::new(aws_sdk_sqs::Client::new(&config), url))
+        Self::from_env_var_with(&config, name)
+    }
+
+    /// The same, on an SDK configuration already loaded (a cold start loads it once).
+    pub fn from_env_var_with(config: &aws_config::SdkConfig, name: &str) -> Option<Self> {
+        let url = std::env::var(name).ok().filter(|u| !u.is_empty())?;
+        Some(Queue::new(aws_sdk_sqs::Client::new(config), url))
     }
 
     pub fn url(&self) -> &str {
