@@ -3,6 +3,12 @@
 //!
 //! `model` (and later `rules`) hold no AWS types; `store` is the DynamoDB adapter.
 
+/// Every binary that links this crate (the functions, the tool, the tests) allocates with
+/// mimalloc: the request path allocates a great deal (items, JSON), and the system allocator was
+/// about a quarter of its CPU profile (docs/benchmarks.md, "Request-path benchmark").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod assessment;
 pub mod borrowers;

@@ -29,6 +29,62 @@ fn serialize_number<S: Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> 
     }
 }
 
+/// Whole cents as number text in a stack buffer (`-12.05`): no allocation per value.
+struct CentsText {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl CentsText {
+    fn new(cents: i64) -> Self {
+        let mut buf = [0u8; 24];
+        let mut a = cents.unsigned_abs();
+        let mut i = buf.len();
+        for _ in 0..2 {
+            i -= 1;
+            buf[i] = b'0' + (a % 10) as u8;
+            a /= 10;
+        }
+        i -= 1;
+        buf[i] = b'.';
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (a % 10) as u8;
+            a /= 10;
+            if a == 0 {
+                break;
+            }
+        }
+        if cents < 0 {
+            i -= 1;
+            buf[i] = b'-';
+        }
+        let len = buf.len() - i;
+        buf.copy_within(i.., 0);
+        CentsText { buf, len }
+    }
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).expect("ASCII digits")
+    }
+}
+
+/// Money already in whole cents, as a JSON number: its text is built on the stack and, for
+/// serde_json (with `arbitrary_precision`), handed straight to the writer as a raw number
+/// token, with no `Number` parsed and allocated per value (writing a 65 KB assessment is
+/// mostly this). Any other serializer gets it through `serde_json::Number` as before.
+fn serialize_cents<S: Serializer>(cents: i64, s: S) -> Result<S::Ok, S::Error> {
+    let text = CentsText::new(cents);
+    if std::any::type_name::<S>().starts_with("&mut serde_json::ser::Serializer<") {
+        use serde::ser::SerializeStruct;
+        // serde_json's own token for a number written as is (what `Number::serialize` emits).
+        let mut st = s.serialize_struct("$serde_json::private::Number", 1)?;
+        st.serialize_field("$serde_json::private::Number", text.as_str())?;
+        st.end()
+    } else {
+        serialize_number(text.as_str(), s)
+    }
+}
+
 struct DecimalVisitor;
 
 impl<'de> Visitor<'de> for DecimalVisitor {
@@ -107,7 +163,15 @@ pub fn cents_text(d: Decimal) -> String {
 pub mod money2 {
     use super::*;
     pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        serialize_number(&cents_text(*d), s)
+        let c = if d.scale() == 2 {
+            *d
+        } else {
+            to_cents_decimal(*d)
+        };
+        match i64::try_from(c.mantissa()) {
+            Ok(cents) => serialize_cents(cents, s),
+            Err(_) => serialize_number(&c.to_string(), s),
+        }
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
         super::deserialize(d)
@@ -136,5 +200,51 @@ pub mod opt_number {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
         d.deserialize_option(OptDecimalVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[derive(Serialize)]
+    struct M(#[serde(with = "money2")] Decimal);
+
+    /// The fast path (serde_json's raw number token) writes exactly what the `Number` path
+    /// does, compact and pretty, so a change in serde_json's private token fails here.
+    #[test]
+    fn money_is_written_the_same_by_both_paths() {
+        for d in [
+            dec!(0),
+            dec!(-0.004),
+            dec!(0.005),
+            dec!(12.05),
+            dec!(-12.05),
+            dec!(1234567.899),
+            dec!(100),
+            dec!(-0.01),
+            dec!(9999999999999.99),
+        ] {
+            let c = to_cents_decimal(d);
+            let expected = serde_json::Number::from_str(&cents_text(d)).unwrap();
+            assert_eq!(
+                serde_json::to_string(&M(d)).unwrap(),
+                expected.to_string(),
+                "{d}"
+            );
+            assert_eq!(
+                serde_json::to_string_pretty(&vec![M(d)]).unwrap(),
+                serde_json::to_string_pretty(&vec![expected.clone()]).unwrap()
+            );
+            assert_eq!(
+                serde_json::to_value(M(d)).unwrap(),
+                serde_json::Value::Number(expected)
+            );
+            assert_eq!(
+                CentsText::new(i64::try_from(c.mantissa()).unwrap()).as_str(),
+                cents_text(d)
+            );
+        }
     }
 }
