@@ -104,9 +104,9 @@ impl AppContext {
         use crate::webhooks::queue::Queue;
         Ok(AppContext {
             store: Store::new(aws_sdk_dynamodb::Client::new(&config), table_name()),
-            queue: Queue::from_env_var_with(&config, "WEBHOOK_QUEUE_URL"),
-            sync_queue: Queue::from_env_var_with(&config, "SYNC_QUEUE_URL"),
-            documents: crate::documents::DocumentStore::from_env_with(&config),
+            queue: Queue::from_env_var(&config, "WEBHOOK_QUEUE_URL"),
+            sync_queue: Queue::from_env_var(&config, "SYNC_QUEUE_URL"),
+            documents: crate::documents::DocumentStore::from_env(&config),
             ssn,
         })
     }

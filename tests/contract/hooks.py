@@ -8,11 +8,7 @@ call; a malformed one (a negative case) is sent as generated.
 import re
 import uuid
 
-import os
-
 import schemathesis
-
-DEBUG = os.environ.get("CONTRACT_HOOK_LOG")
 
 KEY = re.compile(r"^[\x21-\x7E]{1,255}$")
 
@@ -25,6 +21,3 @@ def before_call(context, case, kwargs):
             value = headers[name]
             if isinstance(value, str) and KEY.match(value):
                 headers[name] = f"{value[:200]}.{uuid.uuid4().hex}"
-                if DEBUG:
-                    with open(DEBUG, "a") as f:
-                        f.write(f"{case.method} {case.path} {value!r} -> {headers[name]!r}\n")

@@ -1,89 +1,108 @@
 //! Every response a test receives through [`crate::send`] is checked against the OpenAPI
 //! document (`shared::api::openapi`): the status must be one the operation documents, and the
 //! body must match that status's schema. A test that gets a wrong shape fails here even when
-//! its own asserts pass.
+//! its own asserts pass. Every request body a handler accepts (2xx) must match the operation's
+//! request schema too.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use serde_json::{json, Value};
-use shared::api::openapi::{document, operation_by_handler};
-use shared::api::routes::table;
+use shared::api::openapi::{document, operation_by_handler, Operation};
+use shared::api::routes::{table, Route};
 
-type Cache = Mutex<HashMap<(String, String, u16), Option<Arc<jsonschema::Validator>>>>;
+/// What a validator checks: the response of one status, or the request body.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Part {
+    Response(u16),
+    Request,
+}
+
+type Cache = Mutex<HashMap<(String, String, Part), Option<Arc<jsonschema::Validator>>>>;
 
 static VALIDATORS: LazyLock<Cache> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// The schema for one documented response, compiled with the document's components (so the
-/// `#/components/...` references resolve), or `None` when it has no JSON body.
-fn validator(function: &str, method: &str, status: u16) -> Option<Arc<jsonschema::Validator>> {
-    let key = (function.to_string(), method.to_string(), status);
+/// The operation a handler (its `std::any::type_name`) serves and its route for `method`.
+/// Handlers the document does not know (test closures) have none; neither does a method the
+/// route does not take (the router answers those with 405 first).
+fn routed(handler: &str, method: &str) -> Option<(&'static Operation, &'static Route)> {
+    let op = operation_by_handler(handler)?;
+    let route = table()
+        .iter()
+        .find(|r| r.function == op.function && r.method.eq_ignore_ascii_case(method))?;
+    Some((op, route))
+}
+
+/// The schema for one part of an operation, compiled with the document's components (so the
+/// `#/components/...` references resolve), or `None` when that part has no JSON body.
+fn validator(op: &Operation, route: &Route, part: Part) -> Option<Arc<jsonschema::Validator>> {
+    let key = (op.function.to_string(), route.method.clone(), part.clone());
     if let Some(v) = VALIDATORS.lock().unwrap().get(&key) {
         return v.clone();
     }
     let doc = document();
-    let route = table()
-        .iter()
-        .find(|r| r.function == function && r.method.eq_ignore_ascii_case(method))
-        .unwrap_or_else(|| panic!("{function} has no {method} route"));
-    let responses = &doc["paths"][&route.path][method.to_ascii_lowercase()]["responses"];
-    let Some(resp) = responses.get(status.to_string()) else {
-        let documented: Vec<&String> = responses
-            .as_object()
-            .map(|m| m.keys().collect())
-            .unwrap_or_default();
-        panic!(
-            "{method} {} ({function}) answered {status}, which the OpenAPI document does not list \
-             (it lists {documented:?}): document it in shared/src/api/openapi/operations.rs",
-            route.path
-        );
+    let operation = &doc["paths"][&route.path][route.method.to_ascii_lowercase()];
+    let media = match part {
+        Part::Request => &operation["requestBody"]["content"]["application/json"],
+        Part::Response(status) => {
+            let responses = &operation["responses"];
+            let Some(resp) = responses.get(status.to_string()) else {
+                let documented: Vec<&String> = responses
+                    .as_object()
+                    .map(|m| m.keys().collect())
+                    .unwrap_or_default();
+                panic!(
+                    "{} {} ({}) answered {status}, which the OpenAPI document does not list \
+                     (it lists {documented:?}): document it in shared/src/api/openapi/operations.rs",
+                    route.method, route.path, op.function
+                );
+            };
+            &resp["content"]["application/json"]
+        }
     };
-    let compiled = resp["content"]["application/json"]
-        .get("schema")
-        .map(|schema| {
-            let root = json!({
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "components": doc["components"],
-                "allOf": [schema],
-            });
-            Arc::new(
-                jsonschema::options()
-                    .should_validate_formats(true)
-                    .build(&root)
-                    .unwrap_or_else(|e| {
-                        panic!("the schema of {function} {status} does not compile: {e}")
-                    }),
-            )
+    let compiled = media.get("schema").map(|schema| {
+        let root = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": doc["components"],
+            "allOf": [schema],
         });
+        Arc::new(
+            jsonschema::options()
+                .should_validate_formats(true)
+                .build(&root)
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "the schema of {} {part:?} does not compile: {e}",
+                        op.function
+                    )
+                }),
+        )
+    });
     VALIDATORS.lock().unwrap().insert(key, compiled.clone());
     compiled
 }
 
-/// Checks one response of the handler `handler` (its `std::any::type_name`). Handlers the
-/// document does not know (test closures) are not checked; neither are 405s a handler gives
-/// for a method its route does not take (the router answers those first).
+/// The first ten ways `instance` breaks `v`, one per line.
+fn problems(v: &jsonschema::Validator, instance: &Value) -> String {
+    v.iter_errors(instance)
+        .take(10)
+        .map(|e| format!("  at {}: {e}", e.instance_path))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Checks one response of the handler `handler` (its `std::any::type_name`).
 pub fn check(handler: &str, method: &str, status: u16, body: &Value) {
-    let Some(op) = operation_by_handler(handler) else {
+    let Some((op, route)) = routed(handler, method) else {
         return;
     };
-    let routed = table()
-        .iter()
-        .any(|r| r.function == op.function && r.method.eq_ignore_ascii_case(method));
-    if !routed {
-        return;
-    }
-    match validator(op.function, method, status) {
+    match validator(op, route, Part::Response(status)) {
         Some(v) => {
-            let errors: Vec<String> = v
-                .iter_errors(body)
-                .take(10)
-                .map(|e| format!("  at {}: {e}", e.instance_path))
-                .collect();
+            let errors = problems(&v, body);
             assert!(
                 errors.is_empty(),
-                "{method} {} answered {status} with a body that breaks its OpenAPI schema:\n{}\nbody: {}",
+                "{method} {} answered {status} with a body that breaks its OpenAPI schema:\n{errors}\nbody: {}",
                 op.function,
-                errors.join("\n"),
                 body.to_string().chars().take(2000).collect::<String>()
             );
         }
@@ -98,52 +117,23 @@ pub fn check(handler: &str, method: &str, status: u16, body: &Value) {
 /// A request the handler accepted (2xx) must match its operation's request schema: a schema
 /// stricter than the parser, or a parser more lenient than the document, fails here.
 pub fn check_request(handler: &str, method: &str, status: u16, body: Option<&str>) {
-    let (Some(op), Some(text)) = (operation_by_handler(handler), body) else {
-        return;
-    };
     if !(200..300).contains(&status) {
         return;
     }
-    let Some(route) = table()
-        .iter()
-        .find(|r| r.function == op.function && r.method.eq_ignore_ascii_case(method))
-    else {
+    let (Some((op, route)), Some(text)) = (routed(handler, method), body) else {
         return;
     };
-    let doc = document();
-    let Some(schema) = doc["paths"][&route.path][method.to_ascii_lowercase()]["requestBody"]
-        ["content"]["application/json"]
-        .get("schema")
-    else {
+    let (Some(v), Ok(value)) = (
+        validator(op, route, Part::Request),
+        serde_json::from_str::<Value>(text),
+    ) else {
         return;
     };
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return;
-    };
-    let root = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "components": doc["components"],
-        "allOf": [schema],
-    });
-    let v = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&root)
-        .unwrap_or_else(|e| {
-            panic!(
-                "the request schema of {} does not compile: {e}",
-                op.function
-            )
-        });
-    let errors: Vec<String> = v
-        .iter_errors(&value)
-        .take(10)
-        .map(|e| format!("  at {}: {e}", e.instance_path))
-        .collect();
+    let errors = problems(&v, &value);
     assert!(
         errors.is_empty(),
-        "{method} {} accepted ({status}) a body that breaks its OpenAPI request schema:\n{}\nbody: {}",
+        "{method} {} accepted ({status}) a body that breaks its OpenAPI request schema:\n{errors}\nbody: {}",
         op.function,
-        errors.join("\n"),
         text.chars().take(2000).collect::<String>()
     );
 }

@@ -75,18 +75,7 @@ impl DocumentStore {
 
     /// `DOCUMENTS_BUCKET`, with the SDK's environment; path-style addressing when an endpoint
     /// is set (`AWS_ENDPOINT_URL_S3`, the local emulator).
-    pub async fn from_env() -> Option<Self> {
-        std::env::var("DOCUMENTS_BUCKET")
-            .ok()
-            .filter(|b| !b.is_empty())?;
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
-        Self::from_env_with(&config)
-    }
-
-    /// The same, on an SDK configuration already loaded (a cold start loads it once).
-    pub fn from_env_with(config: &aws_config::SdkConfig) -> Option<Self> {
+    pub fn from_env(config: &aws_config::SdkConfig) -> Option<Self> {
         let bucket = std::env::var("DOCUMENTS_BUCKET")
             .ok()
             .filter(|b| !b.is_empty())?;

@@ -364,10 +364,8 @@ pub fn whole_number(n: &serde_json::Number) -> Option<i64> {
     if let Some(i) = n.as_i64() {
         return Some(i);
     }
-    let d = crate::money::parse_plain(&Value::Number(n.clone()))
-        .ok()
-        .or_else(|| n.to_string().parse::<Decimal>().ok())
-        .or_else(|| Decimal::from_scientific(&n.to_string()).ok())?;
+    // The exact digits, plain or with an exponent (`3e0`).
+    let d = crate::money::parse_plain(&Value::Number(n.clone())).ok()?;
     if d.fract().is_zero() {
         i64::try_from(d.trunc()).ok()
     } else {

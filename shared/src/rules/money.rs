@@ -141,21 +141,22 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error>
     d.deserialize_any(DecimalVisitor)
 }
 
-/// Text of a money value with exactly two decimals, e.g. `-12.05`.
-pub fn cents_text(d: Decimal) -> String {
+/// A money value rounded to cents: its whole cents, or (beyond `i64`) the rounded decimal.
+fn whole_cents(d: Decimal) -> Result<i64, Decimal> {
     let d = if d.scale() == 2 {
         d
     } else {
         to_cents_decimal(d)
     };
-    match i64::try_from(d.mantissa()) {
+    i64::try_from(d.mantissa()).map_err(|_| d)
+}
+
+/// Text of a money value with exactly two decimals, e.g. `-12.05`.
+pub fn cents_text(d: Decimal) -> String {
+    match whole_cents(d) {
         // Fast path for the engine's own values (already whole cents).
-        Ok(m) => {
-            let sign = if m < 0 { "-" } else { "" };
-            let a = m.unsigned_abs();
-            format!("{sign}{}.{:02}", a / 100, a % 100)
-        }
-        Err(_) => d.to_string(),
+        Ok(cents) => CentsText::new(cents).as_str().to_string(),
+        Err(d) => d.to_string(),
     }
 }
 
@@ -163,14 +164,9 @@ pub fn cents_text(d: Decimal) -> String {
 pub mod money2 {
     use super::*;
     pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        let c = if d.scale() == 2 {
-            *d
-        } else {
-            to_cents_decimal(*d)
-        };
-        match i64::try_from(c.mantissa()) {
+        match whole_cents(*d) {
             Ok(cents) => serialize_cents(cents, s),
-            Err(_) => serialize_number(&c.to_string(), s),
+            Err(d) => serialize_number(&d.to_string(), s),
         }
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
@@ -241,10 +237,11 @@ mod tests {
                 serde_json::to_value(M(d)).unwrap(),
                 serde_json::Value::Number(expected)
             );
-            assert_eq!(
-                CentsText::new(i64::try_from(c.mantissa()).unwrap()).as_str(),
-                cents_text(d)
-            );
+            // The text is the formula written out: sign, whole dollars, two digits of cents.
+            let m = i64::try_from(c.mantissa()).unwrap();
+            let sign = if m < 0 { "-" } else { "" };
+            let (a, b) = (m.unsigned_abs() / 100, m.unsigned_abs() % 100);
+            assert_eq!(cents_text(d), format!("{sign}{a}.{b:02}"), "{d}");
         }
     }
 }

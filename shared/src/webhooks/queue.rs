@@ -40,23 +40,9 @@ impl Queue {
         }
     }
 
-    /// `WEBHOOK_QUEUE_URL`, with the SDK's own environment (`AWS_ENDPOINT_URL_SQS` points it at
-    /// the local emulator). `None` when the function has no queue.
-    pub async fn from_env() -> Option<Self> {
-        Self::from_env_var("WEBHOOK_QUEUE_URL").await
-    }
-
-    /// The queue whose URL the environment variable `name` holds (`SYNC_QUEUE_URL`, ...).
-    pub async fn from_env_var(name: &str) -> Option<Self> {
-        std::env::var(name).ok().filter(|u| !u.is_empty())?;
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
-        Self::from_env_var_with(&config, name)
-    }
-
-    /// The same, on an SDK configuration already loaded (a cold start loads it once).
-    pub fn from_env_var_with(config: &aws_config::SdkConfig, name: &str) -> Option<Self> {
+    /// The queue whose URL the environment variable `name` holds (`WEBHOOK_QUEUE_URL`,
+    /// `SYNC_QUEUE_URL`), on the cold start's SDK configuration; `None` when it is unset.
+    pub fn from_env_var(config: &aws_config::SdkConfig, name: &str) -> Option<Self> {
         let url = std::env::var(name).ok().filter(|u| !u.is_empty())?;
         Some(Queue::new(aws_sdk_sqs::Client::new(config), url))
     }
