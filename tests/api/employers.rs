@@ -7,6 +7,7 @@ use loanpath_tests::{app, call, send, OTHER_KEY, SANDBOX_NEXUS_KEY};
 use serde_json::{json, Value};
 use shared::api::{assessments, borrowers, employers, loans};
 use shared::employers::load::{check, load, LoadReport};
+use shared::employers::pages::rebuild;
 use shared::employers::sources::SourceKind;
 use shared::store::Store;
 use shared::AppContext;
@@ -18,22 +19,30 @@ const FIXTURES: &[(SourceKind, &str, u64)] = &[
     (SourceKind::Government, "government_agencies.csv", 110),
 ];
 
-fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     format!("{}/fixtures/employers/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn day() -> NaiveDate {
+pub(crate) fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
 }
 
-async fn load_file(store: &Store, kind: SourceKind, path: &str, on: NaiveDate) -> LoadReport {
+/// Loads one file, then rebuilds the result pages it changed, as `load-employers` does.
+pub(crate) async fn load_file(
+    store: &Store,
+    kind: SourceKind,
+    path: &str,
+    on: NaiveDate,
+) -> LoadReport {
     let file = std::fs::File::open(path).unwrap();
-    load(store, kind, file, path, on, &mut |_| {})
+    let r = load(store, kind, file, path, on, &mut |_| {})
         .await
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    rebuild(store, &r.touched, &mut |_| {}).await.unwrap();
+    r
 }
 
-async fn load_fixtures(store: &Store) -> Vec<LoadReport> {
+pub(crate) async fn load_fixtures(store: &Store) -> Vec<LoadReport> {
     let mut out = Vec::new();
     for (kind, name, _) in FIXTURES {
         out.push(load_file(store, *kind, &fixture(name), day()).await);
@@ -41,7 +50,7 @@ async fn load_fixtures(store: &Store) -> Vec<LoadReport> {
     out
 }
 
-async fn search(ctx: &AppContext, params: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn search(ctx: &AppContext, params: &[(&str, &str)]) -> (u16, Value) {
     let mut c = call("GET", "/api/v1/pslf/employers");
     for (k, v) in params {
         c = c.query(k, v);
@@ -49,7 +58,7 @@ async fn search(ctx: &AppContext, params: &[(&str, &str)]) -> (u16, Value) {
     send(ctx, employers::search, c).await
 }
 
-fn names(out: &Value, group: &str) -> Vec<String> {
+pub(crate) fn names(out: &Value, group: &str) -> Vec<String> {
     out[group]
         .as_array()
         .unwrap_or_else(|| panic!("{group} in {out}"))

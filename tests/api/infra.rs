@@ -199,7 +199,11 @@ fn functions_get_only_the_permissions_and_secrets_they_use() {
         t["Globals"]["Function"]["Environment"]["Variables"]["SSN_KEY"].is_null(),
         "SSN_KEY must not be global"
     );
-    let readers = ["dynamodb:GetItem", "dynamodb:Query"];
+    let readers = [
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+    ];
     for (logical, f) in t["Resources"].as_mapping().unwrap() {
         if f["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;

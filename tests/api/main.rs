@@ -5,6 +5,7 @@ mod auth;
 mod borrowers;
 mod documents;
 mod dynamo_errors;
+mod employer_pages;
 mod employers;
 mod enrollments;
 mod events;

@@ -7,7 +7,10 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use lambda_http::{Body, RequestExt};
 use serde_json::json;
+use std::collections::BTreeSet;
+
 use shared::employers::load::{check, load, LoadReport};
+use shared::employers::pages::{self, PagesReport, Partition};
 use shared::employers::sources::{SourceKind, BMF_COLUMNS};
 use shared::store::Store;
 
@@ -42,13 +45,14 @@ fn open(path: &str) -> Result<BufReader<std::fs::File>, String> {
     shared::employers::load::open_file(path).map_err(|e| format!("{path}: {e}"))
 }
 
-/// Checks every file, then loads each; progress on stderr (unless `quiet`).
+/// Checks every file, then loads each, then rebuilds the result pages of the name-index
+/// partitions the loads changed; progress on stderr (unless `quiet`).
 pub async fn load_files(
     store: &Store,
     files: &[(SourceKind, String)],
     loaded_on: NaiveDate,
     quiet: bool,
-) -> Result<Vec<LoadReport>, String> {
+) -> Result<(Vec<LoadReport>, PagesReport), String> {
     for (kind, path) in files {
         let n = check(*kind, open(path)?, path).map_err(|e| format!("{path}: {e}"))?;
         if !quiet {
@@ -77,7 +81,60 @@ pub async fn load_files(
             .map_err(|e| format!("{path}: {e}"))?;
         reports.push(report);
     }
-    Ok(reports)
+    let touched: BTreeSet<Partition> = reports
+        .iter()
+        .flat_map(|r| r.touched.iter().cloned())
+        .collect();
+    let pages = rebuild_pages(store, &touched, quiet).await?;
+    Ok((reports, pages))
+}
+
+/// Every name-index partition: all states and each state, by every first character.
+pub fn all_partitions() -> BTreeSet<Partition> {
+    let scopes = std::iter::once(None).chain(
+        shared::model::states::STATE_CODES
+            .iter()
+            .map(|s| Some(s.to_string())),
+    );
+    let buckets: Vec<char> = ('a'..='z').chain('0'..='9').chain(['_']).collect();
+    scopes
+        .flat_map(|state| {
+            buckets.iter().map(move |&bucket| Partition {
+                state: state.clone(),
+                bucket,
+            })
+        })
+        .collect()
+}
+
+/// Rebuilds the result pages of `parts`; progress on stderr (unless `quiet`).
+pub async fn rebuild_pages(
+    store: &Store,
+    parts: &BTreeSet<Partition>,
+    quiet: bool,
+) -> Result<PagesReport, String> {
+    let started = Instant::now();
+    let total = parts.len();
+    let mut last = 0u64;
+    let mut progress = |r: &PagesReport| {
+        if !quiet && (r.partitions as usize == total || r.partitions / 200 > last / 200) {
+            eprintln!(
+                "result pages: {} of {total} partitions, {} records read, {} pages ({} written, \
+                 {} unchanged, {} deleted) in {:.1} s",
+                r.partitions,
+                r.records,
+                r.pages,
+                r.written,
+                r.unchanged,
+                r.deleted,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        last = r.partitions;
+    };
+    pages::rebuild(store, parts, &mut progress)
+        .await
+        .map_err(|e| format!("result pages: {e}"))
 }
 
 /// `loanpath load-employers [--bmf FILE]... [--schools FILE]... [--low-income FILE]...
@@ -87,11 +144,13 @@ pub async fn load_cmd(args: &[String]) -> Result<(), String> {
     let mut date = chrono::Utc::now().date_naive();
     let mut only_check = false;
     let mut quiet = false;
+    let mut rebuild_all = false;
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--check" => only_check = true,
             "--quiet" => quiet = true,
+            "--rebuild-pages" => rebuild_all = true,
             "--allow-remote" => {}
             // Made-up employers must never reach a real table's shared reference data.
             "--fixtures"
@@ -115,7 +174,7 @@ pub async fn load_cmd(args: &[String]) -> Result<(), String> {
                 let kind = SourceKind::from_flag(flag).ok_or_else(|| {
                     format!(
                         "unknown argument {flag:?}: use --bmf, --schools, --low-income, \
-                         --government FILE, --fixtures, --date, --check"
+                         --government FILE, --fixtures, --date, --check, --rebuild-pages"
                     )
                 })?;
                 let path = it.next().ok_or_else(|| format!("{flag} needs a FILE"))?;
@@ -123,10 +182,16 @@ pub async fn load_cmd(args: &[String]) -> Result<(), String> {
             }
         }
     }
+    if files.is_empty() && rebuild_all {
+        let store = crate::store().await;
+        let r = rebuild_pages(&store, &all_partitions(), quiet).await?;
+        println!("{}", json!({ "pages": r }));
+        return Ok(());
+    }
     if files.is_empty() {
         return Err(
             "name at least one file: --bmf FILE, --schools FILE, --low-income FILE, \
-                    --government FILE (or --fixtures)"
+                    --government FILE (or --fixtures), or --rebuild-pages"
                 .into(),
         );
     }
@@ -141,9 +206,11 @@ pub async fn load_cmd(args: &[String]) -> Result<(), String> {
         return Ok(());
     }
     let store = crate::store().await;
-    for r in load_files(&store, &files, date, quiet).await? {
+    let (reports, pages) = load_files(&store, &files, date, quiet).await?;
+    for r in reports {
         println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
     }
+    println!("{}", json!({ "pages": pages }));
     Ok(())
 }
 
@@ -263,13 +330,21 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     counter.take();
     let today = chrono::Utc::now().date_naive();
     let t = Instant::now();
-    let first = load_files(&ctx.store, &[(SourceKind::Bmf, path.clone())], today, false).await?;
+    let (first, first_pages) =
+        load_files(&ctx.store, &[(SourceKind::Bmf, path.clone())], today, false).await?;
     let load_s = t.elapsed().as_secs_f64();
     let load_requests = counter.take();
     let t = Instant::now();
-    let again = load_files(&ctx.store, &[(SourceKind::Bmf, path.clone())], today, true).await?;
+    let (again, again_pages) =
+        load_files(&ctx.store, &[(SourceKind::Bmf, path.clone())], today, true).await?;
     let reload_s = t.elapsed().as_secs_f64();
     let reload_requests = counter.take();
+    // The pages alone: every partition rebuilt from the index (nothing changed, so nothing
+    // is written).
+    let t = Instant::now();
+    let full_rebuild = rebuild_pages(&ctx.store, &all_partitions(), true).await?;
+    let rebuild_s = t.elapsed().as_secs_f64();
+    counter.take();
     let _ = std::fs::remove_file(&path);
 
     // Prefixes of 1 to 5 letters, taken from the generated names' words (so most find rows),
@@ -280,6 +355,9 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     let mut without_state = Vec::new();
     let mut uniform = Vec::new();
     let mut results = 0usize;
+    // DynamoDB requests of each search: how many searches made N, and the operations.
+    let mut requests_per_search: std::collections::BTreeMap<usize, u64> = Default::default();
+    let mut by_op: std::collections::BTreeMap<String, usize> = Default::default();
     let letters: Vec<String> = (b'A'..=b'Z').map(|c| (c as char).to_string()).collect();
     for i in 0..searches * 3 {
         let len = 1 + (rng.next() % 5) as usize;
@@ -307,6 +385,13 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
         let t = Instant::now();
         let resp = shared::api::employers::search(ctx, req).await;
         let us = t.elapsed().as_micros() as u64;
+        let made = counter.take();
+        *requests_per_search
+            .entry(made.values().sum::<usize>())
+            .or_default() += 1;
+        for (op, n) in made {
+            *by_op.entry(op).or_default() += n;
+        }
         if resp.status() != 200 {
             return Err(format!("search {q:?} answered {}", resp.status()));
         }
@@ -323,13 +408,12 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
             _ => uniform.push(us),
         }
     }
-    let search_requests = counter.take();
     let summary = |v: &mut Vec<u64>| {
         v.sort_unstable();
         json!({"searches": v.len(), "p50_ms": percentile(v, 0.5) as f64 / 1000.0,
                "p99_ms": percentile(v, 0.99) as f64 / 1000.0})
     };
-    let per_search: serde_json::Map<String, serde_json::Value> = search_requests
+    let per_search: serde_json::Map<String, serde_json::Value> = by_op
         .iter()
         .map(|(op, n)| (op.clone(), json!(*n as f64 / (3 * searches).max(1) as f64)))
         .collect();
@@ -341,13 +425,19 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
             "check_s": check_s,
             "checked_rows": checked,
             "load": {"seconds": load_s, "rows_per_s": rows as f64 / load_s, "report": first[0],
-                     "requests": load_requests},
-            "reload": {"seconds": reload_s, "report": again[0], "requests": reload_requests},
+                     "pages": first_pages, "requests": load_requests},
+            "reload": {"seconds": reload_s, "report": again[0], "pages": again_pages,
+                       "requests": reload_requests},
+            "rebuild_every_partition": {"seconds": rebuild_s, "pages": full_rebuild},
             "search_without_state": summary(&mut without_state),
             "search_with_state": summary(&mut with_state),
             "search_uniform_letters": summary(&mut uniform),
             "results_returned": results,
             "dynamodb_requests_per_search": per_search,
+            "searches_by_dynamodb_requests": requests_per_search
+                .iter()
+                .map(|(n, c)| (n.to_string(), json!(c)))
+                .collect::<serde_json::Map<_, _>>(),
         }))
         .map_err(|e| e.to_string())?
     );

@@ -11,12 +11,13 @@
 //! - The operator checks the whole file first ([`check`]), so a malformed file is refused
 //!   with its line number before anything is written.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::pages::Partition;
 use super::sources::{rows, RowError, SourceKind};
 use super::Employer;
 use crate::error::ApiError;
@@ -38,6 +39,10 @@ pub struct LoadReport {
     pub duplicates: u64,
     /// Rows kept but not PSLF-eligible (non-profits that are not 501(c)(3)).
     pub not_eligible: u64,
+    /// The name-index partitions whose result pages the written records change (their new
+    /// and, when renamed or moved, their old ones): what `pages::rebuild` must rebuild.
+    #[serde(skip)]
+    pub touched: BTreeSet<Partition>,
 }
 
 #[derive(Debug)]
@@ -140,34 +145,43 @@ pub async fn load<R: Read>(
             crate::concurrency::join_all(wave.chunks(100).map(|chunk| write_chunk(store, chunk)))
                 .await;
         for r in results {
-            let (inserted, updated, unchanged) = r.map_err(LoadError::Store)?;
+            let (inserted, updated, unchanged, touched) = r.map_err(LoadError::Store)?;
             report.inserted += inserted;
             report.updated += updated;
             report.unchanged += unchanged;
+            report.touched.extend(touched);
         }
         progress(&report);
     }
 }
 
-/// One chunk of up to 100: read the stored hashes, write what is new or changed.
-async fn write_chunk(store: &Store, chunk: &[Employer]) -> Result<(u64, u64, u64), ApiError> {
+/// One chunk of up to 100: read the stored hashes, write what is new or changed. Returns the
+/// counts and the partitions whose pages changed.
+async fn write_chunk(
+    store: &Store,
+    chunk: &[Employer],
+) -> Result<(u64, u64, u64, BTreeSet<Partition>), ApiError> {
     let refs: Vec<&Employer> = chunk.iter().collect();
     let stored = store.employer_hashes(&refs).await?;
     let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
+    let mut touched = BTreeSet::new();
     let mut write = Vec::new();
     for e in refs {
         match stored.get(&keys::employer(e.kind.code(), &e.source_id)) {
             None => {
                 inserted += 1;
+                touched.extend(Partition::of_record(e));
                 write.push(e);
             }
-            Some(h) if *h != e.content_hash() => {
+            Some((h, old)) if *h != e.content_hash() => {
                 updated += 1;
+                touched.extend(Partition::of_record(e));
+                touched.extend(old.iter().cloned());
                 write.push(e);
             }
             Some(_) => unchanged += 1,
         }
     }
     store.put_employers(&write).await?;
-    Ok((inserted, updated, unchanged))
+    Ok((inserted, updated, unchanged, touched))
 }

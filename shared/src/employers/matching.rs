@@ -10,6 +10,7 @@
 
 use serde_json::{json, Value};
 
+use super::pages::Partition;
 use super::{names, Employer, EmployerType, NOT_FOUND_CAVEAT};
 use crate::error::ApiError;
 use crate::rules::ForgivenessType;
@@ -61,13 +62,12 @@ pub async fn match_employer(
         }
     }
     if !normalised.is_empty() {
-        let exact = keys::employer_name_sort(&normalised, "");
-        let mut found = by_name(store, &exact, state).await?;
+        let mut found = by_name(store, &normalised, state).await?;
         if found.is_empty() && state.is_some() {
             // Only a federal agency is the same employer in another state (its office is
             // often elsewhere than its listing); a city or a non-profit of the same name in
             // another state is another employer.
-            found = by_name(store, &exact, None)
+            found = by_name(store, &normalised, None)
                 .await?
                 .into_iter()
                 .filter(|e| e.level.as_deref() == Some("federal"))
@@ -91,20 +91,25 @@ pub async fn match_employer(
     Ok(m)
 }
 
+/// The records of each type whose normalised name is `normalised`, at most [`PER_TYPE`] of
+/// each: one Query per type, `begins_with(<name> #<type>#)`, concurrently.
 async fn by_name(
     store: &Store,
-    exact: &str,
+    normalised: &str,
     state: Option<&str>,
 ) -> Result<Vec<Employer>, ApiError> {
-    let found = crate::concurrency::join_all(
-        EmployerType::ALL
-            .iter()
-            .map(|&t| store.employers_by_prefix(t, state, exact, PER_TYPE)),
-    )
+    let Some(part) = Partition::of_query(state, normalised) else {
+        return Ok(Vec::new());
+    };
+    let part = &part;
+    let found = crate::concurrency::join_all(EmployerType::ALL.iter().map(|&t| async move {
+        let exact = keys::employer_name_sort(normalised, t.code(), "");
+        store.employer_range(part, &exact, PER_TYPE, None).await
+    }))
     .await;
     let mut out = Vec::new();
     for r in found {
-        out.extend(r?);
+        out.extend(r?.0);
     }
     Ok(out)
 }

@@ -6,6 +6,8 @@
 //! - `names`: the normalised name both the index and the query use;
 //! - `sources`: streaming readers of the four file layouts;
 //! - `load`: the idempotent, batched loader;
+//! - `pages`: the result pages of dense prefixes, built after a load (at most two DynamoDB
+//!   requests per search);
 //! - `search`: the query parameters and the grouped search;
 //! - `matching`: a borrower's employer against the same data.
 //!
@@ -14,6 +16,7 @@
 pub mod load;
 pub mod matching;
 pub mod names;
+pub mod pages;
 pub mod search;
 pub mod sources;
 
@@ -37,6 +40,11 @@ impl EmployerType {
         EmployerType::NonProfit,
         EmployerType::GovernmentAgency,
     ];
+
+    /// Its position in [`EmployerType::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// The short code used in keys.
     pub fn code(self) -> &'static str {
@@ -128,6 +136,8 @@ impl Employer {
     /// reload of the same data changes nothing.
     pub fn content_hash(&self) -> String {
         let mut h = Sha256::new();
+        // The index layout: a new one rewrites every record on the next load.
+        h.update(INDEX_LAYOUT.as_bytes());
         for part in [
             self.kind.code(),
             &self.source_id,
@@ -179,6 +189,11 @@ impl Employer {
         v
     }
 }
+
+/// The version of the name-index layout (`store::keys::employer_name_sort`, every type in
+/// one range). It is part of every record's content hash, so a load after a layout change
+/// rewrites every record, and the result pages follow.
+pub const INDEX_LAYOUT: &str = "names-v2";
 
 /// What studentaid.gov itself says about a search that finds nothing.
 pub const NOT_FOUND_CAVEAT: &str = "Not finding an employer here does not mean it does not \

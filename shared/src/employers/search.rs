@@ -1,13 +1,18 @@
 //! `GET /api/v1/pslf/employers?q=&state=&limit=&type=`: a case-insensitive prefix search of
 //! the employer lists, grouped by the four types, `limit` per type.
 //!
-//! Each type is one Query (GSI3 for all states, GSI1 for one state), and the four run
-//! concurrently: one round trip. `type=` asks for fewer types, and fewer Queries.
+//! A search makes two DynamoDB requests, concurrently (one round trip): a BatchGetItem of the
+//! result page of its prefix (`pages`: only prefixes matched by more than
+//! [`DENSE_ABOVE`] records have one), and a Query of at most `DENSE_ABOVE + 1` entries of the
+//! name index (GSI3 for all states, GSI1 for one state), which holds every match of any other
+//! prefix. A prefix that is dense but has no page yet is read from the index until each type
+//! has enough.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
+use super::pages::{Page, Partition, DENSE_ABOVE};
 use super::{names, Employer, EmployerType, NOT_FOUND_CAVEAT};
 use crate::error::ApiError;
 use crate::model::states::normalize_state;
@@ -142,35 +147,108 @@ pub struct SearchResults {
 }
 
 pub async fn search(store: &Store, q: &SearchQuery) -> Result<SearchResults, ApiError> {
-    let found = crate::concurrency::join_all(q.types.iter().map(|&t| async move {
-        // One more than asked, to know whether there are more; each prefix is its own range
-        // of the index, and the ranges merge in name order.
-        let pages = crate::concurrency::join_all(
-            q.prefixes
+    let Some(part) = Partition::of_query(q.state, &q.prefix) else {
+        return Ok(SearchResults {
+            query: q.clone(),
+            groups: BTreeMap::new(),
+        });
+    };
+    // Every prefix searched starts with the same character (a last "st" is also "saint"), so
+    // one range covers them all.
+    let cover = common_start(&q.prefixes);
+    let (pages, range) = tokio::join!(
+        store.employer_pages(&part, &q.prefixes),
+        store.employer_range(&part, &cover, DENSE_ABOVE + 1, None)
+    );
+    let pages = pages?;
+    let (range_rows, next) = range?;
+    // The Query reached the end of the range: it holds every match of every prefix.
+    let range_complete = next.is_none();
+    let mut found: BTreeMap<EmployerType, Vec<Employer>> = BTreeMap::new();
+    for prefix in &q.prefixes {
+        let from_page = pages.get(prefix).and_then(|page| answer_from(page, q));
+        let rows = match from_page {
+            Some(rows) => rows,
+            None if range_complete => range_rows
                 .iter()
-                .map(|p| store.employers_by_prefix(t, q.state, p, q.limit + 1)),
-        )
-        .await;
-        let mut rows = Vec::new();
-        for page in pages {
-            rows.extend(page?);
+                .filter(|e| e.normalised.starts_with(prefix.as_str()) && q.types.contains(&e.kind))
+                .cloned()
+                .collect(),
+            None => read_range(store, &part, prefix, q).await?,
+        };
+        for e in rows {
+            found.entry(e.kind).or_default().push(e);
         }
+    }
+    let mut groups = BTreeMap::new();
+    for &t in &q.types {
+        let mut rows = found.remove(&t).unwrap_or_default();
         rows.sort_by(|a, b| (&a.normalised, &a.source_id).cmp(&(&b.normalised, &b.source_id)));
         rows.dedup_by(|a, b| a.source_id == b.source_id);
         let more = rows.len() > q.limit;
         rows.truncate(q.limit);
-        Ok::<_, ApiError>((t, (rows, more)))
-    }))
-    .await;
-    let mut groups = BTreeMap::new();
-    for r in found {
-        let (t, g) = r?;
-        groups.insert(t, g);
+        groups.insert(t, (rows, more));
     }
     Ok(SearchResults {
         query: q.clone(),
         groups,
     })
+}
+
+/// The first `limit + 1` records of each type asked for, from a page, or `None` when the page
+/// holds too few of a type to say.
+fn answer_from(page: &Page, q: &SearchQuery) -> Option<Vec<Employer>> {
+    let mut out = Vec::new();
+    for &t in &q.types {
+        out.extend(page.of_type(t, q.limit)?);
+    }
+    Some(out)
+}
+
+/// A dense prefix with no page (its load's rebuild has not run): the range, read until each
+/// type asked for has `limit + 1` records or the range ends.
+async fn read_range(
+    store: &Store,
+    part: &Partition,
+    prefix: &str,
+    q: &SearchQuery,
+) -> Result<Vec<Employer>, ApiError> {
+    let mut per_type: BTreeMap<EmployerType, Vec<Employer>> = BTreeMap::new();
+    let mut start = None;
+    loop {
+        let (rows, next) = store.employer_range(part, prefix, 1000, start).await?;
+        for e in rows {
+            if q.types.contains(&e.kind) {
+                let list = per_type.entry(e.kind).or_default();
+                if list.len() <= q.limit {
+                    list.push(e);
+                }
+            }
+        }
+        let enough = q
+            .types
+            .iter()
+            .all(|t| per_type.get(t).is_some_and(|l| l.len() > q.limit));
+        match next {
+            Some(k) if !enough => start = Some(k),
+            _ => return Ok(per_type.into_values().flatten().collect()),
+        }
+    }
+}
+
+/// The longest common start of the prefixes searched (they share at least their first
+/// character).
+fn common_start(prefixes: &[String]) -> String {
+    let first = prefixes.first().map(String::as_str).unwrap_or_default();
+    let len = prefixes.iter().skip(1).fold(first.len(), |len, p| {
+        first
+            .bytes()
+            .zip(p.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count()
+    });
+    first[..len].to_string()
 }
 
 impl SearchResults {
@@ -237,6 +315,10 @@ mod tests {
         assert_eq!(q.prefixes, ["saint jude hospital"]);
         let st = parse_query(&params(&[("q", "St")])).unwrap();
         assert_eq!(st.prefixes, ["st", "saint"]);
+        assert_eq!(common_start(&st.prefixes), "s");
+        let church = parse_query(&params(&[("q", "Church of St")])).unwrap();
+        assert_eq!(common_start(&church.prefixes), "church of s");
+        assert_eq!(common_start(&q.prefixes), "saint jude hospital");
         assert_eq!(q.state, Some("TN"));
         assert_eq!(q.limit, 100);
         assert_eq!(

@@ -1,13 +1,19 @@
 //! Employer records: shared reference data under `EMPLOYER#<type>#<source id>`, indexed by
-//! name prefix in GSI3 (all states) and GSI1 (one state). Only the operator's loader writes
-//! them; request paths only Query and GetItem.
+//! name prefix in GSI3 (all states) and GSI1 (one state), every type in one sorted range; and
+//! the precomputed result pages of the prefixes that match more than
+//! [`pages::DENSE_ABOVE`](crate::employers::pages::DENSE_ABOVE) records
+//! (`EMPPAGE#<scope>#<first character>` / `PREFIX#<prefix>`). Only the operator's loader
+//! writes them; request paths only Query, GetItem and BatchGetItem.
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest,
+};
 use chrono::NaiveDate;
 
 use super::{attr, internal, keys, s, Item, Store};
+use crate::employers::pages::{Page, Partition};
 use crate::employers::{Employer, EmployerType};
 use crate::error::ApiError;
 
@@ -15,19 +21,17 @@ use crate::error::ApiError;
 pub fn to_item(e: &Employer) -> Item {
     let mut item = Item::new();
     let code = e.kind.code();
-    let sort = keys::employer_name_sort(&e.normalised, &e.source_id);
-    let bucket = crate::employers::names::bucket(&e.normalised).unwrap_or('_');
+    let sort = keys::employer_name_sort(&e.normalised, code, &e.source_id);
     item.insert("PK".into(), s(keys::employer(code, &e.source_id)));
     item.insert("SK".into(), s(keys::EMPLOYER_SK));
     item.insert("entity".into(), s("Employer"));
-    item.insert("GSI3PK".into(), s(keys::employer_names(code, bucket)));
-    item.insert("GSI3SK".into(), s(sort.clone()));
-    if let Some(st) = &e.state {
-        item.insert(
-            "GSI1PK".into(),
-            s(keys::employer_names_in(code, st, bucket)),
-        );
-        item.insert("GSI1SK".into(), s(sort));
+    for part in Partition::of_record(e) {
+        let (pk, sk) = match part.state {
+            None => ("GSI3PK", "GSI3SK"),
+            Some(_) => ("GSI1PK", "GSI1SK"),
+        };
+        item.insert(pk.into(), s(part.index_pk()));
+        item.insert(sk.into(), s(sort.clone()));
     }
     item.insert("type".into(), s(code));
     item.insert("source_id".into(), s(&e.source_id));
@@ -75,47 +79,147 @@ pub fn from_item(item: &Item) -> Option<Employer> {
 }
 
 impl Store {
-    /// Employers of one type whose normalised name starts with `prefix` (non-empty), in name
-    /// order, at most `limit`: one Query on GSI3, or on GSI1 for one state.
-    pub async fn employers_by_prefix(
+    /// Employers of every type in one name-index partition whose sort key starts with `prefix`
+    /// (a start of the normalised name, or `<name> #<type>#` for one type's exact name), in
+    /// sort-key order: one Query of at most `limit` items from `start`, and where the next
+    /// one would start (`None` at the end of the range).
+    pub async fn employer_range(
         &self,
-        kind: EmployerType,
-        state: Option<&str>,
+        part: &Partition,
         prefix: &str,
         limit: usize,
-    ) -> Result<Vec<Employer>, ApiError> {
-        let Some(bucket) = crate::employers::names::bucket(prefix) else {
-            return Ok(Vec::new());
+        start: Option<Item>,
+    ) -> Result<(Vec<Employer>, Option<Item>), ApiError> {
+        let (index, pk_attr, sk_attr) = match part.state {
+            Some(_) => ("GSI1", "GSI1PK", "GSI1SK"),
+            None => ("GSI3", "GSI3PK", "GSI3SK"),
         };
-        let (index, pk_attr, sk_attr, pk) = match state {
-            Some(st) => (
-                "GSI1",
-                "GSI1PK",
-                "GSI1SK",
-                keys::employer_names_in(kind.code(), st, bucket),
-            ),
-            None => (
-                "GSI3",
-                "GSI3PK",
-                "GSI3SK",
-                keys::employer_names(kind.code(), bucket),
-            ),
-        };
-        let out = self
+        let mut query = self
             .db
             .query()
             .table_name(&self.table)
             .index_name(index)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
             .expression_attribute_names("#pk", pk_attr)
-            .expression_attribute_names("#sk", sk_attr)
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(prefix))
-            .limit(limit.clamp(1, 1000) as i32)
+            .expression_attribute_values(":pk", s(part.index_pk()))
+            .set_exclusive_start_key(start)
+            .limit(limit.clamp(1, 1000) as i32);
+        query = if prefix.is_empty() {
+            query.key_condition_expression("#pk = :pk")
+        } else {
+            query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk_attr)
+                .expression_attribute_values(":prefix", s(prefix))
+        };
+        let out = query
             .send()
             .await
             .map_err(|e| internal("Query employers", e))?;
-        Ok(out.items().iter().filter_map(from_item).collect())
+        let rows = out.items().iter().filter_map(from_item).collect();
+        Ok((rows, out.last_evaluated_key))
+    }
+
+    /// The stored result pages of `prefixes` (all in `part`) that exist, by prefix: one
+    /// BatchGetItem (retried for unprocessed keys).
+    pub async fn employer_pages(
+        &self,
+        part: &Partition,
+        prefixes: &[String],
+    ) -> Result<HashMap<String, Page>, ApiError> {
+        let keys_left: Vec<Item> = prefixes
+            .iter()
+            .map(|p| {
+                Item::from([
+                    ("PK".to_string(), s(part.page_pk())),
+                    ("SK".to_string(), s(keys::employer_page(p))),
+                ])
+            })
+            .collect();
+        let items = self
+            .batch_get(
+                keys_left,
+                ("SK, #rows", &[("#rows", "rows")]),
+                false,
+                "the employer search could not be read",
+            )
+            .await?;
+        let mut found = HashMap::new();
+        for item in items {
+            let prefix = attr(&item, "SK").and_then(|k| k.strip_prefix("PREFIX#"));
+            if let (Some(prefix), Some(rows)) = (prefix, attr(&item, "rows")) {
+                let page = Page::decode(rows)
+                    .map_err(|e| ApiError::Internal(format!("employer page {prefix}: {e}")))?;
+                found.insert(prefix.to_string(), page);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The content hash of every stored result page of a partition, by prefix (the loader's
+    /// diff: only new and changed pages are written).
+    pub async fn employer_page_hashes(
+        &self,
+        part: &Partition,
+    ) -> Result<HashMap<String, String>, ApiError> {
+        let mut out = HashMap::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(part.page_pk()))
+                .projection_expression("SK, content")
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| internal("Query employer pages", e))?;
+            for item in page.items() {
+                let prefix = attr(item, "SK").and_then(|k| k.strip_prefix("PREFIX#"));
+                if let (Some(p), Some(h)) = (prefix, attr(item, "content")) {
+                    out.insert(p.to_string(), h.to_string());
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Writes result pages (prefix, encoded rows, content hash) and deletes the pages of the
+    /// prefixes in `delete`, with BatchWriteItem, 25 at a time.
+    pub async fn write_employer_pages(
+        &self,
+        part: &Partition,
+        put: &[(String, String, String)],
+        delete: &[String],
+    ) -> Result<(), ApiError> {
+        let mut requests = Vec::with_capacity(put.len() + delete.len());
+        for (prefix, rows, hash) in put {
+            let item = Item::from([
+                ("PK".to_string(), s(part.page_pk())),
+                ("SK".to_string(), s(keys::employer_page(prefix))),
+                ("entity".to_string(), s("EmployerPage")),
+                ("rows".to_string(), s(rows)),
+                ("content".to_string(), s(hash)),
+            ]);
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(|e| ApiError::Internal(format!("put request: {e}")))?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        for prefix in delete {
+            let del = DeleteRequest::builder()
+                .key("PK", s(part.page_pk()))
+                .key("SK", s(keys::employer_page(prefix)))
+                .build()
+                .map_err(|e| ApiError::Internal(format!("delete request: {e}")))?;
+            requests.push(WriteRequest::builder().delete_request(del).build());
+        }
+        self.batch_write(requests, "written").await
     }
 
     /// One employer record by type and source id (an EIN lookup).
@@ -136,13 +240,15 @@ impl Store {
         Ok(out.item.as_ref().and_then(from_item))
     }
 
-    /// The stored content hash of each of up to 100 employer records that exist, by `PK`
-    /// (one BatchGetItem, retried for unprocessed keys).
+    /// The stored content hash and name-index partitions of each of up to 100 employer
+    /// records that exist, by `PK` (one BatchGetItem, retried for unprocessed keys). The
+    /// partitions are where the stored version is indexed, so that a renamed record's old
+    /// result pages are rebuilt too.
     pub async fn employer_hashes(
         &self,
         records: &[&Employer],
-    ) -> Result<HashMap<String, String>, ApiError> {
-        let mut keys_left: Vec<Item> = records
+    ) -> Result<HashMap<String, (String, Vec<Partition>)>, ApiError> {
+        let keys_left: Vec<Item> = records
             .iter()
             .map(|e| {
                 Item::from([
@@ -154,18 +260,54 @@ impl Store {
                 ])
             })
             .collect();
+        // A record written by an earlier wave must be seen, or it would be counted "inserted"
+        // twice: consistent reads.
+        let items = self
+            .batch_get(
+                keys_left,
+                ("PK, content, normalised, #state", &[("#state", "state")]),
+                true,
+                "some employer records could not be read",
+            )
+            .await?;
         let mut found = HashMap::new();
+        for item in items {
+            if let (Some(pk), Some(h)) = (attr(&item, "PK"), attr(&item, "content")) {
+                let parts = Partition::of_name(
+                    attr(&item, "normalised").unwrap_or_default(),
+                    attr(&item, "state"),
+                );
+                found.insert(pk.to_string(), (h.to_string(), parts));
+            }
+        }
+        Ok(found)
+    }
+
+    /// One BatchGetItem of up to 100 keys with a projection (and its attribute names),
+    /// retried with backoff for unprocessed keys; a 503 naming `what` when some are still
+    /// left.
+    async fn batch_get(
+        &self,
+        keys: Vec<Item>,
+        (projection, names): (&str, &[(&str, &str)]),
+        consistent: bool,
+        what: &str,
+    ) -> Result<Vec<Item>, ApiError> {
+        let mut keys_left = keys;
+        let mut found = Vec::new();
         for attempt in 0..8u32 {
             if keys_left.is_empty() {
                 return Ok(found);
             }
             super::retry_pause(attempt).await;
-            let request = KeysAndAttributes::builder()
+            let mut request = KeysAndAttributes::builder()
                 .set_keys(Some(keys_left))
-                .projection_expression("PK, content")
-                // A record written by an earlier wave must be seen, or it would be counted
-                // "inserted" twice.
-                .consistent_read(true)
+                .projection_expression(projection)
+                .consistent_read(consistent);
+            for (k, v) in names {
+                request = request.expression_attribute_names(*k, *v);
+            }
+            let request = request
                 .build()
                 .map_err(|e| ApiError::Internal(format!("batch get: {e}")))?;
             let out = self
@@ -174,16 +316,12 @@ impl Store {
                 .request_items(&self.table, request)
                 .send()
                 .await
-                .map_err(|e| internal("BatchGetItem employers", e))?;
-            for item in out
-                .responses
-                .and_then(|mut r| r.remove(&self.table))
-                .unwrap_or_default()
-            {
-                if let (Some(pk), Some(h)) = (attr(&item, "PK"), attr(&item, "content")) {
-                    found.insert(pk.to_string(), h.to_string());
-                }
-            }
+                .map_err(|e| internal("BatchGetItem", e))?;
+            found.extend(
+                out.responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default(),
+            );
             keys_left = out
                 .unprocessed_keys
                 .and_then(|mut u| u.remove(&self.table))
@@ -193,10 +331,9 @@ impl Store {
         if keys_left.is_empty() {
             Ok(found)
         } else {
-            Err(ApiError::Unavailable(
-                "The database is busy; some employer records could not be read. Please retry."
-                    .into(),
-            ))
+            Err(ApiError::Unavailable(format!(
+                "The database is busy; {what}. Please retry."
+            )))
         }
     }
 
@@ -240,9 +377,13 @@ mod tests {
         };
         let item = to_item(&e);
         assert_eq!(attr(&item, "PK"), Some("EMPLOYER#NP#123456789"));
-        assert_eq!(attr(&item, "GSI3PK"), Some("EMPNAME#NP#d"));
-        assert_eq!(attr(&item, "GSI1PK"), Some("EMPNAME#NP#NV#d"));
-        assert_eq!(attr(&item, "GSI1SK"), Some("dwarfed foundation #123456789"));
+        assert_eq!(attr(&item, "GSI3PK"), Some("EMPNAME#d"));
+        assert_eq!(attr(&item, "GSI1PK"), Some("EMPNAME#NV#d"));
+        assert_eq!(
+            attr(&item, "GSI1SK"),
+            Some("dwarfed foundation #NP#123456789")
+        );
+        assert_eq!(attr(&item, "GSI3SK"), attr(&item, "GSI1SK"));
         assert_eq!(from_item(&item), Some(e.clone()));
         // No state: in the all-states index only.
         let mut abroad = e;

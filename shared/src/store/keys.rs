@@ -70,19 +70,31 @@ pub fn employer(type_code: &str, source_id: &str) -> String {
 
 pub const EMPLOYER_SK: &str = "EMPLOYER";
 
-/// GSI3 partition of every employer of a type whose normalised name starts with `bucket`.
-pub fn employer_names(type_code: &str, bucket: char) -> String {
-    format!("EMPNAME#{type_code}#{bucket}")
+/// GSI3 partition of every employer, of every type, whose normalised name starts with `bucket`.
+pub fn employer_names(bucket: char) -> String {
+    format!("EMPNAME#{bucket}")
 }
 
 /// GSI1 partition of the same, in one state.
-pub fn employer_names_in(type_code: &str, state: &str, bucket: char) -> String {
-    format!("EMPNAME#{type_code}#{state}#{bucket}")
+pub fn employer_names_in(state: &str, bucket: char) -> String {
+    format!("EMPNAME#{state}#{bucket}")
 }
 
-/// The sort key of both name indexes: the normalised name, then ` #` and the source id. A
-/// space sorts before every letter, so "federal" comes before "federal bureau", and
-/// `begins_with(<normalised> #)` is an exact-name match.
-pub fn employer_name_sort(normalised: &str, source_id: &str) -> String {
-    format!("{normalised} #{source_id}")
+/// The sort key of both name indexes: the normalised name, then ` #`, the type code, `#` and
+/// the source id. A space sorts before every letter and digit, so "federal" comes before
+/// "federal bureau"; `begins_with(<normalised> #)` is an exact-name match, and
+/// `begins_with(<normalised> #<type>#)` the same for one type.
+pub fn employer_name_sort(normalised: &str, type_code: &str, source_id: &str) -> String {
+    format!("{normalised} #{type_code}#{source_id}")
+}
+
+/// The partition of the precomputed result pages of one name-index partition: `ALL` or a
+/// state, and the first character (`EMPPAGE#ALL#f`, `EMPPAGE#OH#f`).
+pub fn employer_pages(scope: &str, bucket: char) -> String {
+    format!("EMPPAGE#{scope}#{bucket}")
+}
+
+/// The sort key of the result page of one prefix.
+pub fn employer_page(prefix: &str) -> String {
+    format!("PREFIX#{prefix}")
 }
