@@ -42,6 +42,10 @@ pub(crate) struct SimLoan {
     /// Month index in which the whole remaining balance is due (term end).
     pub last_month: u32,
     accr: i64,
+    /// The principal `accr` was computed on: a month's interest is recomputed only when the
+    /// principal moved (in an income-driven plan that pays less than the interest, it never
+    /// does).
+    accr_p: i64,
 }
 
 impl SimLoan {
@@ -52,6 +56,7 @@ impl SimLoan {
             rate,
             last_month: u32::MAX,
             step_at: u32::MAX,
+            accr_p: -1,
             ..SimLoan::default()
         }
     }
@@ -218,10 +223,28 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
             }
         }
     }
-    let mut alive = loans.iter().filter(|l| l.balance() > 0).count();
-    if alive == 0 {
+    // The balance of every loan, kept exact as payments, waivers and forgiveness take from it,
+    // so that the month loop knows when everything is repaid without a pass over the loans.
+    let mut remaining: i64 = loans.iter().map(SimLoan::balance).sum();
+    if remaining == 0 {
         return res;
     }
+    // Qualifying payments are counted once for all loans: a live loan has its own credits
+    // on file plus the months counted since the start (a loan never comes back to life, so
+    // every live loan has been live all along). `lead` is the most credit on file among live
+    // loans, so no loan can reach a target before `lead + counted` does; only then are the
+    // loans looked at. A loan repaid since leaves `lead` high, which costs one extra look.
+    let mut counted: u32 = 0;
+    let mut pslf_counted: u32 = 0;
+    let lead_of = |loans: &[SimLoan]| {
+        loans
+            .iter()
+            .filter(|l| l.balance() > 0)
+            .fold((0u32, 0u32), |(c, p), l| {
+                (c.max(l.credits), p.max(l.pslf_credits))
+            })
+    };
+    let (mut lead, mut pslf_lead) = lead_of(loans);
 
     let r = spec.rules;
     let mut pay: i64 = 0;
@@ -276,18 +299,15 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
 
         // Interest accrues for the month, rounded to the cent per loan.
         let mut total_accr = 0i64;
-        let mut total_bal = 0i64;
         for l in loans.iter_mut() {
-            if l.p == 0 && l.int == 0 {
-                l.accr = 0;
-                continue;
+            if l.p != l.accr_p {
+                l.accr = (l.p * l.rate + 600_000) / 1_200_000;
+                l.accr_p = l.p;
             }
-            let a = (l.p * l.rate + 600_000) / 1_200_000;
-            l.accr = a;
-            l.int += a;
-            total_accr += a;
-            total_bal += l.p + l.int;
+            l.int += l.accr;
+            total_accr += l.accr;
         }
+        let total_bal = remaining + total_accr;
 
         let due;
         if fixed_plan.is_some() {
@@ -323,6 +343,7 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
                 snap.monthly = sched;
             }
             due = paid;
+            remaining = total_bal - paid;
         } else {
             let ph = &phases[phase_idx];
             if new_year {
@@ -381,6 +402,9 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
                 }
                 snap.matched += applied;
                 res.matched += applied;
+                // What was due came off the balance; below the accrued interest, all of the
+                // accrued interest did (paid or waived). Then the match.
+                remaining = total_bal - due.max(total_accr) - applied;
             } else {
                 let mut rem = due;
                 for l in loans.iter_mut() {
@@ -399,6 +423,7 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
                     l.p -= x;
                     rem -= x;
                 }
+                remaining = total_bal - due;
                 if ph.subsidy && m - ph.from_month < r.subsidy_months {
                     let mut waived = 0;
                     for l in loans.iter_mut() {
@@ -410,6 +435,7 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
                     }
                     snap.waived += waived;
                     res.waived += waived;
+                    remaining -= waived;
                 }
             }
         }
@@ -427,35 +453,44 @@ pub(crate) fn simulate(spec: &SimSpec, loans: &mut [SimLoan]) -> SimResult {
         } else {
             u32::MAX
         };
-        alive = 0;
-        for l in loans.iter_mut() {
-            let b = l.p + l.int;
-            if b == 0 {
-                continue;
-            }
-            if counts {
-                l.credits += 1;
-            }
-            if spec.pslf_target.is_some() {
-                l.pslf_credits += 1;
-            }
-            let pslf_done = spec.pslf_target.is_some_and(|t| l.pslf_credits >= t);
-            if pslf_done || (counts && l.credits >= target) {
-                res.forgiven += b;
-                snap.forgiven += b;
-                if pslf_done {
-                    res.tax_free += b;
-                } else {
-                    res.add_taxable(cal_year(m), b);
-                }
-                l.p = 0;
-                l.int = 0;
-            } else {
-                alive += 1;
-            }
+        if remaining > 0 {
+            counted += u32::from(counts);
+            pslf_counted += u32::from(spec.pslf_target.is_some());
         }
+        let pslf_reached = spec
+            .pslf_target
+            .is_some_and(|t| pslf_lead + pslf_counted >= t);
+        if remaining > 0 && (pslf_reached || (counts && lead + counted >= target)) {
+            for l in loans.iter_mut() {
+                let b = l.p + l.int;
+                if b == 0 {
+                    continue;
+                }
+                let pslf_done = spec
+                    .pslf_target
+                    .is_some_and(|t| l.pslf_credits + pslf_counted >= t);
+                if pslf_done || (counts && l.credits + counted >= target) {
+                    res.forgiven += b;
+                    snap.forgiven += b;
+                    remaining -= b;
+                    if pslf_done {
+                        res.tax_free += b;
+                    } else {
+                        res.add_taxable(cal_year(m), b);
+                    }
+                    l.p = 0;
+                    l.int = 0;
+                }
+            }
+            (lead, pslf_lead) = lead_of(loans);
+        }
+        debug_assert_eq!(
+            remaining,
+            loans.iter().map(SimLoan::balance).sum::<i64>(),
+            "month {m}"
+        );
 
-        let done = alive == 0;
+        let done = remaining == 0;
         if spec.snapshots && (m % 12 == 11 || done || m + 1 == spec.max_months) {
             for l in loans.iter() {
                 snap.principal += l.p;
