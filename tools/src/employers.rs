@@ -45,13 +45,14 @@ fn open(path: &str) -> Result<BufReader<std::fs::File>, String> {
     shared::employers::load::open_file(path).map_err(|e| format!("{path}: {e}"))
 }
 
-/// Checks every file, then loads each, then rebuilds the result pages of the name-index
-/// partitions the loads changed; progress on stderr (unless `quiet`).
+/// Checks every file, then loads each, then (after `settle`) rebuilds the result pages of the
+/// name-index partitions the loads changed; progress on stderr (unless `quiet`).
 pub async fn load_files(
     store: &Store,
     files: &[(SourceKind, String)],
     loaded_on: NaiveDate,
     quiet: bool,
+    settle: std::time::Duration,
 ) -> Result<(Vec<LoadReport>, PagesReport), String> {
     for (kind, path) in files {
         let n = check(*kind, open(path)?, path).map_err(|e| format!("{path}: {e}"))?;
@@ -85,9 +86,22 @@ pub async fn load_files(
         .iter()
         .flat_map(|r| r.touched.iter().cloned())
         .collect();
-    let pages = rebuild_pages(store, &touched, quiet).await?;
+    // DynamoDB's GSIs are eventually consistent (usually well under a second): `settle`
+    // gives the last writes time to reach the indexes the pages are built from.
+    if !touched.is_empty() {
+        tokio::time::sleep(settle).await;
+    }
+    let pages = rebuild_pages(store, &touched, quiet).await.map_err(|e| {
+        format!(
+            "{e}. The records are loaded; the partitions left are marked, and running the \
+             same command again (or load-employers --rebuild-pages) rebuilds them"
+        )
+    })?;
     Ok((reports, pages))
 }
+
+/// The pause between a load's last write and its page rebuild on DynamoDB.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Every name-index partition: all states and each state, by every first character.
 pub fn all_partitions() -> BTreeSet<Partition> {
@@ -206,7 +220,13 @@ pub async fn load_cmd(args: &[String]) -> Result<(), String> {
         return Ok(());
     }
     let store = crate::store().await;
-    let (reports, pages) = load_files(&store, &files, date, quiet).await?;
+    // DynamoDB itself: a pause for its GSIs before the pages are built. An emulator has no lag.
+    let settle = if crate::local_endpoint() {
+        std::time::Duration::ZERO
+    } else {
+        SETTLE
+    };
+    let (reports, pages) = load_files(&store, &files, date, quiet, settle).await?;
     for r in reports {
         println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
     }
@@ -330,13 +350,25 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     counter.take();
     let today = chrono::Utc::now().date_naive();
     let t = Instant::now();
-    let (first, first_pages) =
-        load_files(&ctx.store, &[(SourceKind::Bmf, path.clone())], today, false).await?;
+    let (first, first_pages) = load_files(
+        &ctx.store,
+        &[(SourceKind::Bmf, path.clone())],
+        today,
+        false,
+        std::time::Duration::ZERO,
+    )
+    .await?;
     let load_s = t.elapsed().as_secs_f64();
     let load_requests = counter.take();
     let t = Instant::now();
-    let (again, again_pages) =
-        load_files(&ctx.store, &[(SourceKind::Bmf, path.clone())], today, true).await?;
+    let (again, again_pages) = load_files(
+        &ctx.store,
+        &[(SourceKind::Bmf, path.clone())],
+        today,
+        true,
+        std::time::Duration::ZERO,
+    )
+    .await?;
     let reload_s = t.elapsed().as_secs_f64();
     let reload_requests = counter.take();
     // The pages alone: every partition rebuilt from the index (nothing changed, so nothing

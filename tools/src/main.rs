@@ -381,6 +381,7 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
         &employers::fixture_files(),
         chrono::Utc::now().date_naive(),
         true,
+        std::time::Duration::ZERO,
     )
     .await?;
     shared::nexus::assets::enable_demo();

@@ -8,6 +8,9 @@
 //! - It writes in parallel: every chunk of 100 is one BatchGetItem of the stored content
 //!   hashes, then BatchWriteItem calls of 25 for the new and changed records, with the
 //!   chunks of a wave in flight together; unprocessed items are retried with backoff.
+//! - Before a wave's records are written, the name-index partitions whose result pages they
+//!   change are marked dirty in the table (`pages`); the rebuild after the load clears each
+//!   mark once its partition is rebuilt, so a load that stops early leaves them to the next.
 //! - The operator checks the whole file first ([`check`]), so a malformed file is refused
 //!   with its line number before anything is written.
 
@@ -141,47 +144,69 @@ pub async fn load<R: Read>(
         if wave.is_empty() {
             return Ok(report);
         }
-        let results =
-            crate::concurrency::join_all(wave.chunks(100).map(|chunk| write_chunk(store, chunk)))
-                .await;
-        for r in results {
-            let (inserted, updated, unchanged, touched) = r.map_err(LoadError::Store)?;
-            report.inserted += inserted;
-            report.updated += updated;
-            report.unchanged += unchanged;
-            report.touched.extend(touched);
+        let decided =
+            crate::concurrency::join_all(wave.chunks(100).map(|chunk| decide(store, chunk))).await;
+        let mut writes = Vec::with_capacity(decided.len());
+        let mut touched = BTreeSet::new();
+        for r in decided {
+            let d = r.map_err(LoadError::Store)?;
+            report.inserted += d.inserted;
+            report.updated += d.updated;
+            report.unchanged += d.unchanged;
+            touched.extend(d.touched);
+            writes.push(d.write);
+        }
+        // The partitions whose pages these writes change are marked first, in the table, so
+        // that a load that stops before its rebuild leaves them to the next one.
+        let new: Vec<Partition> = touched.difference(&report.touched).cloned().collect();
+        store
+            .mark_employer_pages_dirty(&new)
+            .await
+            .map_err(LoadError::Store)?;
+        report.touched.extend(new);
+        for r in crate::concurrency::join_all(writes.iter().map(|w| store.put_employers(w))).await {
+            r.map_err(LoadError::Store)?;
         }
         progress(&report);
     }
 }
 
-/// One chunk of up to 100: read the stored hashes, write what is new or changed. Returns the
-/// counts and the partitions whose pages changed.
-async fn write_chunk(
-    store: &Store,
-    chunk: &[Employer],
-) -> Result<(u64, u64, u64, BTreeSet<Partition>), ApiError> {
+/// What to do with one chunk of up to 100.
+struct Decided<'a> {
+    inserted: u64,
+    updated: u64,
+    unchanged: u64,
+    /// The partitions whose pages the writes change.
+    touched: BTreeSet<Partition>,
+    write: Vec<&'a Employer>,
+}
+
+/// Reads a chunk's stored hashes: what is new or changed is written.
+async fn decide<'a>(store: &Store, chunk: &'a [Employer]) -> Result<Decided<'a>, ApiError> {
     let refs: Vec<&Employer> = chunk.iter().collect();
     let stored = store.employer_hashes(&refs).await?;
-    let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
-    let mut touched = BTreeSet::new();
-    let mut write = Vec::new();
+    let mut d = Decided {
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        touched: BTreeSet::new(),
+        write: Vec::new(),
+    };
     for e in refs {
         match stored.get(&keys::employer(e.kind.code(), &e.source_id)) {
             None => {
-                inserted += 1;
-                touched.extend(Partition::of_record(e));
-                write.push(e);
+                d.inserted += 1;
+                d.touched.extend(Partition::of_record(e));
+                d.write.push(e);
             }
             Some((h, old)) if *h != e.content_hash() => {
-                updated += 1;
-                touched.extend(Partition::of_record(e));
-                touched.extend(old.iter().cloned());
-                write.push(e);
+                d.updated += 1;
+                d.touched.extend(Partition::of_record(e));
+                d.touched.extend(old.iter().cloned());
+                d.write.push(e);
             }
-            Some(_) => unchanged += 1,
+            Some(_) => d.unchanged += 1,
         }
     }
-    store.put_employers(&write).await?;
-    Ok((inserted, updated, unchanged, touched))
+    Ok(d)
 }

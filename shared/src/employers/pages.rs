@@ -252,6 +252,28 @@ struct Open {
     count: usize,
     per_type: [usize; 4],
     rows: Vec<Arc<Employer>>,
+    /// For a prefix that ends in a word "s" ("s", "church of s"): its "st" and "saint"
+    /// forms that closed without being dense (see [`PageBuilder`]), and which of the two
+    /// closed dense (already pages).
+    saint_forms: Vec<BuiltPage>,
+    saint_dense: [bool; 2],
+}
+
+/// The two forms a query's last word "st" is searched as (`names::query_prefixes`), after a
+/// prefix that ends in the word "s".
+const SAINT_FORMS: [&str; 2] = ["t", "aint"];
+
+/// Whether `prefix` ends in the word "s" (it is "s", or ends in " s").
+fn ends_in_word_s(prefix: &str) -> bool {
+    prefix == "s" || prefix.ends_with(" s")
+}
+
+/// For "… st" or "… saint": its "… s" prefix's length, and which form it is.
+fn saint_form(prefix: &str) -> Option<(usize, usize)> {
+    SAINT_FORMS.iter().enumerate().find_map(|(i, rest)| {
+        let s_len = prefix.len().checked_sub(rest.len())?;
+        (prefix.ends_with(rest) && ends_in_word_s(&prefix[..s_len])).then_some((s_len, i))
+    })
 }
 
 /// Finds the dense prefixes of one partition in one pass over its records in index order.
@@ -260,6 +282,11 @@ struct Open {
 /// record's name: a new record closes the ones it does not share, and a closed prefix matched
 /// by more than [`DENSE_ABOVE`] records is a page. Memory is at most one open prefix per
 /// character of a name, each with at most [`PAGE_ROWS`] records of each type.
+///
+/// A query whose last word is "st" is searched as "… st" and "… saint", with one Query of
+/// their common start "… s". When "… s" is dense that Query cannot hold every match, so both
+/// forms get a page however few records they match (an empty one when none): the search
+/// stays at two requests.
 #[derive(Debug, Default)]
 pub struct PageBuilder {
     open: Vec<Open>,
@@ -284,10 +311,13 @@ impl PageBuilder {
             .zip(e.normalised.bytes())
             .take_while(|(a, b)| a == b)
             .count();
+        if !e.normalised.is_ascii() {
+            return Err(format!("a normalised name that is not ASCII: {key:?}"));
+        }
         let mut closed = Vec::new();
         while self.open.last().is_some_and(|o| o.len > common) {
             let o = self.open.pop().expect("an open prefix");
-            closed.extend(self.close(o));
+            self.close(o, &mut closed);
         }
         let from = self.open.last().map_or(0, |o| o.len);
         for len in from + 1..=e.normalised.len() {
@@ -296,6 +326,8 @@ impl PageBuilder {
                 count: 0,
                 per_type: [0; 4],
                 rows: Vec::new(),
+                saint_forms: Vec::new(),
+                saint_dense: [false; 2],
             });
         }
         self.last.clone_from(&e.normalised);
@@ -316,19 +348,52 @@ impl PageBuilder {
     pub fn finish(mut self) -> Vec<BuiltPage> {
         let mut closed = Vec::new();
         while let Some(o) = self.open.pop() {
-            closed.extend(self.close(o));
+            self.close(o, &mut closed);
         }
         closed
     }
 
-    fn close(&self, o: Open) -> Option<BuiltPage> {
-        let prefix = &self.last[..o.len];
+    /// Closes the innermost open prefix (`o`, just popped): a page when it is dense, and
+    /// the "st" and "saint" forms of a dense "… s".
+    fn close(&mut self, mut o: Open, out: &mut Vec<BuiltPage>) {
+        let prefix = self.last[..o.len].to_string();
+        let dense = o.count > DENSE_ABOVE;
+        let forms = std::mem::take(&mut o.saint_forms);
+        if dense && ends_in_word_s(&prefix) {
+            out.extend(forms);
+            for (i, rest) in SAINT_FORMS.iter().enumerate() {
+                let form = format!("{prefix}{rest}");
+                if !o.saint_dense[i] && !out.iter().any(|p| p.prefix == form) {
+                    out.push(BuiltPage {
+                        prefix: form,
+                        count: 0,
+                        rows: Vec::new(),
+                    });
+                }
+            }
+        }
         // A query is trimmed, so no search asks for a prefix that ends in a space.
-        (o.count > DENSE_ABOVE && !prefix.ends_with(' ')).then(|| BuiltPage {
-            prefix: prefix.to_string(),
+        if prefix.ends_with(' ') {
+            return;
+        }
+        let page = BuiltPage {
+            prefix,
             count: o.count,
             rows: o.rows,
-        })
+        };
+        // An "… st" or "… saint" waits for its "… s" (still open: it is a prefix of this one).
+        if let Some((s_len, i)) = saint_form(&page.prefix) {
+            let parent = &mut self.open[s_len - 1];
+            if dense {
+                parent.saint_dense[i] = true;
+            } else {
+                parent.saint_forms.push(page);
+                return;
+            }
+        }
+        if dense {
+            out.push(page);
+        }
     }
 }
 
@@ -348,18 +413,26 @@ pub struct PagesReport {
 /// Partitions rebuilt at once.
 pub const PARTITIONS_IN_FLIGHT: usize = 8;
 
-/// Rebuilds the pages of `parts` from the name indexes. `progress` is called after each wave
-/// of partitions.
+/// Rebuilds the pages of `parts` and of every partition marked dirty in the table (by a load
+/// that stopped before its rebuild), from the name indexes, and clears each mark once its
+/// partition is rebuilt. `progress` is called after each wave of partitions.
 pub async fn rebuild(
     store: &Store,
     parts: &BTreeSet<Partition>,
     progress: &mut dyn FnMut(&PagesReport),
 ) -> Result<PagesReport, ApiError> {
     let mut report = PagesReport::default();
-    let parts: Vec<&Partition> = parts.iter().collect();
+    let dirty = store.dirty_employer_partitions().await?;
+    let marked: BTreeSet<Partition> = dirty.iter().cloned().collect();
+    let mut all = parts.clone();
+    all.extend(dirty);
+    let parts: Vec<&Partition> = all.iter().collect();
     for wave in parts.chunks(PARTITIONS_IN_FLIGHT) {
-        let done =
-            crate::concurrency::join_all(wave.iter().map(|p| rebuild_partition(store, p))).await;
+        let done = crate::concurrency::join_all(
+            wave.iter()
+                .map(|p| rebuild_partition(store, p, marked.contains(*p))),
+        )
+        .await;
         for r in done {
             let r = r?;
             report.partitions += 1;
@@ -377,7 +450,11 @@ pub async fn rebuild(
 /// Pages written per BatchWriteItem wave of a partition.
 const WRITE_BATCH: usize = 25;
 
-async fn rebuild_partition(store: &Store, part: &Partition) -> Result<PagesReport, ApiError> {
+async fn rebuild_partition(
+    store: &Store,
+    part: &Partition,
+    marked: bool,
+) -> Result<PagesReport, ApiError> {
     let stored = store.employer_page_hashes(part).await?;
     let mut report = PagesReport::default();
     let mut builder = PageBuilder::default();
@@ -424,6 +501,9 @@ async fn rebuild_partition(store: &Store, part: &Partition) -> Result<PagesRepor
         .collect();
     report.deleted = gone.len() as u64;
     store.write_employer_pages(part, &pending, &gone).await?;
+    if marked {
+        store.clear_employer_pages_dirty(part).await?;
+    }
     Ok(report)
 }
 
@@ -550,6 +630,46 @@ mod tests {
         assert_eq!((page.cap, page.rows.len()), (50, 50));
         assert!(page.of_type(EmployerType::NonProfit, 25).is_some());
         assert!(page.of_type(EmployerType::NonProfit, 50).is_none());
+    }
+
+    #[test]
+    fn a_dense_word_s_gives_its_st_and_saint_forms_pages() {
+        // "church of s" (113) is dense, so a query "Church of St" (read as "church of st" and
+        // "church of saint") needs both pages: "church of saint" is dense itself, "church of
+        // st" (3) gets one anyway. "oak s" (20) is not dense: its Query holds every match.
+        let mut rows: Vec<Employer> = (0..110)
+            .map(|i| np(&format!("Church of Saint Paul {i:03}"), i))
+            .collect();
+        rows.extend((0..3).map(|i| np(&format!("Church of Stone {i}"), 500 + i)));
+        rows.extend((0..20).map(|i| np(&format!("Oak Street {i:02}"), 600 + i)));
+        let pages = build(rows);
+        let find = |p: &str| pages.iter().find(|x| x.prefix == p);
+        let st = find("church of st").expect("the st form");
+        assert_eq!((st.count, st.rows.len()), (3, 3));
+        assert_eq!(st.rows[0].name, "Church of Stone 0");
+        assert_eq!(find("church of saint").unwrap().count, 110);
+        assert!(find("church of s").is_some());
+        assert!(find("oak s").is_none() && find("oak st").is_none());
+        // "s" itself is not dense here (0 names start with a word "s"...), "c" is.
+        assert!(find("st").is_none());
+        // A dense "s" with no "st" names at all: an empty page says so.
+        let rows: Vec<Employer> = (0..101)
+            .map(|i| np(&format!("Saint Ann {i:03}"), i))
+            .collect();
+        let pages = build(rows);
+        let st = pages
+            .iter()
+            .find(|x| x.prefix == "st")
+            .expect("an empty st page");
+        assert!(st.rows.is_empty());
+        assert_eq!(pages.iter().filter(|x| x.prefix == "saint").count(), 1);
+        let text = Page::encode(&st.rows);
+        assert_eq!(
+            Page::decode(&text)
+                .unwrap()
+                .of_type(EmployerType::NonProfit, 25),
+            Some(vec![])
+        );
     }
 
     #[test]

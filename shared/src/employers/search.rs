@@ -166,15 +166,18 @@ pub async fn search(store: &Store, q: &SearchQuery) -> Result<SearchResults, Api
     let range_complete = next.is_none();
     let mut found: BTreeMap<EmployerType, Vec<Employer>> = BTreeMap::new();
     for prefix in &q.prefixes {
-        let from_page = pages.get(prefix).and_then(|page| answer_from(page, q));
-        let rows = match from_page {
-            Some(rows) => rows,
-            None if range_complete => range_rows
+        // A complete range is the index itself: it wins over a page, which may be older.
+        let rows = if range_complete {
+            range_rows
                 .iter()
                 .filter(|e| e.normalised.starts_with(prefix.as_str()) && q.types.contains(&e.kind))
                 .cloned()
-                .collect(),
-            None => read_range(store, &part, prefix, q).await?,
+                .collect()
+        } else {
+            match pages.get(prefix).and_then(|page| answer_from(page, q)) {
+                Some(rows) => rows,
+                None => read_range(store, &part, prefix, q).await?,
+            }
         };
         for e in rows {
             found.entry(e.kind).or_default().push(e);
@@ -205,8 +208,14 @@ fn answer_from(page: &Page, q: &SearchQuery) -> Option<Vec<Employer>> {
     Some(out)
 }
 
-/// A dense prefix with no page (its load's rebuild has not run): the range, read until each
-/// type asked for has `limit + 1` records or the range ends.
+/// The most Queries (of 1,000 entries) a search reads a dense prefix's range with, when it
+/// has no page.
+pub const MAX_RANGE_QUERIES: usize = 4;
+
+/// A dense prefix with no page (its load's rebuild has not finished): the range, read until
+/// each type asked for has `limit + 1` records or the range ends, in at most
+/// [`MAX_RANGE_QUERIES`] Queries. Past that it is a 503: a partial answer could leave out a
+/// whole type.
 async fn read_range(
     store: &Store,
     part: &Partition,
@@ -215,7 +224,7 @@ async fn read_range(
 ) -> Result<Vec<Employer>, ApiError> {
     let mut per_type: BTreeMap<EmployerType, Vec<Employer>> = BTreeMap::new();
     let mut start = None;
-    loop {
+    for _ in 0..MAX_RANGE_QUERIES {
         let (rows, next) = store.employer_range(part, prefix, 1000, start).await?;
         for e in rows {
             if q.types.contains(&e.kind) {
@@ -234,6 +243,11 @@ async fn read_range(
             _ => return Ok(per_type.into_values().flatten().collect()),
         }
     }
+    Err(ApiError::Unavailable(
+        "The employer search is being rebuilt after a load of the employer lists; please retry \
+         in a minute."
+            .into(),
+    ))
 }
 
 /// The longest common start of the prefixes searched (they share at least their first

@@ -188,6 +188,78 @@ impl Store {
         }
     }
 
+    /// Marks partitions whose result pages must be rebuilt (`EMPDIRTY` / `<scope>#<c>`),
+    /// with BatchWriteItem.
+    pub async fn mark_employer_pages_dirty(&self, parts: &[Partition]) -> Result<(), ApiError> {
+        let requests = parts
+            .iter()
+            .map(|p| {
+                let item = Item::from([
+                    ("PK".to_string(), s(keys::EMPLOYER_DIRTY_PK)),
+                    (
+                        "SK".to_string(),
+                        s(keys::employer_pages_dirty(p.scope(), p.bucket)),
+                    ),
+                    ("entity".to_string(), s("EmployerPagesDirty")),
+                ]);
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(|e| ApiError::Internal(format!("put request: {e}")))?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        self.batch_write(requests, "written").await
+    }
+
+    /// Every partition marked dirty (one Query, paged).
+    pub async fn dirty_employer_partitions(&self) -> Result<Vec<Partition>, ApiError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(keys::EMPLOYER_DIRTY_PK))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| internal("Query dirty employer pages", e))?;
+            for item in page.items() {
+                let sk = attr(item, "SK").and_then(|k| k.split_once('#'));
+                let part = sk.and_then(|(scope, b)| {
+                    let mut chars = b.chars();
+                    let bucket = chars.next().filter(|_| chars.next().is_none())?;
+                    let state = (scope != "ALL").then(|| scope.to_string());
+                    Some(Partition { state, bucket })
+                });
+                out.extend(part);
+            }
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Clears a partition's dirty mark (after its pages were rebuilt).
+    pub async fn clear_employer_pages_dirty(&self, part: &Partition) -> Result<(), ApiError> {
+        self.db
+            .delete_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::EMPLOYER_DIRTY_PK))
+            .key(
+                "SK",
+                s(keys::employer_pages_dirty(part.scope(), part.bucket)),
+            )
+            .send()
+            .await
+            .map_err(|e| internal("DeleteItem dirty employer pages", e))?;
+        Ok(())
+    }
+
     /// Writes result pages (prefix, encoded rows, content hash) and deletes the pages of the
     /// prefixes in `delete`, with BatchWriteItem, 25 at a time.
     pub async fn write_employer_pages(

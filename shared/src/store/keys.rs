@@ -94,6 +94,15 @@ pub fn employer_pages(scope: &str, bucket: char) -> String {
     format!("EMPPAGE#{scope}#{bucket}")
 }
 
+/// The partition of the marks of name-index partitions whose result pages must be rebuilt
+/// (sort key [`employer_pages_dirty`]).
+pub const EMPLOYER_DIRTY_PK: &str = "EMPDIRTY";
+
+/// A dirty mark's sort key: `<ALL or state>#<first character>`.
+pub fn employer_pages_dirty(scope: &str, bucket: char) -> String {
+    format!("{scope}#{bucket}")
+}
+
 /// The sort key of the result page of one prefix.
 pub fn employer_page(prefix: &str) -> String {
     format!("PREFIX#{prefix}")
