@@ -403,8 +403,10 @@ pub struct PagesReport {
     pub partitions: u64,
     /// Index entries read.
     pub records: u64,
-    /// Dense prefixes found.
+    /// Pages found (dense prefixes, and the "st" and "saint" forms of a dense "… s").
     pub pages: u64,
+    /// Their encoded size in bytes (what the `rows` attributes hold).
+    pub bytes: u64,
     pub written: u64,
     pub unchanged: u64,
     pub deleted: u64,
@@ -438,6 +440,7 @@ pub async fn rebuild(
             report.partitions += 1;
             report.records += r.records;
             report.pages += r.pages;
+            report.bytes += r.bytes;
             report.written += r.written;
             report.unchanged += r.unchanged;
             report.deleted += r.deleted;
@@ -467,6 +470,7 @@ async fn rebuild_partition(
         for p in built {
             report.pages += 1;
             let text = Page::encode(&p.rows);
+            report.bytes += text.len() as u64;
             let hash = page_hash(&text);
             if stored.get(&p.prefix) == Some(&hash) {
                 report.unchanged += 1;
