@@ -80,18 +80,17 @@ async fn the_raw_upload_takes_the_document_itself() {
         *req.body_mut() = lambda_http::Body::Binary(body.to_vec());
         req
     };
-    let (s, c) = loanpath_tests::split(
-        borrowers::upload_income_certification(
-            &t.ctx,
-            upload(
-                "image/png",
-                PNG,
-                Some("pay_stub"),
-                loanpath_tests::SANDBOX_KEY,
-            ),
-        )
-        .await,
-    );
+    let (s, c) = loanpath_tests::send_request(
+        &t.ctx,
+        borrowers::upload_income_certification,
+        upload(
+            "image/png",
+            PNG,
+            Some("pay_stub"),
+            loanpath_tests::SANDBOX_KEY,
+        ),
+    )
+    .await;
     assert_eq!(s, 201, "{c}");
     assert_eq!(
         (c["type"].as_str(), c["content_type"].as_str()),
@@ -99,18 +98,17 @@ async fn the_raw_upload_takes_the_document_itself() {
     );
     assert_eq!(c["size_bytes"].as_u64(), Some(PNG.len() as u64));
     let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
-    let (s, _) = loanpath_tests::split(
-        borrowers::upload_income_certification(
-            &t.ctx,
-            upload(
-                "application/pdf",
-                pdf,
-                Some("tax_return"),
-                loanpath_tests::SANDBOX_KEY,
-            ),
-        )
-        .await,
-    );
+    let (s, _) = loanpath_tests::send_request(
+        &t.ctx,
+        borrowers::upload_income_certification,
+        upload(
+            "application/pdf",
+            pdf,
+            Some("tax_return"),
+            loanpath_tests::SANDBOX_KEY,
+        ),
+    )
+    .await;
     assert_eq!(s, 201);
     let (_, after) = send(&t.ctx, borrowers::get, call("GET", "/").id(id)).await;
     let types: Vec<&str> = after["income_certifications"]
@@ -143,22 +141,20 @@ async fn the_raw_upload_takes_the_document_itself() {
         ("application/pdf", &pdf[..], Some("selfie"), 422, "bad type"),
         ("application/pdf", &b""[..], Some("pay_stub"), 422, "empty"),
     ] {
-        let (s, e) = loanpath_tests::split(
-            borrowers::upload_income_certification(
-                &t.ctx,
-                upload(ct, body, kind, loanpath_tests::SANDBOX_KEY),
-            )
-            .await,
-        );
+        let (s, e) = loanpath_tests::send_request(
+            &t.ctx,
+            borrowers::upload_income_certification,
+            upload(ct, body, kind, loanpath_tests::SANDBOX_KEY),
+        )
+        .await;
         assert_eq!(s, status, "{what}: {e}");
     }
-    let (s, _) = loanpath_tests::split(
-        borrowers::upload_income_certification(
-            &t.ctx,
-            upload("image/png", PNG, Some("pay_stub"), OTHER_KEY),
-        )
-        .await,
-    );
+    let (s, _) = loanpath_tests::send_request(
+        &t.ctx,
+        borrowers::upload_income_certification,
+        upload("image/png", PNG, Some("pay_stub"), OTHER_KEY),
+    )
+    .await;
     assert_eq!(s, 404, "another tenant's borrower");
 }
 
@@ -248,11 +244,13 @@ async fn a_borrower_keeps_at_most_50_income_certifications() {
     };
     for i in 0..50 {
         let (s, out) =
-            loanpath_tests::split(borrowers::upload_income_certification(&t.ctx, upload()).await);
+            loanpath_tests::send_request(&t.ctx, borrowers::upload_income_certification, upload())
+                .await;
         assert_eq!(s, 201, "upload {i}: {out}");
     }
     let (s, out) =
-        loanpath_tests::split(borrowers::upload_income_certification(&t.ctx, upload()).await);
+        loanpath_tests::send_request(&t.ctx, borrowers::upload_income_certification, upload())
+            .await;
     assert_eq!(s, 409, "{out}");
     assert_eq!(
         out["error"]["detail"],

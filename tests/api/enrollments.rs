@@ -581,19 +581,21 @@ async fn a_retried_post_with_the_same_idempotency_key_creates_nothing() {
     assert_eq!(list["enrollments"].as_array().unwrap().len(), 1);
     // The same key with another body is refused.
     let other = json!({"repayment_plan": "standard", "signature": true});
-    let (s, e) = loanpath_tests::split(
-        enrollments::create(
-            &t.ctx,
-            post("k-1", other, loanpath_tests::SANDBOX_KEY).request(),
-        )
-        .await,
-    );
+    let (s, e) = loanpath_tests::send_request(
+        &t.ctx,
+        enrollments::create,
+        post("k-1", other, loanpath_tests::SANDBOX_KEY).request(),
+    )
+    .await;
     assert_eq!(s, 422, "{e}");
     assert!(e["error"]["fields"]["Idempotency-Key"].is_string());
     // Keys belong to a tenant: another client's same key is its own (and its borrower 404s).
-    let (s, _) = loanpath_tests::split(
-        enrollments::create(&t.ctx, post("k-1", rap(), OTHER_KEY).request()).await,
-    );
+    let (s, _) = loanpath_tests::send_request(
+        &t.ctx,
+        enrollments::create,
+        post("k-1", rap(), OTHER_KEY).request(),
+    )
+    .await;
     assert_eq!(s, 404);
     // Concurrent retries: one enrollment, every answer the same.
     let b2 = borrower(&t, ready_payload(), vec![loan("Nelnet", 20000)]).await;
@@ -729,7 +731,8 @@ async fn a_borrower_keeps_at_most_100_enrollment_requests() {
             .await
             .unwrap();
     }
-    let (s, out) = loanpath_tests::split(enrollments::create(&t.ctx, post().request()).await);
+    let (s, out) =
+        loanpath_tests::send_request(&t.ctx, enrollments::create, post().request()).await;
     assert_eq!(s, 409, "{out}");
     assert_eq!(
         out["error"]["detail"],

@@ -1,6 +1,6 @@
 //! Every function's sample event in events/ goes through its handler.
 
-use loanpath_tests::{app, split};
+use loanpath_tests::{app, send_request};
 use shared::api::{assessments, borrowers, health, loans, reference};
 
 /// The sample placeholder uuid in events/portfolio-get.json.
@@ -22,75 +22,98 @@ fn event_with(name: &str, from: &str, to: &str) -> lambda_http::Request {
 async fn sample_events_run_through_their_handlers() {
     let t = app().await;
     let ctx = &t.ctx;
-    let (s, b) = split(health::get(ctx, event("health")).await);
+    let (s, b) = send_request(ctx, health::get, event("health")).await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = split(borrowers::create(ctx, event("borrowers-create")).await);
+    let (s, b) = send_request(ctx, borrowers::create, event("borrowers-create")).await;
     assert_eq!(s, 201, "{b}");
     assert_eq!(
         (b["id"].as_i64(), b["last_name"].as_str()),
         (Some(1), Some("Kirk"))
     );
-    let (s, b) = split(borrowers::get(ctx, event("borrowers-get")).await);
+    let (s, b) = send_request(ctx, borrowers::get, event("borrowers-get")).await;
     assert_eq!((s, b["first_name"].as_str()), (200, Some("James")));
-    let (s, b) = split(borrowers::update(ctx, event("borrowers-update")).await);
+    let (s, b) = send_request(ctx, borrowers::update, event("borrowers-update")).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["financial_details"]["state_of_residence"], "NY");
-    let (s, b) = split(borrowers::update(ctx, event("borrowers-update-patch")).await);
+    let (s, b) = send_request(ctx, borrowers::update, event("borrowers-update-patch")).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(
         (b["address"]["city"].as_str(), b["first_name"].as_str()),
         (Some("Riverside"), Some("James"))
     );
-    let (s, b) = split(borrowers::list(ctx, event("borrowers-list")).await);
+    let (s, b) = send_request(ctx, borrowers::list, event("borrowers-list")).await;
     assert_eq!((s, b["borrowers"].as_array().map(Vec::len)), (200, Some(1)));
     let uuid = b["borrowers"][0]["uuid"].as_str().unwrap().to_string();
     let refs = [
         (
             "loan_types",
-            split(reference::loan_types(ctx, event("reference-loan-types")).await),
+            send_request(ctx, reference::loan_types, event("reference-loan-types")).await,
         ),
         (
             "loan_statuses",
-            split(reference::loan_statuses(ctx, event("reference-loan-statuses")).await),
+            send_request(
+                ctx,
+                reference::loan_statuses,
+                event("reference-loan-statuses"),
+            )
+            .await,
         ),
         (
             "repayment_plans",
-            split(reference::repayment_plans(ctx, event("reference-repayment-plans")).await),
+            send_request(
+                ctx,
+                reference::repayment_plans,
+                event("reference-repayment-plans"),
+            )
+            .await,
         ),
         (
             "servicers",
-            split(reference::servicers(ctx, event("reference-servicers")).await),
+            send_request(ctx, reference::servicers, event("reference-servicers")).await,
         ),
     ];
     for (key, (s, b)) in refs {
         assert_eq!(s, 200, "{key}");
         assert!(b[key].as_array().unwrap().len() > 5, "{key}");
     }
-    let (s, b) = split(loans::create(ctx, event("loans-create")).await);
+    let (s, b) = send_request(ctx, loans::create, event("loans-create")).await;
     assert_eq!((s, b.as_array().map(Vec::len)), (201, Some(1)), "{b}");
-    let (s, b) = split(loans::list(ctx, event("loans-list")).await);
+    let (s, b) = send_request(ctx, loans::list, event("loans-list")).await;
     assert_eq!((s, b["loans"].as_array().map(Vec::len)), (200, Some(1)));
-    let (s, b) =
-        split(loans::portfolio(ctx, event_with("portfolio-get", SAMPLE_UUID, &uuid)).await);
+    let (s, b) = send_request(
+        ctx,
+        loans::portfolio,
+        event_with("portfolio-get", SAMPLE_UUID, &uuid),
+    )
+    .await;
     assert_eq!(
         (s, b["summary"]["current_principal"].as_str()),
         (200, Some("20000.00")),
         "{b}"
     );
-    let (s, b) = split(borrowers::update(ctx, event("borrowers-update")).await);
+    let (s, b) = send_request(ctx, borrowers::update, event("borrowers-update")).await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = split(assessments::repayment_options(ctx, event("repayment-options-get")).await);
+    let (s, b) = send_request(
+        ctx,
+        assessments::repayment_options,
+        event("repayment-options-get"),
+    )
+    .await;
     assert_eq!(
         (s, b["repayment_options"].as_array().map(Vec::len)),
         (200, Some(12)),
         "{b}"
     );
-    let (s, b) =
-        split(assessments::forgiveness_options(ctx, event("forgiveness-options-get")).await);
+    let (s, b) = send_request(
+        ctx,
+        assessments::forgiveness_options,
+        event("forgiveness-options-get"),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
-    let (s, _) = split(loans::delete(ctx, event("loans-delete")).await);
+    let (s, _) = send_request(ctx, loans::delete, event("loans-delete")).await;
     assert_eq!(s, 204);
-    let (s, _) = split(borrowers::delete(ctx, event("borrowers-delete")).await);
+    let (s, _) = send_request(ctx, borrowers::delete, event("borrowers-delete")).await;
     assert_eq!(s, 204);
 }
 
@@ -101,48 +124,42 @@ async fn enrollment_and_webhook_sample_events_run_through_their_handlers() {
     use shared::api::{enrollments, webhooks};
     let t = loanpath_tests::app_with_queue().await;
     let ctx = &t.ctx;
-    let (s, _) = split(
-        borrowers::create(
-            ctx,
-            loanpath_tests::call("POST", "/").json(serde_json::json!({"borrower": {
+    let (s, _) = send_request(ctx, borrowers::create, loanpath_tests::call("POST", "/").json(serde_json::json!({"borrower": {
                 "first_name": "James", "last_name": "Kirk", "phone": "515-555-0100", "ssn": "123456789",
                 "address": {"street1": "1 Main", "city": "Riverside", "state": "IA", "zipcode": "52327"},
-                "agi": 0, "state_of_residence": "IA"}})).request(),
-        )
-        .await,
-    );
+                "agi": 0, "state_of_residence": "IA"}})).request()).await;
     assert_eq!(s, 201);
-    let (s, _) = split(loans::create(ctx, event("loans-create")).await);
+    let (s, _) = send_request(ctx, loans::create, event("loans-create")).await;
     assert_eq!(s, 201);
-    let (s, b) = split(enrollments::create(ctx, event("enrollments-create")).await);
+    let (s, b) = send_request(ctx, enrollments::create, event("enrollments-create")).await;
     assert_eq!(
         (s, b["status"]["type"].as_str()),
         (201, Some("pending")),
         "{b}"
     );
-    let (s, again) = split(enrollments::create(ctx, event("enrollments-create")).await);
+    let (s, again) = send_request(ctx, enrollments::create, event("enrollments-create")).await;
     assert_eq!(
         (s, &again["uuid"]),
         (201, &b["uuid"]),
         "the sample's Idempotency-Key replays"
     );
-    let (s, _) = split(enrollments::list(ctx, event("enrollments-list")).await);
+    let (s, _) = send_request(ctx, enrollments::list, event("enrollments-list")).await;
     assert_eq!(s, 200);
-    let (s, _) = split(enrollments::get(ctx, event("enrollments-get")).await);
+    let (s, _) = send_request(ctx, enrollments::get, event("enrollments-get")).await;
     assert_eq!(s, 200);
-    let (s, v) = split(enrollments::advance(ctx, event("sandbox-advance")).await);
+    let (s, v) = send_request(ctx, enrollments::advance, event("sandbox-advance")).await;
     assert_eq!(
         (s, v["enrollments"][0]["status"]["type"].as_str()),
         (200, Some("approved")),
         "{v}"
     );
-    let (s, _) = split(enrollments::cancel(ctx, event("enrollments-cancel")).await);
+    let (s, _) = send_request(ctx, enrollments::cancel, event("enrollments-cancel")).await;
     assert_eq!(s, 409, "an approved enrollment can't be cancelled");
-    let (s, w) = split(webhooks::create(ctx, event("webhooks-create")).await);
+    let (s, w) = send_request(ctx, webhooks::create, event("webhooks-create")).await;
     assert_eq!(s, 201, "{w}");
-    let (s, _) = split(webhooks::list(ctx, event("webhooks-list")).await);
+    let (s, _) = send_request(ctx, webhooks::list, event("webhooks-list")).await;
     assert_eq!(s, 200);
-    let (s, _) = split(webhooks::test(ctx, event("webhooks-test")).await);
+    let (s, _) = send_request(ctx, webhooks::test, event("webhooks-test")).await;
     assert_eq!(s, 202);
     let real = w["id"].as_str().unwrap();
     for (name, handler_status) in [

@@ -1,7 +1,7 @@
 //! Issue 11 §5: `Idempotency-Key` on every POST, with Stripe's semantics, through the real
 //! handlers and dynoxide.
 
-use loanpath_tests::{app, call, split, OTHER_KEY};
+use loanpath_tests::{app, call, send_request, split, OTHER_KEY};
 use serde_json::{json, Value};
 use shared::api::{borrowers, loans, webhooks};
 use shared::AppContext;
@@ -23,7 +23,7 @@ async fn post_borrower(
 }
 
 async fn count(ctx: &AppContext, auth: &str) -> usize {
-    let (_, out) = split(borrowers::list(ctx, call("GET", "/").key(auth).request()).await);
+    let (_, out) = send_request(ctx, borrowers::list, call("GET", "/").key(auth).request()).await;
     out["borrowers"].as_array().unwrap().len()
 }
 
@@ -178,7 +178,8 @@ async fn loans_and_webhooks_replay_their_headers_and_keep_secrets_sealed() {
     );
     assert!(created.is_some());
     assert_eq!(split(first).1, split(again).1);
-    let (_, list) = split(loans::list(&t.ctx, call("GET", "/").id(&b["id"]).request()).await);
+    let (_, list) =
+        send_request(&t.ctx, loans::list, call("GET", "/").id(&b["id"]).request()).await;
     assert_eq!(list["loans"].as_array().unwrap().len(), 1);
 
     // A webhook's secret is shown by the replay (it is the same response), but never stored

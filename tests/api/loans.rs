@@ -762,7 +762,7 @@ async fn create_loans_answers_payitoffs_array_of_loan_with_counts_in_headers() {
         .id(1)
         .json(json!({"loans": [seed]}))
         .request();
-    let (s, body) = loanpath_tests::split(loans::create(&t.ctx, req).await);
+    let (s, body) = loanpath_tests::send_request(&t.ctx, loans::create, req).await;
     assert_eq!(s, 201);
     assert!(body.is_array());
 }

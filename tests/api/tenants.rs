@@ -1,7 +1,7 @@
 //! Issue 12 §6: a stranger's borrower answers exactly like a missing one, on every route that
 //! names a borrower, by integer id and by uuid, and nothing of it changes.
 
-use loanpath_tests::{app, call, send, split, OTHER_KEY};
+use loanpath_tests::{app, call, send, send_request, OTHER_KEY};
 use serde_json::{json, Value};
 use shared::api::{assessments, borrowers, enrollments, loans};
 use shared::AppContext;
@@ -104,8 +104,8 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
                 }
                 c.request()
             };
-            let stranger = split(handler(&t.ctx, req(&mine, OTHER_KEY)).await);
-            let absent = split(handler(&t.ctx, req(&missing, OTHER_KEY)).await);
+            let stranger = send_request(&t.ctx, handler, req(&mine, OTHER_KEY)).await;
+            let absent = send_request(&t.ctx, handler, req(&missing, OTHER_KEY)).await;
             assert_eq!(stranger.0, 404, "{name} {mine}: {}", stranger.1);
             assert_eq!(
                 stranger, absent,
@@ -149,8 +149,8 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
                 .request()
         };
         assert_eq!(
-            split(enrollments::get(&t.ctx, get(&mine)).await),
-            split(enrollments::get(&t.ctx, get(&missing)).await)
+            send_request(&t.ctx, enrollments::get, get(&mine)).await,
+            send_request(&t.ctx, enrollments::get, get(&missing)).await
         );
         let cancel = |id: &str| {
             call("POST", "/")
@@ -161,8 +161,8 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
                 .request()
         };
         assert_eq!(
-            split(enrollments::cancel(&t.ctx, cancel(&mine)).await),
-            split(enrollments::cancel(&t.ctx, cancel(&missing)).await)
+            send_request(&t.ctx, enrollments::cancel, cancel(&mine)).await,
+            send_request(&t.ctx, enrollments::cancel, cancel(&missing)).await
         );
         let upload = |id: &str| {
             call("POST", "/")
@@ -173,11 +173,21 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
                 .key(OTHER_KEY)
                 .request()
         };
-        let stranger = split(borrowers::upload_income_certification(&t.ctx, upload(&mine)).await);
+        let stranger = send_request(
+            &t.ctx,
+            borrowers::upload_income_certification,
+            upload(&mine),
+        )
+        .await;
         assert_eq!(stranger.0, 404, "{}", stranger.1);
         assert_eq!(
             stranger,
-            split(borrowers::upload_income_certification(&t.ctx, upload(&missing)).await)
+            send_request(
+                &t.ctx,
+                borrowers::upload_income_certification,
+                upload(&missing)
+            )
+            .await
         );
         let advance = |id: &str| {
             call("POST", "/")
@@ -187,8 +197,8 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
                 .request()
         };
         assert_eq!(
-            split(enrollments::advance(&t.ctx, advance(&mine)).await),
-            split(enrollments::advance(&t.ctx, advance(&missing)).await)
+            send_request(&t.ctx, enrollments::advance, advance(&mine)).await,
+            send_request(&t.ctx, enrollments::advance, advance(&missing)).await
         );
     }
     // DELETE a loan of someone else's borrower, and the portfolio by uuid.
@@ -207,16 +217,16 @@ async fn every_route_answers_a_strangers_borrower_like_a_missing_one() {
                 .request()
         };
         assert_eq!(
-            split(loans::delete(&t.ctx, del(&mine)).await),
-            split(loans::delete(&t.ctx, del(&missing)).await)
+            send_request(&t.ctx, loans::delete, del(&mine)).await,
+            send_request(&t.ctx, loans::delete, del(&missing)).await
         );
     }
     let p = |id: &str| call("GET", "/").id(id).key(OTHER_KEY).request();
-    let stranger = split(loans::portfolio(&t.ctx, p(b["uuid"].as_str().unwrap())).await);
+    let stranger = send_request(&t.ctx, loans::portfolio, p(b["uuid"].as_str().unwrap())).await;
     assert_eq!(stranger.0, 404);
     assert_eq!(
         stranger,
-        split(loans::portfolio(&t.ctx, p(&missing_uuid)).await)
+        send_request(&t.ctx, loans::portfolio, p(&missing_uuid)).await
     );
     // Nothing changed for the owner: the enrollment is still open.
     let (s, mine_e) = send(

@@ -2,7 +2,8 @@
 //! document (`shared::api::openapi`): the status must be one the operation documents, and the
 //! body must match that status's schema. A test that gets a wrong shape fails here even when
 //! its own asserts pass. Every request body a handler accepts (2xx) must match the operation's
-//! request schema too.
+//! request schema too, and every response's `Content-Type` must be one the operation
+//! documents for its status.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -109,6 +110,35 @@ pub fn check(handler: &str, method: &str, status: u16, body: &Value) {
         None => assert!(
             body.is_null() || status == 200 && !body.is_object(),
             "{} {status} documents no JSON body but answered {body}",
+            op.function
+        ),
+    }
+}
+
+/// The response's `Content-Type` (without parameters) must be one of the media types the
+/// operation documents for the status; a status documented without a body must send none.
+pub fn check_content_type(handler: &str, method: &str, status: u16, content_type: Option<&str>) {
+    let Some((op, route)) = routed(handler, method) else {
+        return;
+    };
+    let doc = document();
+    let resp = &doc["paths"][&route.path][route.method.to_ascii_lowercase()]["responses"]
+        [status.to_string()];
+    let documented: Vec<&String> = resp["content"]
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    let sent = content_type.map(|c| c.split(';').next().unwrap_or(c).trim().to_ascii_lowercase());
+    match sent {
+        Some(ct) => assert!(
+            documented.iter().any(|d| d.eq_ignore_ascii_case(&ct)),
+            "{method} {} answered {status} as {ct:?}; the OpenAPI document lists {documented:?}",
+            op.function
+        ),
+        None => assert!(
+            documented.is_empty(),
+            "{method} {} answered {status} with no Content-Type; the OpenAPI document lists \
+             {documented:?}",
             op.function
         ),
     }

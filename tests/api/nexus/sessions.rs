@@ -3,7 +3,8 @@
 use super::*;
 #[allow(unused_imports)]
 use loanpath_tests::{
-    app, call, send, split, OTHER_KEY, OTHER_NEXUS_KEY, SANDBOX_KEY, SANDBOX_NEXUS_KEY,
+    app, call, send, send_request, split, OTHER_KEY, OTHER_NEXUS_KEY, SANDBOX_KEY,
+    SANDBOX_NEXUS_KEY,
 };
 #[allow(unused_imports)]
 use serde_json::{json, Value};
@@ -393,38 +394,71 @@ async fn nexus_sample_events_run_through_their_handlers() {
         }
         lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
     };
-    let (s, b) = split(nexus::sessions_create(&t.ctx, event("nexus-sessions-create", &[])).await);
+    let (s, b) = send_request(
+        &t.ctx,
+        nexus::sessions_create,
+        event("nexus-sessions-create", &[]),
+    )
+    .await;
     assert_eq!(s, 201, "{b}");
     let tok = b["session_token"].as_str().unwrap().to_string();
     let sw = [("nxs_sample", tok.as_str())];
-    let (s, b) = split(nexus::links_create(&t.ctx, event("nexus-links-create", &sw)).await);
+    let (s, b) = send_request(
+        &t.ctx,
+        nexus::links_create,
+        event("nexus-links-create", &sw),
+    )
+    .await;
     assert_eq!((s, b["status"].as_str()), (200, Some("linked")), "{b}");
-    let (s, b) = split(nexus::links_challenge(&t.ctx, event("nexus-links-challenge", &sw)).await);
+    let (s, b) = send_request(
+        &t.ctx,
+        nexus::links_challenge,
+        event("nexus-links-challenge", &sw),
+    )
+    .await;
     assert_eq!(
         (s, b["reason"].as_str()),
         (200, Some("challenge_expired")),
         "{b}"
     );
-    let (s, b) = split(nexus::borrower_update(&t.ctx, event("nexus-borrower-update", &sw)).await);
+    let (s, b) = send_request(
+        &t.ctx,
+        nexus::borrower_update,
+        event("nexus-borrower-update", &sw),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = split(nexus::session_get(&t.ctx, event("nexus-session-get", &sw)).await);
+    let (s, b) = send_request(&t.ctx, nexus::session_get, event("nexus-session-get", &sw)).await;
     assert_eq!(
         (s, b["links"][0]["servicer"].as_str()),
         (200, Some("Nelnet")),
         "{b}"
     );
-    let (s, b) =
-        split(nexus::repayment_options(&t.ctx, event("nexus-repayment-options", &sw)).await);
+    let (s, b) = send_request(
+        &t.ctx,
+        nexus::repayment_options,
+        event("nexus-repayment-options", &sw),
+    )
+    .await;
     assert_eq!(
         (s, b["what_if"]["agi"].as_str()),
         (200, Some("55000.00")),
         "{b}"
     );
-    let (s, b) =
-        split(nexus::enrollments_create(&t.ctx, event("nexus-enrollments-create", &sw)).await);
+    let (s, b) = send_request(
+        &t.ctx,
+        nexus::enrollments_create,
+        event("nexus-enrollments-create", &sw),
+    )
+    .await;
     assert_eq!(s, 409, "{b}");
     assert!(b["error"]["reasons"].is_array());
-    let (s, b) = split(nexus::tokens_create(&t.ctx, event("nexus-tokens-create", &[])).await);
+    let (s, b) = send_request(
+        &t.ctx,
+        nexus::tokens_create,
+        event("nexus-tokens-create", &[]),
+    )
+    .await;
     assert_eq!(s, 201, "{b}");
     let resp = nexus::ui(&t.ctx, event("nexus-ui", &[])).await;
     assert_eq!(resp.status(), 200);
