@@ -135,7 +135,7 @@ pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
 /// The query parameters, refusing any not in `allowed` with a 422 that names each one (a
 /// misspelt `limt=` must not be ignored in silence).
 pub fn query_only(req: &Request, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
-    let q = query_params(req);
+    let q = single_query_params(req)?;
     let mut unknown: Vec<&String> = q
         .keys()
         .filter(|k| !allowed.contains(&k.as_str()))
@@ -178,6 +178,34 @@ pub fn finish<B>(
         h.insert("x-request-id", v);
     }
     resp
+}
+
+/// The query parameters, each given once: a parameter repeated (`type=a&type=b`, as some
+/// clients write lists) is a 422 that names it, never a silent choice of one value.
+pub fn single_query_params(req: &Request) -> Result<HashMap<String, String>, ApiError> {
+    let qs = req.query_string_parameters();
+    let mut repeated: Vec<String> = qs
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| qs.all(k).is_some_and(|v| v.len() > 1))
+        .map(|k| k.chars().take(100).collect())
+        .collect();
+    repeated.sort();
+    repeated.dedup();
+    ApiError::fields(
+        repeated
+            .into_iter()
+            .map(|k| {
+                (
+                    k,
+                    "is given more than once: give it once (a list is comma-separated where a \
+                     parameter takes one)"
+                        .to_string(),
+                )
+            })
+            .collect(),
+    )?;
+    Ok(query_params(req))
 }
 
 pub fn query_params(req: &Request) -> HashMap<String, String> {

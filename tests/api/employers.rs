@@ -291,6 +291,44 @@ async fn articles_punctuation_and_saints_are_ignored() {
 }
 
 #[tokio::test]
+async fn a_repeated_parameter_is_a_422_not_a_silent_choice() {
+    use lambda_http::RequestExt;
+    let t = app().await;
+    load_fixtures(&t.ctx.store).await;
+    let query = std::collections::HashMap::from([
+        ("q".to_string(), vec!["fed".to_string()]),
+        (
+            "type".to_string(),
+            vec!["non_profits".to_string(), "public_schools".to_string()],
+        ),
+    ]);
+    let req = call("GET", "/api/v1/pslf/employers")
+        .request()
+        .with_query_string_parameters(query);
+    let (s, out) = loanpath_tests::send_request(&t.ctx, employers::search, req).await;
+    assert_eq!(s, 422, "{out}");
+    assert!(
+        out["error"]["fields"]["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("is given more than once"),
+        "{out}"
+    );
+    // The list form is the documented one.
+    let (s, out) = search(
+        &t.ctx,
+        &[("q", "fed"), ("type", "non_profits,public_schools")],
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        names(&out, "public_schools"),
+        ["Federal Hocking High School"]
+    );
+    assert!(!names(&out, "non_profits").is_empty());
+}
+
+#[tokio::test]
 async fn bad_parameters_are_422s_that_name_them() {
     let t = app().await;
     for (params, field, problem) in [
@@ -705,7 +743,7 @@ async fn forgiveness_options_name_the_matching_institutions() {
     assert!(pslf["employer_match"]["detail"]
         .as_str()
         .unwrap()
-        .starts_with("No employer matching Acme Widgets LLC was found, in OH or any other state."));
+        .starts_with("No employer matching Acme Widgets LLC was found in OH (nor a federal agency of that name in another state; employer_state limits the match to OH)."));
     assert!(pslf["employer_match"]["detail"]
         .as_str()
         .unwrap()

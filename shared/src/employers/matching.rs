@@ -243,7 +243,12 @@ impl EmployerMatch {
             ),
             _ => {
                 let scope = match &self.state {
-                    Some(st) => format!(", in {st} or any other state"),
+                    // Only a federal agency is looked for outside the borrower's state: a
+                    // city or a non-profit of the same name elsewhere is another employer.
+                    Some(st) => format!(
+                        " in {st} (nor a federal agency of that name in another state; \
+                         employer_state limits the match to {st})"
+                    ),
                     None => String::new(),
                 };
                 (

@@ -147,7 +147,7 @@ fn path_parameters(op: &Operation, path: &str) -> Vec<Value> {
         .collect()
 }
 
-fn operation_object(op: &Operation, route: &Route) -> Value {
+fn operation_object(op: &Operation, route: &Route, operation_id: &str) -> Value {
     let mut params = path_parameters(op, &route.path);
     for p in op.query {
         params.push(json!({
@@ -160,7 +160,7 @@ fn operation_object(op: &Operation, route: &Route) -> Value {
         params.push(json!({"$ref": "#/components/parameters/Idempotency-Key"}));
     }
     let mut o = json!({
-        "operationId": op.function,
+        "operationId": operation_id,
         "tags": [op.tag],
         "summary": op.summary,
         "description": op.description,
@@ -221,12 +221,26 @@ fn operation_object(op: &Operation, route: &Route) -> Value {
 
 fn build() -> Value {
     let mut paths = Map::new();
+    // Operation ids are unique (OpenAPI requires it): a function's first route has its name;
+    // another method of it adds the method (`borrowers-update-patch`), another path of it
+    // `-alias` (`pslf-employers-search-alias`).
+    let mut first_method: std::collections::HashMap<&str, &str> = Default::default();
     for route in table() {
         let Some(op) = operation(&route.function) else {
             continue;
         };
+        let id = match first_method.get(route.function.as_str()) {
+            None => {
+                first_method.insert(&route.function, &route.method);
+                op.function.to_string()
+            }
+            Some(m) if *m != route.method => {
+                format!("{}-{}", op.function, route.method.to_ascii_lowercase())
+            }
+            Some(_) => format!("{}-alias", op.function),
+        };
         let item = paths.entry(route.path.clone()).or_insert_with(|| json!({}));
-        item[route.method.to_ascii_lowercase()] = operation_object(op, route);
+        item[route.method.to_ascii_lowercase()] = operation_object(op, route, &id);
     }
     let mut components: Value =
         serde_json::from_str(include_str!("components.json")).expect("components.json is JSON");
@@ -479,5 +493,19 @@ mod tests {
             "docs/openapi.json differs from the generated document: run \
              `LOANPATH_WRITE_OPENAPI=1 cargo test -p loanpath-shared openapi` and commit it"
         );
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = document();
+        let mut seen = std::collections::BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, o) in item.as_object().unwrap() {
+                let id = o["operationId"].as_str().unwrap().to_string();
+                assert!(seen.insert(id.clone()), "{method} {path}: {id} twice");
+            }
+        }
+        assert!(seen.contains("borrowers-update-patch"));
+        assert!(seen.contains("pslf-employers-search-alias"));
     }
 }
