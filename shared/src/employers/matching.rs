@@ -114,6 +114,17 @@ async fn by_name(
     Ok(out)
 }
 
+/// Every `employer_match.status` (the OpenAPI document lists them from here).
+pub const MATCH_STATUSES: [&str; 7] = [
+    "matched",
+    "ambiguous",
+    "matched_not_eligible",
+    "not_low_income_school",
+    "not_found",
+    "no_employer",
+    "unavailable",
+];
+
 impl EmployerMatch {
     /// The institutions that bear on one forgiveness option: every match for PSLF, the
     /// low-income schools for Teacher Loan Forgiveness.
@@ -257,6 +268,7 @@ impl EmployerMatch {
                 )
             }
         };
+        debug_assert!(MATCH_STATUSES.contains(&status), "{status}");
         json!({"status": status, "detail": format!("{detail}{notes}")})
     }
 

@@ -395,6 +395,31 @@ fn enums_from_code(c: &mut Value) {
         &school,
         true,
     );
+    use crate::employers::EmployerType;
+    let forgiveness = "/ForgivenessOptions/properties/forgiveness_options/items/properties";
+    set(
+        c,
+        &format!("{forgiveness}/employer_match/properties/status"),
+        &crate::employers::matching::MATCH_STATUSES,
+        false,
+    );
+    set(
+        c,
+        &format!("{forgiveness}/matching_institutions/items/properties/type"),
+        &EmployerType::ALL.map(EmployerType::item_type),
+        false,
+    );
+    for t in EmployerType::ALL {
+        set(
+            c,
+            &format!(
+                "/EmployerSearch/properties/{}/items/properties/type",
+                t.group()
+            ),
+            &[t.item_type()],
+            false,
+        );
+    }
     for at in [
         "/BorrowerPayload/properties/state_of_residence",
         "/BorrowerPayload/properties/employer_state",
