@@ -35,12 +35,7 @@ impl Intercept for Inject {
         _rc: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let target = ctx
-            .request()
-            .headers()
-            .get("x-amz-target")
-            .map(|t| t.rsplit('.').next().unwrap_or(t).to_string());
-        *self.seen.lock().unwrap() = target;
+        *self.seen.lock().unwrap() = loanpath_tests::dynamodb_operation(ctx);
         Ok(())
     }
     fn modify_before_deserialization(
@@ -63,13 +58,7 @@ impl Intercept for Inject {
 
 /// The test app's table, through a client that answers `op` with the given error.
 fn ctx_with(endpoint: &str, op: &'static str, status: u16, body: serde_json::Value) -> AppContext {
-    let conf = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
+    let conf = loanpath_tests::client_config(endpoint)
         // No SDK retries: the mapping of the first answer is what is tested.
         .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
         .interceptor(Inject {

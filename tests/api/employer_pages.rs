@@ -32,12 +32,7 @@ impl Intercept for Count {
         _rc: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let op = ctx
-            .request()
-            .headers()
-            .get("x-amz-target")
-            .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
-            .unwrap_or_default();
+        let op = loanpath_tests::dynamodb_operation(ctx).unwrap_or_default();
         self.0.lock().unwrap().push(op);
         Ok(())
     }
@@ -54,13 +49,7 @@ impl Count {
 /// The test app's table through a client that counts its requests.
 fn counted(endpoint: &str) -> (AppContext, Count) {
     let count = Count::default();
-    let conf = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
+    let conf = loanpath_tests::client_config(endpoint)
         .interceptor(count.clone())
         .build();
     let ctx = AppContext::new(

@@ -69,13 +69,27 @@ pub async fn app() -> TestApp {
 }
 
 pub fn client(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    let conf = aws_sdk_dynamodb::Config::builder()
+    aws_sdk_dynamodb::Client::from_conf(client_config(endpoint).build())
+}
+
+/// The configuration of [`client`], for a test that adds to it (an interceptor, no retries).
+pub fn client_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
+    aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(conf)
+}
+
+/// The DynamoDB operation of a request an interceptor sees (`GetItem`, `Query`, ...): the
+/// `x-amz-target` header's last part.
+pub fn dynamodb_operation(
+    ctx: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+) -> Option<String> {
+    ctx.request()
+        .headers()
+        .get("x-amz-target")
+        .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
 }
 
 /// A stored borrower profile read straight from the table, with no tenant (tests only: the

@@ -126,18 +126,12 @@ impl Store {
         part: &Partition,
         prefixes: &[String],
     ) -> Result<HashMap<String, Page>, ApiError> {
-        let keys_left: Vec<Item> = prefixes
-            .iter()
-            .map(|p| {
-                Item::from([
-                    ("PK".to_string(), s(part.page_pk())),
-                    ("SK".to_string(), s(keys::employer_page(p))),
-                ])
-            })
-            .collect();
+        let pk = part.page_pk();
         let items = self
             .batch_get(
-                keys_left,
+                prefixes
+                    .iter()
+                    .map(|p| (pk.clone(), keys::employer_page(p))),
                 ("SK, #rows", &[("#rows", "rows")]),
                 false,
                 "the employer search could not be read",
@@ -161,31 +155,16 @@ impl Store {
         &self,
         part: &Partition,
     ) -> Result<HashMap<String, String>, ApiError> {
-        let mut out = HashMap::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .db
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(part.page_pk()))
-                .projection_expression("SK, content")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| internal("Query employer pages", e))?;
-            for item in page.items() {
-                let prefix = attr(item, "SK").and_then(|k| k.strip_prefix("PREFIX#"));
-                if let (Some(p), Some(h)) = (prefix, attr(item, "content")) {
-                    out.insert(p.to_string(), h.to_string());
-                }
-            }
-            match page.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(out),
-            }
-        }
+        let items = self
+            .collection_projected(&part.page_pk(), "SK, content")
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let prefix = attr(item, "SK")?.strip_prefix("PREFIX#")?;
+                Some((prefix.to_string(), attr(item, "content")?.to_string()))
+            })
+            .collect())
     }
 
     /// Marks partitions whose result pages must be rebuilt (`EMPDIRTY` / `<scope>#<c>`),
@@ -212,36 +191,19 @@ impl Store {
         self.batch_write(requests, "written").await
     }
 
-    /// Every partition marked dirty (one Query, paged).
+    /// Every partition marked dirty (one collection Query).
     pub async fn dirty_employer_partitions(&self) -> Result<Vec<Partition>, ApiError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .db
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(keys::EMPLOYER_DIRTY_PK))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| internal("Query dirty employer pages", e))?;
-            for item in page.items() {
-                let sk = attr(item, "SK").and_then(|k| k.split_once('#'));
-                let part = sk.and_then(|(scope, b)| {
-                    let mut chars = b.chars();
-                    let bucket = chars.next().filter(|_| chars.next().is_none())?;
-                    let state = (scope != "ALL").then(|| scope.to_string());
-                    Some(Partition { state, bucket })
-                });
-                out.extend(part);
-            }
-            match page.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(out),
-            }
-        }
+        let items = self.collection(keys::EMPLOYER_DIRTY_PK).await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let (scope, b) = attr(item, "SK")?.split_once('#')?;
+                let mut chars = b.chars();
+                let bucket = chars.next().filter(|_| chars.next().is_none())?;
+                let state = (scope != "ALL").then(|| scope.to_string());
+                Some(Partition { state, bucket })
+            })
+            .collect())
     }
 
     /// Clears a partition's dirty mark (after its pages were rebuilt).
@@ -320,23 +282,16 @@ impl Store {
         &self,
         records: &[&Employer],
     ) -> Result<HashMap<String, (String, Vec<Partition>)>, ApiError> {
-        let keys_left: Vec<Item> = records
-            .iter()
-            .map(|e| {
-                Item::from([
-                    (
-                        "PK".to_string(),
-                        s(keys::employer(e.kind.code(), &e.source_id)),
-                    ),
-                    ("SK".to_string(), s(keys::EMPLOYER_SK)),
-                ])
-            })
-            .collect();
         // A record written by an earlier wave must be seen, or it would be counted "inserted"
         // twice: consistent reads.
         let items = self
             .batch_get(
-                keys_left,
+                records.iter().map(|e| {
+                    (
+                        keys::employer(e.kind.code(), &e.source_id),
+                        keys::EMPLOYER_SK.to_string(),
+                    )
+                }),
                 ("PK, content, normalised, #state", &[("#state", "state")]),
                 true,
                 "some employer records could not be read",
@@ -355,17 +310,19 @@ impl Store {
         Ok(found)
     }
 
-    /// One BatchGetItem of up to 100 keys with a projection (and its attribute names),
-    /// retried with backoff for unprocessed keys; a 503 naming `what` when some are still
-    /// left.
+    /// One BatchGetItem of up to 100 `(PK, SK)` keys with a projection (and its attribute
+    /// names), retried with backoff for unprocessed keys; a 503 naming `what` when some are
+    /// still left.
     async fn batch_get(
         &self,
-        keys: Vec<Item>,
+        keys: impl Iterator<Item = (String, String)>,
         (projection, names): (&str, &[(&str, &str)]),
         consistent: bool,
         what: &str,
     ) -> Result<Vec<Item>, ApiError> {
-        let mut keys_left = keys;
+        let mut keys_left: Vec<Item> = keys
+            .map(|(pk, sk)| Item::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))]))
+            .collect();
         let mut found = Vec::new();
         for attempt in 0..8u32 {
             if keys_left.is_empty() {

@@ -164,26 +164,35 @@ impl Store {
 
     /// Every item of one item collection (all pages of one Query).
     pub async fn collection(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
-        self.query_collection(pk, None, false).await
+        self.query_collection(pk, None, None).await
+    }
+
+    /// Every item of one item collection, only the attributes of `projection` (all pages).
+    pub(crate) async fn collection_projected(
+        &self,
+        pk: &str,
+        projection: &str,
+    ) -> Result<Vec<Item>, ApiError> {
+        self.query_collection(pk, None, Some(projection)).await
     }
 
     /// Only the keys of a collection's items (deletes need no more, and must not pull stored
     /// documents).
     pub async fn collection_keys(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
-        self.query_collection(pk, None, true).await
+        self.query_collection(pk, None, Some("PK, SK")).await
     }
 
     /// The items of a collection whose sort key is `sk_from` or later (e.g. `LOAN#` reads the
     /// loans and the `PROFILE`, skipping income-certification documents).
     pub async fn collection_from(&self, pk: &str, sk_from: &str) -> Result<Vec<Item>, ApiError> {
-        self.query_collection(pk, Some(sk_from), false).await
+        self.query_collection(pk, Some(sk_from), None).await
     }
 
     async fn query_collection(
         &self,
         pk: &str,
         sk_from: Option<&str>,
-        keys_only: bool,
+        projection: Option<&str>,
     ) -> Result<Vec<Item>, ApiError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
@@ -203,8 +212,8 @@ impl Store {
             if let Some(from) = sk_from {
                 q = q.expression_attribute_values(":from", s(from));
             }
-            if keys_only {
-                q = q.projection_expression("PK, SK");
+            if let Some(p) = projection {
+                q = q.projection_expression(p);
             }
             let out = q.send().await.map_err(|e| internal("Query", e))?;
             items.extend(out.items.unwrap_or_default());
