@@ -1,6 +1,8 @@
 //! What a function builds once at cold start and every invocation borrows.
 
-use aws_config::BehaviorVersion;
+use std::sync::OnceLock;
+
+use aws_types::sdk_config::SdkConfig;
 
 use crate::crypto::SsnCipher;
 use crate::store::Store;
@@ -9,12 +11,16 @@ use crate::table::DEFAULT_TABLE_NAME;
 #[derive(Clone, Debug)]
 pub struct AppContext {
     pub store: Store,
+    /// The cold start's SDK configuration, from which the queue and document clients are built
+    /// on first use. A client is then linked only into the functions whose code can reach it
+    /// (docs/benchmarks.md, "Cold start"). `None` in contexts built by hand (tests).
+    sdk: Option<SdkConfig>,
     /// The webhook delivery queue, where the function has one (`WEBHOOK_QUEUE_URL`).
-    pub queue: Option<crate::webhooks::queue::Queue>,
+    queue: OnceLock<Option<crate::webhooks::queue::Queue>>,
     /// The portfolio sync queue, where the function has one (`SYNC_QUEUE_URL`: the planner).
-    pub sync_queue: Option<crate::webhooks::queue::Queue>,
+    sync_queue: OnceLock<Option<crate::webhooks::queue::Queue>>,
     /// The income-document store, where the function has one (`DOCUMENTS_BUCKET`).
-    pub documents: Option<crate::documents::DocumentStore>,
+    documents: OnceLock<Option<crate::documents::DocumentStore>>,
     /// The keyring (`crypto`). Only the functions that seal or open SSNs, webhook secrets and
     /// documents may read it (template.yaml); the others have none.
     ssn: Option<SsnCipher>,
@@ -24,6 +30,8 @@ pub struct AppContext {
 pub enum ConfigError {
     #[error(transparent)]
     BadSsnKey(#[from] crate::crypto::CryptoError),
+    #[error(transparent)]
+    Environment(#[from] crate::aws::EnvError),
     /// The keyring's secret could not be read (the SDK's error, which never holds the secret).
     #[error("reading the keyring secret: {0}")]
     KeySecret(String),
@@ -54,59 +62,100 @@ impl AppContext {
     pub fn new(db: aws_sdk_dynamodb::Client, table: &str, ssn: SsnCipher) -> Self {
         AppContext {
             store: Store::new(db, table),
-            queue: None,
-            sync_queue: None,
-            documents: None,
+            sdk: None,
+            queue: OnceLock::new(),
+            sync_queue: OnceLock::new(),
+            documents: OnceLock::new(),
             ssn: Some(ssn),
         }
     }
 
     pub fn with_documents(mut self, documents: crate::documents::DocumentStore) -> Self {
-        self.documents = Some(documents);
+        self.documents = OnceLock::from(Some(documents));
         self
     }
 
-    /// The document store. A function deployed without `DOCUMENTS_BUCKET` has none: a
-    /// configuration error, not the caller's.
+    /// The document store (`DOCUMENTS_BUCKET`, its client built on first use). A function
+    /// deployed without the bucket has none: a configuration error, not the caller's.
     pub fn documents(&self) -> Result<&crate::documents::DocumentStore, crate::ApiError> {
-        self.documents.as_ref().ok_or_else(|| {
-            crate::ApiError::Internal("DOCUMENTS_BUCKET is not configured for this function".into())
-        })
+        self.documents
+            .get_or_init(|| {
+                self.sdk
+                    .as_ref()
+                    .and_then(crate::documents::DocumentStore::from_env)
+            })
+            .as_ref()
+            .ok_or_else(|| {
+                crate::ApiError::Internal(
+                    "DOCUMENTS_BUCKET is not configured for this function".into(),
+                )
+            })
     }
 
     pub fn with_queue(mut self, queue: crate::webhooks::queue::Queue) -> Self {
-        self.queue = Some(queue);
+        self.queue = OnceLock::from(Some(queue));
         self
     }
 
     pub fn with_sync_queue(mut self, queue: crate::webhooks::queue::Queue) -> Self {
-        self.sync_queue = Some(queue);
+        self.sync_queue = OnceLock::from(Some(queue));
         self
+    }
+
+    /// The webhook delivery queue (`WEBHOOK_QUEUE_URL`, its client built on first use).
+    pub fn queue(&self) -> Option<&crate::webhooks::queue::Queue> {
+        self.queue
+            .get_or_init(|| {
+                self.sdk.as_ref().and_then(|c| {
+                    crate::webhooks::queue::Queue::from_env_var(c, "WEBHOOK_QUEUE_URL")
+                })
+            })
+            .as_ref()
+    }
+
+    /// The portfolio sync queue (`SYNC_QUEUE_URL`, its client built on first use).
+    pub fn sync_queue(&self) -> Option<&crate::webhooks::queue::Queue> {
+        self.sync_queue
+            .get_or_init(|| {
+                self.sdk
+                    .as_ref()
+                    .and_then(|c| crate::webhooks::queue::Queue::from_env_var(c, "SYNC_QUEUE_URL"))
+            })
+            .as_ref()
+    }
+
+    /// A function's context: the SDK configuration from the Lambda environment
+    /// ([`crate::aws::from_env`]), then [`AppContext::from_config`].
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Self::from_config(crate::aws::from_env()?).await
+    }
+
+    /// The admin tool's context: the SDK's full credential chain
+    /// ([`crate::aws::default_chain`]), then [`AppContext::from_config`].
+    pub async fn from_default_chain() -> Result<Self, ConfigError> {
+        Self::from_config(crate::aws::default_chain().await).await
     }
 
     /// Reads `TABLE_NAME` and the keyring: in AWS from the Secrets Manager secret named by
     /// `SSN_KEY_SECRET_ID` (at cold start, so the key is never in the function's
     /// configuration); locally from `SSN_KEY`. A malformed or unreadable keyring fails the cold
-    /// start. The AWS SDK reads its own environment (`AWS_ENDPOINT_URL_DYNAMODB` points it at
-    /// the local emulator).
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        // One SDK configuration (credentials, region, endpoints) for every client: a cold start
-        // resolves the provider chain once, not once per client.
-        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    /// start. Endpoint variables (`AWS_ENDPOINT_URL_DYNAMODB`, ...) point the clients at the
+    /// local emulators.
+    pub async fn from_config(config: SdkConfig) -> Result<Self, ConfigError> {
         let ssn = match (std::env::var("SSN_KEY_SECRET_ID"), std::env::var("SSN_KEY")) {
             (Ok(id), _) if !id.trim().is_empty() => {
-                let client = aws_sdk_secretsmanager::Client::new(&config);
+                let client = crate::aws::secrets_manager(&config);
                 Some(cipher_from_secret(&client, id.trim()).await?)
             }
             (_, Ok(key)) if !key.trim().is_empty() => Some(SsnCipher::from_key_text(&key)?),
             _ => None,
         };
-        use crate::webhooks::queue::Queue;
         Ok(AppContext {
-            store: Store::new(aws_sdk_dynamodb::Client::new(&config), table_name()),
-            queue: Queue::from_env_var(&config, "WEBHOOK_QUEUE_URL"),
-            sync_queue: Queue::from_env_var(&config, "SYNC_QUEUE_URL"),
-            documents: crate::documents::DocumentStore::from_env(&config),
+            store: Store::new(crate::aws::dynamodb(&config), table_name()),
+            sdk: Some(config),
+            queue: OnceLock::new(),
+            sync_queue: OnceLock::new(),
+            documents: OnceLock::new(),
             ssn,
         })
     }
@@ -124,7 +173,7 @@ pub fn table_name() -> String {
     std::env::var("TABLE_NAME").unwrap_or_else(|_| DEFAULT_TABLE_NAME.to_string())
 }
 
-pub async fn dynamodb_from_env() -> aws_sdk_dynamodb::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    aws_sdk_dynamodb::Client::new(&config)
+/// A DynamoDB client on the admin tool's configuration ([`crate::aws::default_chain`]).
+pub async fn dynamodb_from_default_chain() -> aws_sdk_dynamodb::Client {
+    crate::aws::dynamodb(&crate::aws::default_chain().await)
 }

@@ -11,6 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod api;
 pub mod assessment;
+pub mod aws;
 pub mod borrowers;
 pub mod concurrency;
 pub mod context;

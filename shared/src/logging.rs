@@ -5,7 +5,9 @@
 //! and the HTTP stack never log below INFO, whatever the environment says: at TRACE the runtime
 //! logs the raw event (headers and body: keys, SSNs, typed Nexus credentials, documents).
 
-use lambda_http::tracing::subscriber::filter::{EnvFilter, LevelFilter};
+use lambda_http::tracing::subscriber::filter::{LevelFilter, Targets};
+use lambda_http::tracing::subscriber::layer::SubscriberExt;
+use lambda_http::tracing::subscriber::util::SubscriberInitExt;
 
 /// Crates that see raw requests, responses or credentials.
 pub const CAPPED: &[&str] = &[
@@ -44,16 +46,14 @@ pub fn requested_level(raw: Option<&str>) -> LevelFilter {
         .unwrap_or(LevelFilter::INFO)
 }
 
-/// The filter: `level` for our code, at most INFO for every [`CAPPED`] crate.
-pub fn filter(level: LevelFilter) -> EnvFilter {
+/// The filter: `level` for our code, at most INFO for every [`CAPPED`] crate. A plain target
+/// filter, not `EnvFilter`: that one links a regular-expression engine into every function
+/// for directives we never read (docs/benchmarks.md, "Cold start").
+pub fn filter(level: LevelFilter) -> Targets {
     let capped = std::cmp::min(level, LevelFilter::INFO);
-    let mut f = EnvFilter::default().add_directive(level.into());
-    for target in CAPPED {
-        if let Ok(d) = format!("{target}={capped}").parse() {
-            f = f.add_directive(d);
-        }
-    }
-    f
+    Targets::new()
+        .with_default(level)
+        .with_targets(CAPPED.iter().map(|t| (*t, capped)))
 }
 
 /// Installs the subscriber (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`, as in template.yaml).
@@ -61,15 +61,17 @@ pub fn init() {
     let raw = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok();
+    let filter = filter(requested_level(raw.as_deref()));
+    // The builder's own level would cap everything at INFO: the target filter decides.
     let builder = lambda_http::tracing::subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
         .with_target(false)
-        .without_time()
-        .with_env_filter(filter(requested_level(raw.as_deref())));
+        .without_time();
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     let _ = if json {
-        builder.json().try_init()
+        builder.json().finish().with(filter).try_init()
     } else {
-        builder.try_init()
+        builder.finish().with(filter).try_init()
     };
 }
 
@@ -115,21 +117,26 @@ mod tests {
         let cap = Capture::default();
         let _guard = lambda_http::tracing::subscriber::util::SubscriberInitExt::set_default(
             lambda_http::tracing::subscriber::fmt()
-                .with_env_filter(filter(requested_level(Some("trace"))))
+                .with_max_level(LevelFilter::TRACE)
                 .with_writer({
                     let w = cap.clone();
                     move || w.clone()
                 })
-                .finish(),
+                .finish()
+                .with(filter(requested_level(Some("trace")))),
         );
         lambda_http::tracing::trace!(target: "lambda_runtime", "raw JSON event received: S3cr3t-Pa55");
         lambda_http::tracing::debug!(target: "aws_smithy_runtime", "request body S3cr3t-Pa55");
         lambda_http::tracing::trace!(target: "shared::nexus", "our own trace line");
         lambda_http::tracing::info!(target: "lambda_runtime", "runtime info line");
+        // A crate whose name starts like a capped one's is capped by prefix (as before).
+        lambda_http::tracing::debug!(target: "hyper_util::client", "pooled S3cr3t-Pa55");
+        lambda_http::tracing::debug!(target: "shared::api", "our own debug line");
         let out = String::from_utf8(cap.0.lock().unwrap().clone()).unwrap();
         assert!(!out.contains("S3cr3t-Pa55"), "{out}");
         assert!(out.contains("our own trace line"), "{out}");
         assert!(out.contains("runtime info line"), "{out}");
+        assert!(out.contains("our own debug line"), "{out}");
     }
 
     #[test]

@@ -118,6 +118,7 @@ async fn a_new_key_is_added_everything_is_resealed_and_the_old_key_goes() {
 async fn the_keyring_is_read_from_secrets_manager() {
     let conf = aws_sdk_secretsmanager::Config::builder()
         .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .http_client(shared::aws::http::client())
         .endpoint_url(loanpath_tests::sqs_endpoint())
         .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(

@@ -91,7 +91,7 @@ async fn api_loans(t: &TestApp, uuid: &str) -> Vec<Value> {
 }
 
 fn queue(t: &TestApp) -> &Queue {
-    t.ctx.sync_queue.as_ref().unwrap()
+    t.ctx.sync_queue().unwrap()
 }
 
 async fn plan(t: &TestApp) -> PlanReport {

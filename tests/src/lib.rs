@@ -76,6 +76,7 @@ pub fn client(endpoint: &str) -> aws_sdk_dynamodb::Client {
 pub fn client_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
     aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(shared::aws::http::client())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
@@ -287,6 +288,7 @@ pub fn sqs_endpoint() -> String {
 pub fn sqs_client() -> aws_sdk_sqs::Client {
     let conf = aws_sdk_sqs::Config::builder()
         .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .http_client(shared::aws::http::client())
         .endpoint_url(sqs_endpoint())
         .region(aws_sdk_sqs::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_sqs::config::Credentials::new(
@@ -391,6 +393,7 @@ pub async fn drain(ctx: &AppContext) -> usize {
 pub async fn document_store() -> shared::documents::DocumentStore {
     let conf = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .http_client(shared::aws::http::client())
         .endpoint_url(sqs_endpoint())
         .force_path_style(true)
         .region(aws_sdk_s3::config::Region::new("us-east-1"))

@@ -22,6 +22,7 @@ pub(crate) async fn spawn_dynoxide(data: Option<&str>) -> Result<String, String>
 pub(crate) fn dynamo_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
     aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .http_client(shared::aws::http::client())
         .endpoint_url(endpoint)
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

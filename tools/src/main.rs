@@ -88,7 +88,7 @@ fn local_endpoint() -> bool {
 
 async fn store() -> Store {
     Store::new(
-        shared::context::dynamodb_from_env().await,
+        shared::context::dynamodb_from_default_chain().await,
         shared::context::table_name(),
     )
 }
@@ -352,6 +352,7 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
     });
     let conf = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .http_client(shared::aws::http::client())
         .endpoint_url(format!("http://{db_addr}"))
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -433,16 +434,16 @@ async fn serve_gateway(args: &[String]) -> Result<(), String> {
 /// worker, and the relay's schedule), until SIGINT or SIGTERM.
 async fn run_worker() -> Result<(), String> {
     shared::logging::init();
-    let ctx = shared::AppContext::from_env()
+    let ctx = shared::AppContext::from_default_chain()
         .await
         .map_err(|e| e.to_string())?;
-    if ctx.queue.is_none() {
+    if ctx.queue().is_none() {
         return Err("WEBHOOK_QUEUE_URL is not set".into());
     }
     let ctx: &'static shared::AppContext = Box::leak(Box::new(ctx));
     eprintln!(
         "webhook worker polling {}",
-        ctx.queue.as_ref().map(|q| q.url()).unwrap_or_default()
+        ctx.queue().map(|q| q.url()).unwrap_or_default()
     );
     tokio::select! {
         _ = worker::run(ctx) => Ok(()),
@@ -455,7 +456,7 @@ async fn run_worker() -> Result<(), String> {
 /// (`shared::rotation`). Runs where the keyring is (`SSN_KEY` or `SSN_KEY_SECRET_ID`), with
 /// `DOCUMENTS_BUCKET` for the documents.
 async fn rotate_keys() -> Result<(), String> {
-    let ctx = shared::AppContext::from_env()
+    let ctx = shared::AppContext::from_default_chain()
         .await
         .map_err(|e| e.to_string())?;
     let report = shared::rotation::rotate(&ctx)
@@ -483,7 +484,7 @@ fn print_report(
 }
 
 async fn migrate_documents() -> Result<(), String> {
-    let ctx = shared::AppContext::from_env()
+    let ctx = shared::AppContext::from_default_chain()
         .await
         .map_err(|e| e.to_string())?;
     let report = shared::documents::migrate::run(&ctx)

@@ -25,19 +25,21 @@ fn local_sqs() -> Option<String> {
 /// The context from the environment, with the local sync and webhook queues found or created
 /// when only the emulator's endpoint (`AWS_ENDPOINT_URL_SQS`) is known.
 async fn context() -> Result<AppContext, String> {
-    let mut ctx = AppContext::from_env().await.map_err(|e| e.to_string())?;
+    let mut ctx = AppContext::from_default_chain()
+        .await
+        .map_err(|e| e.to_string())?;
     if let Some(ep) = local_sqs() {
         let client = worker::sqs_client(&ep);
-        if ctx.sync_queue.is_none() {
+        if ctx.sync_queue().is_none() {
             let url = worker::ensure_sync_queue(&client).await?;
             ctx = ctx.with_sync_queue(Queue::new(client.clone(), url));
         }
-        if ctx.queue.is_none() {
+        if ctx.queue().is_none() {
             let url = worker::ensure_queue(&client, worker::QUEUE_NAME).await?;
             ctx = ctx.with_queue(Queue::new(client, url));
         }
     }
-    if ctx.sync_queue.is_none() {
+    if ctx.sync_queue().is_none() {
         return Err(
             "SYNC_QUEUE_URL (or AWS_ENDPOINT_URL_SQS for the local stack) is not set".into(),
         );
@@ -87,7 +89,7 @@ async fn links(
 
 /// Drains the sync queue through the worker's handler; returns what each link's sync did.
 async fn drain(ctx: &AppContext, opts: &SyncOptions) -> Result<Vec<LinkReport>, String> {
-    let q = ctx.sync_queue.as_ref().ok_or("no sync queue")?;
+    let q = ctx.sync_queue().ok_or("no sync queue")?;
     let collected = Mutex::new(Vec::new());
     loop {
         let n = shared::webhooks::local::poll_queue(q, 1, 60, |event| async {
@@ -190,7 +192,9 @@ pub async fn sync_now(rest: &[&str]) -> Result<(), String> {
 /// and would never sync. Walks every client's borrowers (GSI1, no Scan) and makes each such
 /// link due now. Run it once after deploying the sync; running it again changes nothing.
 pub async fn backfill() -> Result<(), String> {
-    let ctx = AppContext::from_env().await.map_err(|e| e.to_string())?;
+    let ctx = AppContext::from_default_chain()
+        .await
+        .map_err(|e| e.to_string())?;
     let (mut borrowers, mut fixed) = (0usize, 0usize);
     for (client, _) in ctx.store.list_clients().await.map_err(|e| e.to_string())? {
         let tenant = Tenant {
@@ -249,7 +253,9 @@ pub async fn set_interval(client_id: &str, hours: &str) -> Result<(), String> {
         .ok()
         .filter(|h| (lo..=hi).contains(h))
         .ok_or_else(|| format!("HOURS must be a whole number from {lo} to {hi}"))?;
-    let ctx = AppContext::from_env().await.map_err(|e| e.to_string())?;
+    let ctx = AppContext::from_default_chain()
+        .await
+        .map_err(|e| e.to_string())?;
     shared::sync::set_interval(&ctx, client_id, h * 3600)
         .await
         .map_err(|e| e.to_string())?;
@@ -397,7 +403,7 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
                 max_queue_depth: depth,
                 ..shared::sync::PlanOptions::for_seconds(50)
             };
-            let q = ctx.sync_queue.as_ref().unwrap();
+            let q = ctx.sync_queue().unwrap();
             let r = shared::sync::plan(&ctx.store, q, opts).await.map_err(|e| {
                 eprintln!("planner: {e}");
                 e.to_string()
@@ -416,7 +422,7 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     for _ in 0..workers {
         let (done, latencies, outcomes) = (done.clone(), latencies.clone(), outcomes.clone());
         pool.spawn(async move {
-            let q = ctx.sync_queue.as_ref().unwrap();
+            let q = ctx.sync_queue().unwrap();
             let opts = SyncOptions::default();
             while done.load(Ordering::Relaxed) < n {
                 // Short polls with a client-side pause when empty: moto's long polls spin and

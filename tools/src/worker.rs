@@ -71,6 +71,7 @@ pub async fn ensure_sync_queue(client: &aws_sdk_sqs::Client) -> Result<String, S
 pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
     let conf = aws_sdk_sqs::Config::builder()
         .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .http_client(shared::aws::http::client())
         .endpoint_url(endpoint)
         .region(aws_sdk_sqs::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_sqs::config::Credentials::new(
@@ -83,7 +84,7 @@ pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
 /// Runs for ever: the webhook worker and relay, and (when the context has a sync queue) the
 /// sync planner every `SYNC_SCHEDULE_SECONDS` (60 by default) and the sync worker.
 pub async fn run(ctx: &'static AppContext) {
-    if ctx.sync_queue.is_some() {
+    if ctx.sync_queue().is_some() {
         tokio::spawn(run_sync(ctx, schedule_seconds()));
     }
     run_webhooks(ctx).await
@@ -148,6 +149,7 @@ async fn run_sync(ctx: &'static AppContext, every: u64) {
 pub fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
     let conf = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .http_client(shared::aws::http::client())
         .endpoint_url(endpoint)
         .force_path_style(true)
         .region(aws_sdk_s3::config::Region::new("us-east-1"))

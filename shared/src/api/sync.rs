@@ -33,8 +33,7 @@ pub async fn plan(
     deadline: Instant,
 ) -> Result<Value, ApiError> {
     let q = ctx
-        .sync_queue
-        .as_ref()
+        .sync_queue()
         .ok_or_else(|| ApiError::Internal("SYNC_QUEUE_URL is not configured".into()))?;
     let mut opts = PlanOptions::for_seconds(event.detail.max_seconds.unwrap_or(50).min(600));
     opts.deadline = opts.deadline.min(deadline);

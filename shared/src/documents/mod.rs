@@ -73,20 +73,13 @@ impl DocumentStore {
         }
     }
 
-    /// `DOCUMENTS_BUCKET`, with the SDK's environment; path-style addressing when an endpoint
-    /// is set (`AWS_ENDPOINT_URL_S3`, the local emulator).
-    pub fn from_env(config: &aws_config::SdkConfig) -> Option<Self> {
+    /// `DOCUMENTS_BUCKET`, on the cold start's SDK configuration (path-style addressing when an
+    /// endpoint is set: `AWS_ENDPOINT_URL_S3`, the local emulator).
+    pub fn from_env(config: &aws_types::SdkConfig) -> Option<Self> {
         let bucket = std::env::var("DOCUMENTS_BUCKET")
             .ok()
             .filter(|b| !b.is_empty())?;
-        let local = std::env::var("AWS_ENDPOINT_URL_S3").is_ok_and(|e| !e.is_empty());
-        let conf = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(local)
-            .build();
-        Some(DocumentStore::new(
-            aws_sdk_s3::Client::from_conf(conf),
-            bucket,
-        ))
+        Some(DocumentStore::new(crate::aws::s3(config), bucket))
     }
 
     pub fn bucket(&self) -> &str {

@@ -10,8 +10,7 @@ use crate::error::ApiError;
 /// One planner run, as the schedule would invoke it (bounded to `seconds`).
 pub async fn plan_once(ctx: &AppContext, seconds: u64) -> Result<super::PlanReport, ApiError> {
     let q = ctx
-        .sync_queue
-        .as_ref()
+        .sync_queue()
         .ok_or_else(|| ApiError::Internal("SYNC_QUEUE_URL is not configured".into()))?;
     super::plan(&ctx.store, q, super::PlanOptions::for_seconds(seconds)).await
 }
@@ -22,7 +21,7 @@ pub async fn poll_once(
     wait_seconds: i32,
     visibility_seconds: i32,
 ) -> Result<usize, ApiError> {
-    let Some(q) = &ctx.sync_queue else {
+    let Some(q) = ctx.sync_queue() else {
         return Ok(0);
     };
     // As Lambda would: the invocation may run as long as the message stays invisible.

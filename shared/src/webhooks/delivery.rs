@@ -85,7 +85,7 @@ fn client(mode: ClientMode) -> Result<HttpsClient, ApiError> {
     let mut http = HttpConnector::new_with_resolver(SafeResolver { mode });
     http.enforce_http(false);
     http.set_connect_timeout(Some(Duration::from_secs(5)));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_native_roots(provider)
         .map_err(|e| ApiError::Internal(format!("TLS roots: {e}")))?
@@ -170,8 +170,7 @@ fn describe(e: &hyper_util::client::legacy::Error) -> String {
 }
 
 fn queue(ctx: &AppContext) -> Result<&Queue, ApiError> {
-    ctx.queue
-        .as_ref()
+    ctx.queue()
         .ok_or_else(|| ApiError::Internal("WEBHOOK_QUEUE_URL is not configured".into()))
 }
 

@@ -21,7 +21,7 @@ pub async fn poll_once(
     wait_seconds: i32,
     visibility_seconds: i32,
 ) -> Result<usize, ApiError> {
-    let Some(q) = &ctx.queue else {
+    let Some(q) = ctx.queue() else {
         return Ok(0);
     };
     poll_queue(q, wait_seconds, visibility_seconds, |event| {

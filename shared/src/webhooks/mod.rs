@@ -78,7 +78,7 @@ pub async fn publish_or_fail(
     if events.is_empty() {
         return Ok(());
     }
-    let Some(q) = &ctx.queue else {
+    let Some(q) = ctx.queue() else {
         return Err(crate::ApiError::Internal(
             "no webhook queue is configured".into(),
         ));

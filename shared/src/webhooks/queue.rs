@@ -42,9 +42,9 @@ impl Queue {
 
     /// The queue whose URL the environment variable `name` holds (`WEBHOOK_QUEUE_URL`,
     /// `SYNC_QUEUE_URL`), on the cold start's SDK configuration; `None` when it is unset.
-    pub fn from_env_var(config: &aws_config::SdkConfig, name: &str) -> Option<Self> {
+    pub fn from_env_var(config: &aws_types::SdkConfig, name: &str) -> Option<Self> {
         let url = std::env::var(name).ok().filter(|u| !u.is_empty())?;
-        Some(Queue::new(aws_sdk_sqs::Client::new(config), url))
+        Some(Queue::new(crate::aws::sqs(config), url))
     }
 
     pub fn url(&self) -> &str {

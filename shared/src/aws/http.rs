@@ -1,0 +1,326 @@
+//! The AWS SDK's HTTP client: HTTP/1.1 over hyper and rustls (with ring), the stack the
+//! webhook sender already builds.
+//!
+//! The SDK's default client (`default-https-client`) always links HTTP/2 (`h2`) and the aws-lc
+//! C library, though DynamoDB, SQS, S3 and Secrets Manager are all spoken over HTTP/1.1; they
+//! were about a fifth of every function's code (docs/benchmarks.md, "Cold start"). This is the
+//! SDK's own extension point (`HttpClient`), not a protocol implementation: hyper speaks HTTP,
+//! rustls speaks TLS, and the SDK keeps doing signing, retries and timeouts.
+//!
+//! What it does, as the default client does:
+//! * one connection pool per process (idle connections kept 90 s), TCP_NODELAY, HTTPS with the
+//!   system's root certificates and plain HTTP for local emulators;
+//! * the connect and read timeouts of the SDK's settings (connect 3.1 s by default);
+//! * errors classified for the SDK's retry policy: a timeout is a timeout, a connection that
+//!   could not be made or broke is I/O (both retried), an unusable request is the caller's.
+
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+type Pool = Client<hyper_rustls::HttpsConnector<TcpConnector>, SdkBody>;
+
+/// How long an idle connection is kept (the SDK default client's figure).
+pub const POOL_IDLE: Duration = Duration::from_secs(90);
+
+/// A new client. A function builds one at cold start, in its SDK configuration, and every SDK
+/// client built from that configuration shares its pool. Its connections belong to the Tokio
+/// runtime that opened them, so it is not a process-wide static.
+pub fn client() -> SharedHttpClient {
+    SharedHttpClient::new(Http1Client::default())
+}
+
+/// The SDK's `HttpClient`: one connector (and pool) per distinct timeout settings; in practice
+/// one per process.
+#[derive(Debug, Default)]
+pub struct Http1Client {
+    connectors: Mutex<Vec<(Timeouts, SharedHttpConnector)>>,
+}
+
+type Timeouts = (Option<Duration>, Option<Duration>);
+
+impl HttpClient for Http1Client {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        let key = (settings.connect_timeout(), settings.read_timeout());
+        let mut connectors = self.connectors.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, c)) = connectors.iter().find(|(k, _)| *k == key) {
+            return c.clone();
+        }
+        let c = SharedHttpConnector::new(Connector {
+            pool: pool(key.0, tls()),
+            read_timeout: key.1,
+        });
+        connectors.push((key, c.clone()));
+        c
+    }
+}
+
+/// The TLS configuration, built once: the system's roots (read at cold start), TLS 1.2 and 1.3.
+fn tls() -> Arc<rustls::ClientConfig> {
+    static TLS: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let mut roots = rustls::RootCertStore::empty();
+        let found = rustls_native_certs::load_native_certs();
+        for cert in found.certs {
+            let _ = roots.add(cert);
+        }
+        if roots.is_empty() {
+            // Plain-HTTP emulators still work; an HTTPS request will fail its handshake.
+            tracing::warn!("no system root certificates found: HTTPS to AWS will fail");
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        // No ALPN: the connector below enables HTTP/1.1 only, which needs no negotiation.
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default protocol versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Arc::new(config)
+    })
+    .clone()
+}
+
+fn pool(connect_timeout: Option<Duration>, tls: Arc<rustls::ClientConfig>) -> Pool {
+    let mut tcp = TcpConnector::new();
+    tcp.enforce_http(false);
+    tcp.set_nodelay(true);
+    tcp.set_connect_timeout(connect_timeout);
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config((*tls).clone())
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(tcp);
+    Client::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .timer(TokioTimer::new())
+        .pool_idle_timeout(POOL_IDLE)
+        .build(https)
+}
+
+#[derive(Debug, Clone)]
+struct Connector {
+    pool: Pool,
+    read_timeout: Option<Duration>,
+}
+
+impl HttpConnector for Connector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let request = match request.try_into_http1x() {
+            Ok(r) => r,
+            Err(e) => return HttpConnectorFuture::ready(Err(ConnectorError::user(e.into()))),
+        };
+        let pool = self.pool.clone();
+        let read_timeout = self.read_timeout;
+        HttpConnectorFuture::new(async move {
+            let sent = pool.request(request);
+            let response = match read_timeout {
+                None => sent.await,
+                Some(limit) => match tokio::time::timeout(limit, sent).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        return Err(ConnectorError::timeout(
+                            format!("no response within {} ms", limit.as_millis()).into(),
+                        ))
+                    }
+                },
+            }
+            .map_err(classify)?;
+            HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
+                .map_err(|e| ConnectorError::other(e.into(), None))
+        })
+    }
+}
+
+/// Maps hyper's error to the SDK's kinds, which its retry policy reads.
+fn classify(err: hyper_util::client::legacy::Error) -> ConnectorError {
+    let timed_out = chain(&err).any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    });
+    if timed_out {
+        return ConnectorError::timeout(err.into());
+    }
+    if err.is_connect() {
+        return ConnectorError::io(err.into());
+    }
+    let hyper_err = chain(&err).find_map(|e| e.downcast_ref::<hyper::Error>());
+    if let Some(h) = hyper_err {
+        if h.is_user() {
+            return ConnectorError::user(err.into());
+        }
+        if h.is_closed() || h.is_canceled() || h.is_incomplete_message() {
+            return ConnectorError::io(err.into());
+        }
+    }
+    if chain(&err).any(|e| e.is::<std::io::Error>()) {
+        return ConnectorError::io(err.into());
+    }
+    ConnectorError::other(err.into(), None)
+}
+
+fn chain<'a>(
+    err: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(err), |e| (*e).source())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(port: u16) -> HttpRequest {
+        let req = lambda_http::http::Request::get(format!("http://127.0.0.1:{port}/"));
+        HttpRequest::try_from(req.body(SdkBody::empty()).unwrap()).unwrap()
+    }
+
+    /// A port nothing listens on: the error is I/O (so the SDK retries it), not "other".
+    #[tokio::test]
+    async fn a_refused_connection_is_io() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let pool = pool(Some(Duration::from_secs(1)), tls());
+        let req = lambda_http::http::Request::get(format!("http://127.0.0.1:{port}/"))
+            .body(SdkBody::empty())
+            .unwrap();
+        let err = pool.request(req).await.unwrap_err();
+        let e = classify(err);
+        assert!(e.is_io(), "{e:?}");
+    }
+
+    /// A server that accepts and never answers: the read timeout is a timeout.
+    #[tokio::test]
+    async fn a_silent_server_is_a_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hold = tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let connector = Connector {
+            pool: pool(Some(Duration::from_secs(1)), tls()),
+            read_timeout: Some(Duration::from_millis(200)),
+        };
+        let e = connector.call(get(port)).await.unwrap_err();
+        assert!(e.is_timeout(), "{e:?}");
+        hold.abort();
+    }
+
+    /// A server that closes the connection without answering: I/O, retried by the SDK.
+    #[tokio::test]
+    async fn a_dropped_connection_is_io() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            drop(socket);
+        });
+        let connector = Connector {
+            pool: pool(Some(Duration::from_secs(1)), tls()),
+            read_timeout: None,
+        };
+        let e = connector.call(get(port)).await.unwrap_err();
+        assert!(e.is_io(), "{e:?}");
+    }
+
+    /// The TLS configuration loads (ring, the system's roots) and a pool can be built on it.
+    #[tokio::test]
+    async fn the_tls_configuration_has_the_system_roots() {
+        assert!(tls().alpn_protocols.is_empty());
+        let _ = pool(None, tls());
+    }
+
+    /// A real HTTPS exchange through the connector: a TLS server on loopback with a test
+    /// certificate (testdata/), the client trusting only its test CA. The handshake uses ring,
+    /// no ALPN is offered (so HTTP/1.1), and the SDK body goes out and comes back whole.
+    #[tokio::test]
+    async fn https_round_trip_over_http1() {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let cert =
+            CertificateDer::from_pem_slice(include_bytes!("testdata/localhost.pem")).unwrap();
+        let key = PrivateKeyDer::from_pem_slice(include_bytes!("testdata/localhost.key")).unwrap();
+        let mut server = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let served = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let mut tls = acceptor.accept(socket).await.unwrap();
+            let alpn = tls.get_ref().1.alpn_protocol().map(|p| p.to_vec());
+            let mut buf = vec![0u8; 4096];
+            let mut got = Vec::new();
+            while !got.windows(7).any(|w| w == b"payload") {
+                let n = tls.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the request ended early");
+                got.extend_from_slice(&buf[..n]);
+            }
+            let body = b"{\"ok\":true}";
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            tls.write_all(head.as_bytes()).await.unwrap();
+            tls.write_all(body).await.unwrap();
+            tls.flush().await.unwrap();
+            (alpn, String::from_utf8_lossy(&got).to_string())
+        });
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(include_bytes!("testdata/test-ca.pem")).unwrap())
+            .unwrap();
+        let client = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = Connector {
+            pool: pool(Some(Duration::from_secs(2)), Arc::new(client)),
+            read_timeout: Some(Duration::from_secs(5)),
+        };
+        let req = HttpRequest::try_from(
+            lambda_http::http::Request::post(format!("https://localhost:{port}/"))
+                .header("content-type", "application/x-amz-json-1.0")
+                .body(SdkBody::from("payload"))
+                .unwrap(),
+        )
+        .unwrap();
+        let resp = connector.call(req).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        let body = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert_eq!(&body[..], b"{\"ok\":true}");
+        let (alpn, request) = served.await.unwrap();
+        // No protocol offered, so none negotiated: HTTP/1.1, even with a server that speaks h2.
+        assert_eq!(alpn, None);
+        assert!(request.starts_with("POST / HTTP/1.1\r\n"), "{request}");
+    }
+}
