@@ -183,6 +183,17 @@ async fn bad_input_is_a_named_4xx_and_writes_nothing() {
             422,
             "new_borrower_date",
         ),
+        // Strict YYYY-MM-DD, as the loan dates and the schema are (chrono alone took these).
+        (
+            r#"{"borrower": {"date_of_birth": "1990-1-5"}}"#,
+            422,
+            "date_of_birth",
+        ),
+        (
+            r#"{"borrower": {"employer_start_date": " 2020-01-05"}}"#,
+            422,
+            "employer_start_date",
+        ),
         (r#"{"borrower": {"ssn": "12345"}}"#, 422, "ssn"),
         (
             r#"{"borrower": {"state_of_residence": "Narnia"}}"#,

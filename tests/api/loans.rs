@@ -1095,6 +1095,29 @@ async fn loan_dates_are_bounded_with_422s_that_name_the_field() {
     )
     .await;
     assert_eq!(s, 201, "{b}");
+
+    // Every calendar day, and dates years ahead where the parser takes them, are accepted by
+    // the API and by its published schema (`send` validates the request against it): the
+    // schema's date patterns once stopped at day 28 and the year 2026, so a strict generated
+    // client would have refused a maturity in 2040 or a payment on the 31st.
+    let mut l = base.clone();
+    l["external_id"] = json!("dates-wide");
+    l["origination_date"] = json!("2016-01-31");
+    l["disbursement_dates"] = json!(["2016-01-31", "2016-02-29", "2016-08-30"]);
+    l["maturity_date"] = json!("2041-01-31");
+    l["due_date"] = json!("2026-12-31");
+    l["last_payment_date"] = json!("2026-10-30");
+    let (s, b) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/").id(1).json(json!({"loans": [l]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let loan = &b[0];
+    assert_eq!(loan["maturity_date"], "2041-01-31", "{b}");
+    assert_eq!(loan["disbursement_dates"][1], "2016-02-29", "{b}");
+    assert_eq!(loan["due_date"], "2026-12-31", "{b}");
 }
 
 /// Issue 12: the profile a file fills goes through the BorrowerPayload validators. A bad

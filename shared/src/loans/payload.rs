@@ -434,9 +434,8 @@ impl Fields<'_> {
     }
 }
 
-/// Strict `YYYY-MM-DD`.
+/// Strict `YYYY-MM-DD`: ten characters, no spaces around (the schema's pattern).
 pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
     (s.len() == 10)
         .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .flatten()

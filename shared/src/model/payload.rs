@@ -344,7 +344,7 @@ impl<'a> Reader<'a> {
     fn date(&mut self, field: &str) -> Patch<NaiveDate> {
         self.with(field, |v| {
             v.as_str()
-                .and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
+                .and_then(crate::loans::payload::parse_date)
                 .ok_or_else(|| "must be a date written YYYY-MM-DD".into())
         })
     }
