@@ -35,6 +35,15 @@ pub fn ok<T: Serialize + ?Sized>(body: &T) -> Result<Response<Body>, ApiError> {
     Ok(json_response(StatusCode::OK, body))
 }
 
+/// A 200 whose body the domain has already written as JSON text.
+pub fn ok_json_text(text: String) -> Result<Response<Body>, ApiError> {
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header(CONTENT_TYPE, "application/json")
+        .body(Body::Text(text))
+        .expect("static response parts are valid"))
+}
+
 pub fn created<T: Serialize + ?Sized>(body: &T) -> Result<Response<Body>, ApiError> {
     Ok(json_response(StatusCode::CREATED, body))
 }

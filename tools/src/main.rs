@@ -97,6 +97,12 @@ async fn store() -> Store {
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    // `--help` anywhere prints the usage and does nothing else (it used to start a server
+    // under `serve --help`).
+    if words.first() == Some(&"help") || words.iter().any(|w| matches!(*w, "--help" | "-h")) {
+        usage();
+        return ExitCode::SUCCESS;
+    }
     let result: Result<(), String> = match words.as_slice() {
         ["db", "serve", ..] => serve_db(&args).await,
         ["serve", ..] => serve_gateway(&args).await,

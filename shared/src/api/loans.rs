@@ -79,7 +79,7 @@ pub async fn portfolio(ctx: &AppContext, req: Request) -> Response<Body> {
         async {
             let t = tenant(ctx, &req).await?;
             query_only(&req, &[])?;
-            ok(&service::portfolio(ctx, &t, &path_param(&req, "id")?).await?)
+            crate::http::ok_json_text(service::portfolio(ctx, &t, &path_param(&req, "id")?).await?)
         }
         .await,
     )

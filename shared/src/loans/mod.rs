@@ -28,7 +28,7 @@ pub use import::{loans_from_file, profile_fill, ProfileFill};
 pub use money::{cents, money_number, money_string, rate_number, rate_string};
 pub use payload::{parse_loan_payload, parse_loans_payload};
 pub use payoff::{payoff_quote, Payoff, DAYS_PER_YEAR};
-pub use views::{loan_view, portfolio_view, PAYOFF_QUOTE_DATE_FORMAT};
+pub use views::{loan_view, portfolio_view, write_portfolio, PAYOFF_QUOTE_DATE_FORMAT};
 
 use crate::reference::{
     loan_status_by_code, loan_type_by_code, repayment_plan_by_type, servicer, LoanFamily,

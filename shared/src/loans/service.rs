@@ -485,8 +485,13 @@ pub async fn delete_loan(
     tx.commit(&ctx.store).await.map_err(ApiError::from)
 }
 
-/// `GET /borrowers/{uuid}/portfolio`: the uuid only, as the v1.0.1 changelog says.
-pub async fn portfolio(ctx: &AppContext, tenant: &Tenant, raw_id: &str) -> Result<Value, ApiError> {
+/// `GET /borrowers/{uuid}/portfolio`: the uuid only, as the v1.0.1 changelog says. The
+/// Portfolio comes back as its JSON text (written straight from typed views).
+pub async fn portfolio(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    raw_id: &str,
+) -> Result<String, ApiError> {
     let uuid = match BorrowerRef::parse(raw_id) {
         Some(BorrowerRef::Uuid(u)) => u,
         Some(BorrowerRef::Id(id)) => {
@@ -500,12 +505,11 @@ pub async fn portfolio(ctx: &AppContext, tenant: &Tenant, raw_id: &str) -> Resul
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     check_stored(&coll.loans)?;
     let today = chrono::Utc::now().date_naive();
-    let mut view = loans::portfolio_view(&coll.loans, today)?;
     // Each linked servicer account: its status and when it last synced (Loanpath addition).
-    view["links"] = coll
+    let links: Vec<Value> = coll
         .links
         .iter()
         .map(crate::nexus::ServicerLink::view)
         .collect();
-    Ok(view)
+    Ok(loans::write_portfolio(&coll.loans, today, Some(&links))?)
 }

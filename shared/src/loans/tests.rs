@@ -1076,3 +1076,53 @@ fn totals_that_overflow_are_an_error_not_a_panic() {
     let e: crate::ApiError = crate::money::Overflow.into();
     assert_eq!(e.status(), 422);
 }
+
+// ---------------------------------------------------------------- wire bytes
+
+/// Loans that touch every branch of the Portfolio: four servicers, a closed loan, payment
+/// groups (two loans sharing one), a servicer address from the source, a loan the sync stopped
+/// seeing, a loan type we do not know, and one with a seed loan's plan.
+fn rich_loans() -> Vec<Loan> {
+    let mut loans = modern_loans();
+    loans[0].data.payment_group_id = Some(u(900));
+    loans[0].data.payment_reference_number = Some("REF-1".into());
+    loans[1].data.payment_group_id = Some(u(900));
+    loans[2].data.payment_group_id = Some(u(901));
+    loans[2].data.no_longer_reported_since = Some(d(2026, 11, 1));
+    loans[3].data.servicer_address = Some(Address {
+        street1: Some("PO Box 1".into()),
+        city: Some("Lincoln".into()),
+        state: Some("NE".into()),
+        zipcode: Some("68501".into()),
+        ..Address::default()
+    });
+    let mut seed = seed_loan();
+    seed.data.repayment_plan_type = Some("standard".into());
+    seed.data.original_interest_rate = Some(dec!(6.875));
+    loans.push(seed);
+    loans
+}
+
+/// The Portfolio's exact bytes for [`rich_loans`] (and the v1 Loan's), so that a faster way of
+/// writing them must write the same text. `LOANPATH_WRITE_GOLDEN=1` rewrites the files.
+#[test]
+fn the_wire_bytes_of_the_portfolio_and_the_loan_are_unchanged() {
+    let loans = rich_loans();
+    let portfolio =
+        serde_json::to_string(&portfolio_view(&loans, d(2026, 11, 22)).unwrap()).unwrap();
+    let v1: Vec<Value> = loans.iter().map(loan_view).collect();
+    let v1 = serde_json::to_string(&v1).unwrap();
+    let dir = format!("{}/src/loans/testdata", env!("CARGO_MANIFEST_DIR"));
+    for (name, text) in [("portfolio.json", &portfolio), ("loans.json", &v1)] {
+        let path = format!("{dir}/{name}");
+        if std::env::var("LOANPATH_WRITE_GOLDEN").is_ok() {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, text).unwrap();
+        }
+        let golden = std::fs::read_to_string(&path).expect("golden file (LOANPATH_WRITE_GOLDEN=1)");
+        assert!(
+            golden == *text,
+            "{name} differs from the golden file:\n{text}"
+        );
+    }
+}

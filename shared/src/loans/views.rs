@@ -16,11 +16,10 @@
 
 use crate::money::Overflow;
 
-use super::{
-    money_number, money_string, payoff_quote, rate_number, rate_string, Address, Loan, LoanData,
-};
+use super::{money_number, payoff_quote, rate_number, Loan, LoanData};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -35,20 +34,8 @@ fn date(d: Option<NaiveDate>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn text(s: Option<&str>) -> Value {
-    s.map(|s| Value::String(s.to_owned()))
-        .unwrap_or(Value::Null)
-}
-
 fn dates(ds: &[NaiveDate]) -> Value {
     Value::Array(ds.iter().map(|d| Value::String(d.to_string())).collect())
-}
-
-fn address(a: &Address) -> Value {
-    json!({
-        "street1": a.street1, "street2": a.street2, "street3": a.street3,
-        "city": a.city, "state": a.state, "zipcode": a.zipcode,
-    })
 }
 
 /// The v1 `Loan` object.
@@ -126,64 +113,292 @@ fn closed_mark(v: &mut Value, d: &crate::loans::LoanData) {
     }
 }
 
-fn portfolio_loan(loan: &Loan, quote_date: NaiveDate, groups: &Value) -> Result<Value, Overflow> {
+// ------------------------------------------------------------------ the Portfolio
+//
+// Typed views written straight to text (no `Value` tree: building one allocated a `String` per
+// key of every object, then the servicer groups cloned each loan's tree). Fields are declared
+// in alphabetical order, the order a `Value` object writes them, so the bytes are those of the
+// earlier `json!` views (`the_wire_bytes_of_the_portfolio_and_the_loan_are_unchanged`).
+
+/// A Portfolio money value: a decimal string with 2 decimals, or `null`.
+fn money(d: Option<Decimal>) -> Option<String> {
+    d.map(crate::money::string)
+}
+
+/// A rate: a decimal string with at least 2 decimals and no digit lost, or `null`.
+fn rate(d: Option<Decimal>) -> Option<String> {
+    d.map(crate::money::rate_string)
+}
+
+/// An address, its keys in alphabetical order (as a `Value` object writes them).
+#[derive(Serialize)]
+struct AddressView<'a> {
+    city: Option<&'a str>,
+    state: Option<&'a str>,
+    street1: Option<&'a str>,
+    street2: Option<&'a str>,
+    street3: Option<&'a str>,
+    zipcode: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct InterestRate {
+    effective: Option<String>,
+    original: Option<String>,
+}
+
+/// `MonthlyPayment {estimated, next_payment_due, scheduled_amount}`.
+#[derive(Serialize)]
+struct MonthlyPayment {
+    estimated: bool,
+    next_payment_due: Option<NaiveDate>,
+    scheduled_amount: Option<String>,
+}
+
+/// A payment group's `MonthlyPayment`: the amounts due are unknown to us (`null`). Both
+/// `current_amount` (schema) and `current_amount_due` (docs example) are written.
+#[derive(Serialize)]
+struct GroupPayment {
+    current_amount: Option<String>,
+    current_amount_due: Option<String>,
+    estimated: bool,
+    next_payment_due: Option<NaiveDate>,
+    past_due_amount: Option<String>,
+    scheduled_amount: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PaymentGroup<'a> {
+    id: Uuid,
+    monthly_payment: GroupPayment,
+    name: Option<&'a str>,
+    payment_reference_number: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Origination {
+    amount: Option<String>,
+    date: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+struct PayoffView {
+    quote: Option<String>,
+    quote_date: String,
+}
+
+#[derive(Serialize)]
+struct PslfView<'a> {
+    eligible_payments: Option<u32>,
+    expected_forgiveness_date: Option<NaiveDate>,
+    ineligible_payment_details: &'a [super::IneligiblePayment],
+    ineligible_payments: Option<u32>,
+    non_qualifying_payment_details: &'a [super::NonQualifyingPayment],
+    non_qualifying_payments: Option<u32>,
+    qualifying_payments: Option<u32>,
+    remaining_payments: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct RepaymentPlan<'a> {
+    description: Option<&'a str>,
+    income_driven_repayment: Option<bool>,
+    #[serde(rename = "type")]
+    plan_type: Option<&'a str>,
+}
+
+/// A loan's `servicer`: its name, address and its servicer's full payment group list.
+#[derive(Serialize)]
+struct ServicerView<'a> {
+    address: Option<AddressView<'a>>,
+    name: Option<&'a str>,
+    payment_groups: &'a [PaymentGroup<'a>],
+}
+
+#[derive(Serialize)]
+struct Status<'a> {
+    code: Option<&'a str>,
+    description: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct LoanTypeView<'a> {
+    code: Option<&'a str>,
+    description: Option<&'a str>,
+    federal: Option<bool>,
+    guarantor: Option<&'a str>,
+    lender: Option<&'a str>,
+    subsidized: Option<bool>,
+    sula_eligible: Option<bool>,
+}
+
+/// `PortfolioLoan`.
+#[derive(Serialize)]
+struct PortfolioLoan<'a> {
+    account_number: Option<&'a str>,
+    created_at: &'a str,
+    disbursement_dates: &'a [NaiveDate],
+    id: Uuid,
+    interest_rate: InterestRate,
+    monthly_payment: MonthlyPayment,
+    /// Loanpath addition, only on a linked loan the servicer stopped reporting (so every other
+    /// loan keeps the seed's exact shape): the day the scheduled sync closed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    no_longer_reported_since: Option<NaiveDate>,
+    origination: Origination,
+    outstanding_interest: Option<String>,
+    outstanding_principal: Option<String>,
+    payment_group_id: Option<Uuid>,
+    payment_reference_number: Option<&'a str>,
+    payoff: PayoffView,
+    pslf: PslfView<'a>,
+    repayment_plan: RepaymentPlan<'a>,
+    servicer: ServicerView<'a>,
+    status: Status<'a>,
+    #[serde(rename = "type")]
+    loan_type: LoanTypeView<'a>,
+    updated_at: &'a str,
+}
+
+/// Open-loan totals of one servicer (the loans are written by [`Portfolio`]'s own
+/// serialiser, from the indices in `loans`, so no loan view is copied).
+struct ServicerEntry<'a> {
+    totals: Totals,
+    loans: Vec<usize>,
+    monthly_payment: MonthlyPayment,
+    /// `false` when the servicer has no payment group (written `null`).
+    has_groups: bool,
+    group: usize,
+    servicer_of: &'a Loan,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    accrued_interest: Option<String>,
+    current_principal: Option<String>,
+    monthly_payment: Option<String>,
+    outstanding_balance: Option<String>,
+}
+
+/// The Portfolio: `{"loans": [PortfolioLoan], "servicers": [PortfolioServicer], "summary":
+/// PortfolioSummary}`, plus `links` (Loanpath addition) when given.
+struct Portfolio<'a> {
+    links: Option<&'a [Value]>,
+    groups: &'a [Vec<PaymentGroup<'a>>],
+    loans: Vec<PortfolioLoan<'a>>,
+    servicers: Vec<ServicerEntry<'a>>,
+    summary: Summary,
+}
+
+impl serde::Serialize for Portfolio<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Portfolio", 4)?;
+        if let Some(links) = self.links {
+            st.serialize_field("links", links)?;
+        }
+        st.serialize_field("loans", &self.loans)?;
+        let servicers: Vec<ServicerOut<'_, '_>> = self
+            .servicers
+            .iter()
+            .map(|e| ServicerOut { p: self, e })
+            .collect();
+        st.serialize_field("servicers", &servicers)?;
+        st.serialize_field("summary", &self.summary)?;
+        st.end()
+    }
+}
+
+/// `PortfolioServicer`, written from its entry and the Portfolio's loan views.
+struct ServicerOut<'p, 'a> {
+    p: &'p Portfolio<'a>,
+    e: &'p ServicerEntry<'a>,
+}
+
+impl serde::Serialize for ServicerOut<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (p, e) = (self.p, self.e);
+        let t = &e.totals;
+        let groups = &p.groups[e.group];
+        let loans: Vec<&PortfolioLoan<'_>> = e.loans.iter().map(|i| &p.loans[*i]).collect();
+        let mut st = s.serialize_struct("PortfolioServicer", 8)?;
+        st.serialize_field("accrued_interest", &money(Some(t.accrued_interest)))?;
+        st.serialize_field("capitalized_interest", &money(Some(t.capitalized_interest)))?;
+        st.serialize_field("current_principal", &money(Some(t.current_principal)))?;
+        st.serialize_field("loans", &loans)?;
+        st.serialize_field("monthly_payment", &e.monthly_payment)?;
+        st.serialize_field("outstanding_balance", &money(Some(t.outstanding_balance)))?;
+        st.serialize_field("payment_groups", &e.has_groups.then_some(groups))?;
+        st.serialize_field("servicer", &servicer(&e.servicer_of.data, groups))?;
+        st.end()
+    }
+}
+
+fn portfolio_loan<'a>(
+    loan: &'a Loan,
+    quote_date: NaiveDate,
+    groups: &'a [PaymentGroup<'a>],
+) -> Result<PortfolioLoan<'a>, Overflow> {
     let d = &loan.data;
     let payoff = payoff_quote(loan, quote_date)?;
     let status = d.status_row();
     let ty = d.type_row();
     let plan = d.plan_row();
-    let mut v = json!({
-        "id": loan.uuid,
-        "account_number": d.account_number,
-        "created_at": loan.created_at,
-        "updated_at": loan.updated_at,
-        "disbursement_dates": dates(&d.disbursement_dates),
-        "interest_rate": {
-            "effective": rate_string(d.interest_rate),
-            "original": rate_string(d.original_interest_rate.or(d.interest_rate)),
+    Ok(PortfolioLoan {
+        account_number: d.account_number.as_deref(),
+        created_at: &loan.created_at,
+        disbursement_dates: &d.disbursement_dates,
+        id: loan.uuid,
+        interest_rate: InterestRate {
+            effective: rate(d.interest_rate),
+            original: rate(d.original_interest_rate.or(d.interest_rate)),
         },
-        "monthly_payment": monthly_payment(std::slice::from_ref(loan), false)?,
-        "origination": {
-            "amount": money_string(d.original_principal),
-            "date": date(d.origination_date),
+        monthly_payment: monthly_payment(&[loan], false)?,
+        no_longer_reported_since: d.no_longer_reported_since,
+        origination: Origination {
+            amount: money(d.original_principal),
+            date: d.origination_date,
         },
-        "outstanding_interest": money_string(Some(d.outstanding_interest.unwrap_or_default())),
-        "outstanding_principal": money_string(Some(d.outstanding_principal.unwrap_or_default())),
-        "payment_group_id": d.payment_group_id,
-        "payment_reference_number": d.payment_reference_number,
-        "payoff": {
-            "quote": money_string(Some(payoff.quote)),
-            "quote_date": quote_date.format(PAYOFF_QUOTE_DATE_FORMAT).to_string(),
+        outstanding_interest: money(Some(d.outstanding_interest.unwrap_or_default())),
+        outstanding_principal: money(Some(d.outstanding_principal.unwrap_or_default())),
+        payment_group_id: d.payment_group_id,
+        payment_reference_number: d.payment_reference_number.as_deref(),
+        payoff: PayoffView {
+            quote: money(Some(payoff.quote)),
+            quote_date: quote_date.format(PAYOFF_QUOTE_DATE_FORMAT).to_string(),
         },
-        "pslf": pslf(d),
-        "repayment_plan": {
-            "description": plan.map(|p| p.description),
-            "income_driven_repayment": plan.map(|p| p.income_driven_repayment),
-            "type": plan.map(|p| p.plan_type).or(d.repayment_plan_type.as_deref()),
+        pslf: pslf(d),
+        repayment_plan: RepaymentPlan {
+            description: plan.map(|p| p.description),
+            income_driven_repayment: plan.map(|p| p.income_driven_repayment),
+            plan_type: plan
+                .map(|p| p.plan_type)
+                .or(d.repayment_plan_type.as_deref()),
         },
-        "servicer": servicer(d, groups),
-        "status": {
-            "code": d.loan_status,
-            "description": status.map(|s| s.description),
+        servicer: servicer(d, groups),
+        status: Status {
+            code: d.loan_status.as_deref(),
+            description: status.map(|s| s.description),
         },
-        "type": {
-            "code": text(Some(&d.loan_type).filter(|c| !c.is_empty()).map(String::as_str)),
+        loan_type: LoanTypeView {
+            code: Some(d.loan_type.as_str()).filter(|c| !c.is_empty()),
             // A type unknown to us (HEAL, an ambiguous legacy "PLUS") keeps the
             // file's own description rather than showing nothing.
-            "description": ty.map(|t| t.description)
+            description: ty
+                .map(|t| t.description)
                 .or(d.metadata.get("loan_type_description").map(String::as_str)),
-            "federal": ty.map(|t| t.federal),
-            "guarantor": d.guarantor.as_deref().or(ty.map(|t| t.guarantor)),
-            "lender": ty.map(|t| t.lender),
-            "subsidized": ty.map(|t| t.subsidized),
-            "sula_eligible": ty.map(|t| t.sula_eligible),
+            federal: ty.map(|t| t.federal),
+            guarantor: d.guarantor.as_deref().or(ty.map(|t| t.guarantor)),
+            lender: ty.map(|t| t.lender),
+            subsidized: ty.map(|t| t.subsidized),
+            sula_eligible: ty.map(|t| t.sula_eligible),
         },
-    });
-    closed_mark(&mut v, d);
-    Ok(v)
+        updated_at: &loan.updated_at,
+    })
 }
 
-fn pslf(d: &LoanData) -> Value {
+fn pslf(d: &LoanData) -> PslfView<'_> {
     let p = &d.pslf;
     let qualifying = d.pslf_cumulative_periods;
     let direct = d.type_row().is_some_and(|t| t.is_direct());
@@ -192,38 +407,50 @@ fn pslf(d: &LoanData) -> Value {
             .filter(|_| direct)
             .map(|q| PSLF_PAYMENTS.saturating_sub(q))
     });
-    json!({
-        "eligible_payments": p.eligible_payments,
-        "expected_forgiveness_date": date(p.expected_forgiveness_date),
-        "ineligible_payment_details": p.ineligible_payment_details,
-        "ineligible_payments": p.ineligible_payments,
-        "non_qualifying_payment_details": p.non_qualifying_payment_details,
-        "non_qualifying_payments": p.non_qualifying_payments,
-        "qualifying_payments": qualifying,
-        "remaining_payments": remaining,
-    })
+    PslfView {
+        eligible_payments: p.eligible_payments,
+        expected_forgiveness_date: p.expected_forgiveness_date,
+        ineligible_payment_details: &p.ineligible_payment_details,
+        ineligible_payments: p.ineligible_payments,
+        non_qualifying_payment_details: &p.non_qualifying_payment_details,
+        non_qualifying_payments: p.non_qualifying_payments,
+        qualifying_payments: qualifying,
+        remaining_payments: remaining,
+    }
 }
 
 /// Servicer `{name, address, payment_groups}`; address as given by the
 /// source, else the reference table's.
-fn servicer(d: &LoanData, groups: &Value) -> Value {
-    let addr = d
+fn servicer<'a>(d: &'a LoanData, groups: &'a [PaymentGroup<'a>]) -> ServicerView<'a> {
+    let address = d
         .servicer_address
         .as_ref()
         .filter(|a| !a.is_empty())
-        .map(address)
-        .or_else(|| {
-            d.servicer_row().and_then(|r| r.address.as_ref()).map(|a| {
-                json!({"street1": a.street1, "street2": a.street2, "street3": a.street3,
-                       "city": a.city, "state": a.state, "zipcode": a.zipcode})
-            })
+        .map(|a| AddressView {
+            city: a.city.as_deref(),
+            state: a.state.as_deref(),
+            street1: a.street1.as_deref(),
+            street2: a.street2.as_deref(),
+            street3: a.street3.as_deref(),
+            zipcode: a.zipcode.as_deref(),
         })
-        .unwrap_or(Value::Null);
-    json!({
-        "name": d.servicer_name,
-        "address": addr,
-        "payment_groups": groups,
-    })
+        .or_else(|| {
+            d.servicer_row()
+                .and_then(|r| r.address.as_ref())
+                .map(|a| AddressView {
+                    city: Some(a.city),
+                    state: Some(a.state),
+                    street1: Some(a.street1),
+                    street2: a.street2,
+                    street3: a.street3,
+                    zipcode: Some(a.zipcode),
+                })
+        });
+    ServicerView {
+        address,
+        name: d.servicer_name.as_deref(),
+        payment_groups: groups,
+    }
 }
 
 fn sum(loans: &[&Loan], f: impl Fn(&LoanData) -> Option<Decimal>) -> Result<Decimal, Overflow> {
@@ -233,25 +460,28 @@ fn sum(loans: &[&Loan], f: impl Fn(&LoanData) -> Option<Decimal>) -> Result<Deci
 /// `MonthlyPayment {scheduled_amount, estimated, next_payment_due}`:
 /// sums the scheduled amounts (`null` if none is known) and takes the
 /// earliest due date, over open loans only when `open_only`.
-fn monthly_payment(loans: &[Loan], open_only: bool) -> Result<Value, Overflow> {
-    let refs: Vec<&Loan> = loans.iter().filter(|l| !open_only || l.is_open()).collect();
+fn monthly_payment(loans: &[&Loan], open_only: bool) -> Result<MonthlyPayment, Overflow> {
+    let refs: Vec<&Loan> = loans
+        .iter()
+        .copied()
+        .filter(|l| !open_only || l.is_open())
+        .collect();
     let known = refs.iter().any(|l| l.data.monthly_payment.is_some());
     let scheduled = match known {
         true => Some(sum(&refs, |d| d.monthly_payment)?),
         false => None,
     };
-    Ok(json!({
-        "scheduled_amount": money_string(scheduled),
-        "estimated": false,
-        "next_payment_due": date(refs.iter().filter_map(|l| l.data.due_date).min()),
-    }))
+    Ok(MonthlyPayment {
+        estimated: false,
+        next_payment_due: refs.iter().filter_map(|l| l.data.due_date).min(),
+        scheduled_amount: money(scheduled),
+    })
 }
 
 /// `PaymentGroup`s for the loans' `payment_group_id`s (first-seen order).
 /// Name and amounts due are unknown to us (`null`); `scheduled_amount` sums
-/// the group's open loans. Both `current_amount` (schema) and
-/// `current_amount_due` (docs example) are written.
-fn payment_groups(loans: &[Loan]) -> Result<Value, Overflow> {
+/// the group's open loans.
+fn payment_groups<'a>(loans: &[&'a Loan]) -> Result<Vec<PaymentGroup<'a>>, Overflow> {
     let mut ids: Vec<Uuid> = Vec::new();
     for l in loans {
         if let Some(id) = l.data.payment_group_id {
@@ -260,28 +490,31 @@ fn payment_groups(loans: &[Loan]) -> Result<Value, Overflow> {
             }
         }
     }
-    Ok(Value::Array(
-        ids.into_iter()
-            .map(|id| {
-                let members: Vec<Loan> = loans
+    ids.into_iter()
+        .map(|id| {
+            let members: Vec<&Loan> = loans
+                .iter()
+                .copied()
+                .filter(|l| l.data.payment_group_id == Some(id))
+                .collect();
+            let mp = monthly_payment(&members, true)?;
+            Ok(PaymentGroup {
+                id,
+                monthly_payment: GroupPayment {
+                    current_amount: None,
+                    current_amount_due: None,
+                    estimated: mp.estimated,
+                    next_payment_due: mp.next_payment_due,
+                    past_due_amount: None,
+                    scheduled_amount: mp.scheduled_amount,
+                },
+                name: None,
+                payment_reference_number: members
                     .iter()
-                    .filter(|l| l.data.payment_group_id == Some(id))
-                    .cloned()
-                    .collect();
-                let mut mp = monthly_payment(&members, true)?;
-                mp["current_amount"] = Value::Null;
-                mp["current_amount_due"] = Value::Null;
-                mp["past_due_amount"] = Value::Null;
-                Ok(json!({
-                    "id": id,
-                    "monthly_payment": mp,
-                    "name": Value::Null,
-                    "payment_reference_number":
-                        members.iter().find_map(|l| l.data.payment_reference_number.clone()),
-                }))
+                    .find_map(|l| l.data.payment_reference_number.as_deref()),
             })
-            .collect::<Result<_, Overflow>>()?,
-    ))
+        })
+        .collect()
 }
 
 /// Totals over **open** loans (status group not Closed): closed loans (paid
@@ -296,8 +529,8 @@ struct Totals {
     outstanding_balance: Decimal,
 }
 
-fn totals(loans: &[Loan]) -> Result<Totals, Overflow> {
-    let open: Vec<&Loan> = loans.iter().filter(|l| l.is_open()).collect();
+fn totals(loans: &[&Loan]) -> Result<Totals, Overflow> {
+    let open: Vec<&Loan> = loans.iter().copied().filter(|l| l.is_open()).collect();
     let accrued_interest = sum(&open, |d| d.outstanding_interest)?;
     let current_principal = sum(&open, |d| d.outstanding_principal)?;
     Ok(Totals {
@@ -308,8 +541,13 @@ fn totals(loans: &[Loan]) -> Result<Totals, Overflow> {
     })
 }
 
-/// The Portfolio: `{"loans": [PortfolioLoan], "summary": PortfolioSummary,
-/// "servicers": [PortfolioServicer]}`.
+/// The Portfolio of `loans` as a `Value` (tests, and callers that read it).
+pub fn portfolio_view(loans: &[Loan], quote_date: NaiveDate) -> Result<Value, Overflow> {
+    let text = write_portfolio(loans, quote_date, None)?;
+    Ok(serde_json::from_str(&text).expect("the Portfolio's own text is JSON"))
+}
+
+/// The Portfolio of `loans`, as of `quote_date`, written as JSON text (the response body).
 ///
 /// * `loans` lists every loan, closed ones included, in the given order.
 /// * `summary` = `{accrued_interest, current_principal, outstanding_balance,
@@ -321,74 +559,67 @@ fn totals(loans: &[Loan]) -> Result<Totals, Overflow> {
 ///   open-loan totals, `monthly_payment` as a MonthlyPayment object, its
 ///   `payment_groups` (`null` if none) and `servicer` object. Each loan's
 ///   `servicer.payment_groups` is its servicer's full group list.
-pub fn portfolio_view(loans: &[Loan], quote_date: NaiveDate) -> Result<Value, Overflow> {
+/// * `links`, when given: each linked servicer account (Loanpath addition).
+pub fn write_portfolio(
+    loans: &[Loan],
+    quote_date: NaiveDate,
+    links: Option<&[Value]>,
+) -> Result<String, Overflow> {
     let mut names: Vec<Option<&str>> = Vec::new();
+    let mut index: Vec<usize> = Vec::with_capacity(loans.len());
     for l in loans {
         let n = l.data.servicer_name.as_deref();
-        if !names.contains(&n) {
-            names.push(n);
-        }
+        let i = match names.iter().position(|m| *m == n) {
+            Some(i) => i,
+            None => {
+                names.push(n);
+                names.len() - 1
+            }
+        };
+        index.push(i);
     }
-    let name_index = |l: &Loan| {
-        let n = l.data.servicer_name.as_deref();
-        names.iter().position(|m| *m == n).unwrap_or(0)
-    };
-    let members: Vec<Vec<Loan>> = (0..names.len())
-        .map(|i| {
-            loans
-                .iter()
-                .filter(|l| name_index(l) == i)
-                .cloned()
-                .collect()
-        })
+    let members: Vec<Vec<usize>> = (0..names.len())
+        .map(|i| (0..loans.len()).filter(|j| index[*j] == i).collect())
         .collect();
-    let groups: Vec<Value> = members
+    let refs = |m: &[usize]| -> Vec<&Loan> { m.iter().map(|j| &loans[*j]).collect() };
+    let groups: Vec<Vec<PaymentGroup<'_>>> = members
         .iter()
-        .map(|m| payment_groups(m))
+        .map(|m| payment_groups(&refs(m)))
         .collect::<Result<_, _>>()?;
-    let views: Vec<Value> = loans
+    let views: Vec<PortfolioLoan<'_>> = loans
         .iter()
-        .map(|l| portfolio_loan(l, quote_date, &groups[name_index(l)]))
+        .zip(&index)
+        .map(|(l, i)| portfolio_loan(l, quote_date, &groups[*i]))
         .collect::<Result<_, _>>()?;
-    let servicers: Vec<Value> = members
+    let servicers: Vec<ServicerEntry<'_>> = members
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let t = totals(m)?;
-            let g = &groups[i];
-            let groups_or_null = if g.as_array().is_some_and(|g| g.is_empty()) {
-                Value::Null
-            } else {
-                g.clone()
-            };
-            let loan_views: Vec<Value> = loans
-                .iter()
-                .zip(&views)
-                .filter(|(l, _)| name_index(l) == i)
-                .map(|(_, v)| v.clone())
-                .collect();
-            Ok(json!({
-                "accrued_interest": money_string(Some(t.accrued_interest)),
-                "capitalized_interest": money_string(Some(t.capitalized_interest)),
-                "current_principal": money_string(Some(t.current_principal)),
-                "outstanding_balance": money_string(Some(t.outstanding_balance)),
-                "loans": loan_views,
-                "monthly_payment": monthly_payment(m, true)?,
-                "payment_groups": groups_or_null,
-                "servicer": servicer(&m[0].data, g),
-            }))
+            let r = refs(m);
+            Ok(ServicerEntry {
+                totals: totals(&r)?,
+                monthly_payment: monthly_payment(&r, true)?,
+                has_groups: !groups[i].is_empty(),
+                group: i,
+                servicer_of: r[0],
+                loans: m.clone(),
+            })
         })
         .collect::<Result<_, Overflow>>()?;
-    let t = totals(loans)?;
-    let open: Vec<&Loan> = loans.iter().filter(|l| l.is_open()).collect();
-    Ok(json!({
-        "loans": views,
-        "summary": {
-            "accrued_interest": money_string(Some(t.accrued_interest)),
-            "current_principal": money_string(Some(t.current_principal)),
-            "outstanding_balance": money_string(Some(t.outstanding_balance)),
-            "monthly_payment": money_string(Some(sum(&open, |d| d.monthly_payment)?)),
+    let all: Vec<&Loan> = loans.iter().collect();
+    let t = totals(&all)?;
+    let open: Vec<&Loan> = all.iter().copied().filter(|l| l.is_open()).collect();
+    let portfolio = Portfolio {
+        links,
+        groups: &groups,
+        loans: views,
+        servicers,
+        summary: Summary {
+            accrued_interest: money(Some(t.accrued_interest)),
+            current_principal: money(Some(t.current_principal)),
+            monthly_payment: money(Some(sum(&open, |d| d.monthly_payment)?)),
+            outstanding_balance: money(Some(t.outstanding_balance)),
         },
-        "servicers": servicers,
-    }))
+    };
+    Ok(serde_json::to_string(&portfolio).expect("a Portfolio always serialises"))
 }
