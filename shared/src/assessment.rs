@@ -70,8 +70,19 @@ pub(crate) fn rules_error(input: &AssessmentInput, e: RulesError) -> ApiError {
 pub fn as_of(raw: Option<&str>) -> Result<NaiveDate, ApiError> {
     match raw {
         None => Ok(chrono::Utc::now().date_naive()),
-        Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| ApiError::field("as_of", "must be a date written YYYY-MM-DD")),
+        Some(s) => {
+            let d = crate::loans::payload::parse_date(s)
+                .ok_or_else(|| ApiError::field("as_of", "must be a date written YYYY-MM-DD"))?;
+            let first = NaiveDate::from_ymd_opt(1990, 1, 1).expect("a valid date");
+            let last = NaiveDate::from_ymd_opt(2100, 12, 31).expect("a valid date");
+            if d < first || d > last {
+                return Err(ApiError::field(
+                    "as_of",
+                    format!("must be from {first} to {last}; got {d}"),
+                ));
+            }
+            Ok(d)
+        }
     }
 }
 

@@ -284,6 +284,23 @@ async fn assessments_reject_bad_input_by_name() {
     .await;
     assert_eq!(s, 422);
     assert!(err["error"]["fields"]["as_of"].is_string());
+    // Strict, and within the documented 1990-01-01 to 2100-12-31 (it took any year, and spaces).
+    for bad in [
+        "1989-12-31",
+        "2101-01-01",
+        " 2026-11-22",
+        "2026-11-31",
+        "2026-1-05",
+    ] {
+        let (s, err) = send(
+            &t.ctx,
+            assessments::repayment_options,
+            call("GET", "/").id(1).query("as_of", bad),
+        )
+        .await;
+        assert_eq!(s, 422, "{bad}: {err}");
+        assert!(err["error"]["fields"]["as_of"].is_string(), "{bad}: {err}");
+    }
     post(
         &t.ctx,
         json!({"agi": 50000, "filing_status": "married_filing_jointly", "family_size": 2}),

@@ -18,6 +18,7 @@ use std::error::Error as StdError;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use aws_smithy_runtime_api::client::connection::{CaptureSmithyConnection, ConnectionMetadata};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
@@ -26,19 +27,25 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
-use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
+use hyper_util::client::legacy::connect::{
+    capture_connection, CaptureConnection, HttpConnector as TcpConnector, HttpInfo,
+};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-type Pool = Client<hyper_rustls::HttpsConnector<TcpConnector>, SdkBody>;
+type Pool = Client<Bounded<hyper_rustls::HttpsConnector<TcpConnector>>, SdkBody>;
+
+type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// How long an idle connection is kept (the SDK default client's figure).
 pub const POOL_IDLE: Duration = Duration::from_secs(90);
 
 /// A new client. A function builds one at cold start, in its SDK configuration, and every SDK
 /// client built from that configuration shares its pool. Its connections belong to the Tokio
-/// runtime that opened them, so it is not a process-wide static.
+/// runtime that opened them, so it is not a process-wide static. The system's root
+/// certificates are read here, at cold start, not on the first request.
 pub fn client() -> SharedHttpClient {
+    let _ = tls();
     SharedHttpClient::new(Http1Client::default())
 }
 
@@ -77,6 +84,9 @@ fn tls() -> Arc<rustls::ClientConfig> {
     TLS.get_or_init(|| {
         let mut roots = rustls::RootCertStore::empty();
         let found = rustls_native_certs::load_native_certs();
+        for e in &found.errors {
+            tracing::warn!(error = %e, "reading the system's root certificates");
+        }
         for cert in found.certs {
             let _ = roots.add(cert);
         }
@@ -100,7 +110,6 @@ fn pool(connect_timeout: Option<Duration>, tls: Arc<rustls::ClientConfig>) -> Po
     let mut tcp = TcpConnector::new();
     tcp.enforce_http(false);
     tcp.set_nodelay(true);
-    tcp.set_connect_timeout(connect_timeout);
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config((*tls).clone())
         .https_or_http()
@@ -110,7 +119,75 @@ fn pool(connect_timeout: Option<Duration>, tls: Arc<rustls::ClientConfig>) -> Po
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new())
         .pool_idle_timeout(POOL_IDLE)
-        .build(https)
+        .build(Bounded {
+            inner: https,
+            limit: connect_timeout,
+        })
+}
+
+/// The SDK's connect timeout over the whole connection: DNS, TCP and the TLS handshake (as the
+/// SDK's default client bounds it), not the TCP connect alone.
+#[derive(Clone, Debug)]
+struct Bounded<C> {
+    inner: C,
+    limit: Option<Duration>,
+}
+
+impl<C> tower_service::Service<lambda_http::http::Uri> for Bounded<C>
+where
+    C: tower_service::Service<lambda_http::http::Uri>,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<C::Response, BoxError>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: lambda_http::http::Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let limit = self.limit;
+        Box::pin(async move {
+            let Some(limit) = limit else {
+                return connecting.await.map_err(Into::into);
+            };
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(r) => r.map_err(Into::into),
+                Err(_) => Err(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no connection within {} ms", limit.as_millis()),
+                )) as BoxError),
+            }
+        })
+    }
+}
+
+/// What the SDK's connection-poisoning interceptor needs: after a transient error it closes
+/// the connection that carried it, so a retry never reuses it (as the SDK's default client).
+fn connection_metadata(capture: &CaptureConnection) -> Option<ConnectionMetadata> {
+    let connected = capture.connection_metadata();
+    let conn = connected.as_ref()?;
+    let mut extras = lambda_http::http::Extensions::new();
+    conn.get_extras(&mut extras);
+    let info = extras.get::<HttpInfo>();
+    let poison = capture.clone();
+    let mut b = ConnectionMetadata::builder()
+        .proxied(false)
+        .poison_fn(move || {
+            if let Some(c) = poison.connection_metadata().as_ref() {
+                c.poison();
+            }
+        });
+    b.set_local_addr(info.map(|i| i.local_addr()))
+        .set_remote_addr(info.map(|i| i.remote_addr()));
+    Some(b.build())
 }
 
 #[derive(Debug, Clone)]
@@ -121,10 +198,14 @@ struct Connector {
 
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let request = match request.try_into_http1x() {
+        let mut request = match request.try_into_http1x() {
             Ok(r) => r,
             Err(e) => return HttpConnectorFuture::ready(Err(ConnectorError::user(e.into()))),
         };
+        let capture = capture_connection(&mut request);
+        if let Some(smithy) = request.extensions().get::<CaptureSmithyConnection>() {
+            smithy.set_connection_retriever(move || connection_metadata(&capture));
+        }
         let pool = self.pool.clone();
         let read_timeout = self.read_timeout;
         HttpConnectorFuture::new(async move {
@@ -322,5 +403,93 @@ mod tests {
         // No protocol offered, so none negotiated: HTTP/1.1, even with a server that speaks h2.
         assert_eq!(alpn, None);
         assert!(request.starts_with("POST / HTTP/1.1\r\n"), "{request}");
+    }
+
+    /// A server that accepts TCP and never answers the TLS handshake: the connect timeout
+    /// bounds the handshake too (a timeout, which the SDK retries), not just the TCP connect.
+    #[tokio::test]
+    async fn a_stalled_tls_handshake_is_a_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hold = tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let connector = Connector {
+            pool: pool(Some(Duration::from_millis(200)), tls()),
+            read_timeout: None,
+        };
+        let req = lambda_http::http::Request::get(format!("https://localhost:{port}/"));
+        let req = HttpRequest::try_from(req.body(SdkBody::empty()).unwrap()).unwrap();
+        let started = std::time::Instant::now();
+        let e = connector.call(req).await.unwrap_err();
+        assert!(e.is_timeout(), "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        hold.abort();
+    }
+
+    /// The SDK's interceptor can find the connection a request used and poison it: the next
+    /// request opens a new connection instead of reusing it.
+    #[tokio::test]
+    async fn the_connection_of_a_request_can_be_poisoned() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    while let Ok(n) = socket.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                        if socket.write_all(reply).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        let connector = Connector {
+            pool: pool(Some(Duration::from_secs(1)), tls()),
+            read_timeout: None,
+        };
+        let send = |capture: Option<CaptureSmithyConnection>| {
+            let mut req = get(addr.port());
+            if let Some(c) = capture {
+                req.add_extension(c);
+            }
+            let call = connector.call(req);
+            async move {
+                let resp = call.await.unwrap();
+                http_body_util::BodyExt::collect(resp.into_body())
+                    .await
+                    .unwrap();
+            }
+        };
+        send(None).await;
+        send(None).await;
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            1,
+            "the pool reuses a connection"
+        );
+        let capture = CaptureSmithyConnection::new();
+        send(Some(capture.clone())).await;
+        let meta = capture.get().expect("the connection was captured");
+        assert_eq!(meta.remote_addr(), Some(addr));
+        meta.poison();
+        send(None).await;
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            2,
+            "a poisoned connection is not reused"
+        );
     }
 }

@@ -434,9 +434,16 @@ impl Fields<'_> {
     }
 }
 
-/// Strict `YYYY-MM-DD`: ten characters, no spaces around (the schema's pattern).
+/// Strict `YYYY-MM-DD`: four, two and two ASCII digits (the schema's pattern). chrono alone
+/// also takes spaces before a number, one-digit months and days, and a sign.
 pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
-    (s.len() == 10)
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    shaped
         .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .flatten()
 }

@@ -1108,8 +1108,8 @@ fn rich_loans() -> Vec<Loan> {
 #[test]
 fn the_wire_bytes_of_the_portfolio_and_the_loan_are_unchanged() {
     let loans = rich_loans();
-    let portfolio =
-        serde_json::to_string(&portfolio_view(&loans, d(2026, 11, 22)).unwrap()).unwrap();
+    // The text the handler sends, not a re-serialised Value (which would sort the keys anyway).
+    let portfolio = write_portfolio(&loans, d(2026, 11, 22), None).unwrap();
     let v1: Vec<Value> = loans.iter().map(loan_view).collect();
     let v1 = serde_json::to_string(&v1).unwrap();
     let dir = format!("{}/src/loans/testdata", env!("CARGO_MANIFEST_DIR"));
@@ -1125,4 +1125,14 @@ fn the_wire_bytes_of_the_portfolio_and_the_loan_are_unchanged() {
             "{name} differs from the golden file:\n{text}"
         );
     }
+    // With links (as GET portfolio writes it): the earlier code set `view["links"]` on the
+    // Value, so they came first ("links" < "loans"), before the same bytes.
+    let links = vec![json!({"servicer": "Nelnet", "status": "linked", "last_synced_at": null})];
+    let with_links = write_portfolio(&loans, d(2026, 11, 22), Some(&links)).unwrap();
+    let expected = format!(
+        "{{\"links\":{},{}",
+        serde_json::to_string(&links).unwrap(),
+        &portfolio[1..]
+    );
+    assert_eq!(with_links, expected);
 }

@@ -74,7 +74,7 @@ const AS_OF: Param = Param {
     name: "as_of",
     required: false,
     description: "Assess under the law in force on this date (YYYY-MM-DD, 1990-01-01 to 2100-12-31); today if absent.",
-    schema: r#"{"type": "string", "format": "date", "pattern": "^(199[0-9]|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"}"#,
+    schema: r#"{"type": "string", "format": "date", "pattern": "^(199[0-9]|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}"#,
 };
 
 const BORROWER_EXAMPLE: &str = r#"{"borrower": {"first_name": "James", "last_name": "Kirk", "email": "james.kirk@example.com", "agi": 65000, "filing_status": "single", "family_size": 1, "state_of_residence": "IA"}}"#;
