@@ -104,24 +104,27 @@ impl AppContext {
 
     /// The webhook delivery queue (`WEBHOOK_QUEUE_URL`, its client built on first use).
     pub fn queue(&self) -> Option<&crate::webhooks::queue::Queue> {
-        self.queue
-            .get_or_init(|| {
-                self.sdk.as_ref().and_then(|c| {
-                    crate::webhooks::queue::Queue::from_env_var(c, "WEBHOOK_QUEUE_URL")
-                })
-            })
-            .as_ref()
+        self.lazy_queue(&self.queue, "WEBHOOK_QUEUE_URL")
     }
 
     /// The portfolio sync queue (`SYNC_QUEUE_URL`, its client built on first use).
     pub fn sync_queue(&self) -> Option<&crate::webhooks::queue::Queue> {
-        self.sync_queue
-            .get_or_init(|| {
-                self.sdk
-                    .as_ref()
-                    .and_then(|c| crate::webhooks::queue::Queue::from_env_var(c, "SYNC_QUEUE_URL"))
-            })
-            .as_ref()
+        self.lazy_queue(&self.sync_queue, "SYNC_QUEUE_URL")
+    }
+
+    /// The queue in `cell`: the one set by hand, else the one the environment variable `var`
+    /// names, its client built from the cold start's configuration the first time.
+    fn lazy_queue<'a>(
+        &'a self,
+        cell: &'a OnceLock<Option<crate::webhooks::queue::Queue>>,
+        var: &str,
+    ) -> Option<&'a crate::webhooks::queue::Queue> {
+        cell.get_or_init(|| {
+            self.sdk
+                .as_ref()
+                .and_then(|c| crate::webhooks::queue::Queue::from_env_var(c, var))
+        })
+        .as_ref()
     }
 
     /// A function's context: the SDK configuration from the Lambda environment

@@ -24,6 +24,11 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
             )
         }
     };
+    json_text_response(status, text)
+}
+
+/// A response whose body is already JSON text.
+fn json_text_response(status: StatusCode, text: String) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(CONTENT_TYPE, "application/json")
@@ -37,11 +42,7 @@ pub fn ok<T: Serialize + ?Sized>(body: &T) -> Result<Response<Body>, ApiError> {
 
 /// A 200 whose body the domain has already written as JSON text.
 pub fn ok_json_text(text: String) -> Result<Response<Body>, ApiError> {
-    Ok(Response::builder()
-        .status(StatusCode::OK)
-        .header(CONTENT_TYPE, "application/json")
-        .body(Body::Text(text))
-        .expect("static response parts are valid"))
+    Ok(json_text_response(StatusCode::OK, text))
 }
 
 pub fn created<T: Serialize + ?Sized>(body: &T) -> Result<Response<Body>, ApiError> {

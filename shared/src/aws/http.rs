@@ -8,9 +8,12 @@
 //! rustls speaks TLS, and the SDK keeps doing signing, retries and timeouts.
 //!
 //! What it does, as the default client does:
-//! * one connection pool per process (idle connections kept 90 s), TCP_NODELAY, HTTPS with the
-//!   system's root certificates and plain HTTP for local emulators;
-//! * the connect and read timeouts of the SDK's settings (connect 3.1 s by default);
+//! * one connection pool per SDK configuration (idle connections kept 90 s), TCP_NODELAY, HTTPS
+//!   with the system's root certificates (read at cold start) and plain HTTP for local
+//!   emulators;
+//! * the connect timeout of the SDK's settings (3.1 s by default) over DNS, TCP and the TLS
+//!   handshake together, and its read timeout;
+//! * the connection capture that lets the SDK poison a connection after a transient error;
 //! * errors classified for the SDK's retry policy: a timeout is a timeout, a connection that
 //!   could not be made or broke is I/O (both retried), an unusable request is the caller's.
 
@@ -265,6 +268,17 @@ fn chain<'a>(
 mod tests {
     use super::*;
 
+    /// A server that accepts one connection and never writes a byte.
+    async fn silent_server() -> (u16, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hold = tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        (port, hold)
+    }
+
     fn get(port: u16) -> HttpRequest {
         let req = lambda_http::http::Request::get(format!("http://127.0.0.1:{port}/"));
         HttpRequest::try_from(req.body(SdkBody::empty()).unwrap()).unwrap()
@@ -288,12 +302,7 @@ mod tests {
     /// A server that accepts and never answers: the read timeout is a timeout.
     #[tokio::test]
     async fn a_silent_server_is_a_timeout() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let hold = tokio::spawn(async move {
-            let (_socket, _) = listener.accept().await.unwrap();
-            tokio::time::sleep(Duration::from_secs(5)).await;
-        });
+        let (port, hold) = silent_server().await;
         let connector = Connector {
             pool: pool(Some(Duration::from_secs(1)), tls()),
             read_timeout: Some(Duration::from_millis(200)),
@@ -409,12 +418,7 @@ mod tests {
     /// bounds the handshake too (a timeout, which the SDK retries), not just the TCP connect.
     #[tokio::test]
     async fn a_stalled_tls_handshake_is_a_timeout() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let hold = tokio::spawn(async move {
-            let (_socket, _) = listener.accept().await.unwrap();
-            tokio::time::sleep(Duration::from_secs(5)).await;
-        });
+        let (port, hold) = silent_server().await;
         let connector = Connector {
             pool: pool(Some(Duration::from_millis(200)), tls()),
             read_timeout: None,

@@ -266,8 +266,7 @@ struct ServicerEntry<'a> {
     totals: Totals,
     loans: Vec<usize>,
     monthly_payment: MonthlyPayment,
-    /// `false` when the servicer has no payment group (written `null`).
-    has_groups: bool,
+    /// The servicer's payment groups in [`Portfolio::groups`] (written `null` when empty).
     group: usize,
     servicer_of: &'a Loan,
 }
@@ -329,7 +328,7 @@ impl serde::Serialize for ServicerOut<'_, '_> {
         st.serialize_field("loans", &loans)?;
         st.serialize_field("monthly_payment", &e.monthly_payment)?;
         st.serialize_field("outstanding_balance", &money(Some(t.outstanding_balance)))?;
-        st.serialize_field("payment_groups", &e.has_groups.then_some(groups))?;
+        st.serialize_field("payment_groups", &(!groups.is_empty()).then_some(groups))?;
         st.serialize_field("servicer", &servicer(&e.servicer_of.data, groups))?;
         st.end()
     }
@@ -599,7 +598,6 @@ pub fn write_portfolio(
             Ok(ServicerEntry {
                 totals: totals(&r)?,
                 monthly_payment: monthly_payment(&r, true)?,
-                has_groups: !groups[i].is_empty(),
                 group: i,
                 servicer_of: r[0],
                 loans: m.clone(),
