@@ -3,6 +3,8 @@
 //! the pure engine in `crate::rules` under the law in force on `as_of`.
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::context::AppContext;
@@ -233,35 +235,63 @@ pub async fn forgiveness_options(
     .await
     .map_err(|e| tracing::warn!(error = %e, "employer matching failed"))
     .ok();
-    let mut out = Vec::with_capacity(options.len());
-    for o in &options {
-        let mut v = serde_json::to_value(o)
-            .map_err(|e| ApiError::Internal(format!("forgiveness option: {e}")))?;
-        match &found {
+    let forgiveness_options = options
+        .iter()
+        .map(|o| match &found {
             Some(m) => {
-                v["matching_institutions"] = m.institutions_for(o.forgiveness_type);
-                let mut summary = m.summary_for(o.forgiveness_type);
+                let mut employer_match = m.summary_for(o.forgiveness_type);
                 // The engine uses the borrower's own `pslf`; say so where the two disagree.
                 if o.forgiveness_type == rules::ForgivenessType::Pslf
-                    && summary["status"] == "matched"
+                    && employer_match.status == "matched"
                     && !b.financial.pslf.unwrap_or(false)
                 {
-                    let d = summary["detail"].as_str().unwrap_or_default().to_string();
-                    summary["detail"] = json!(format!(
-                        "{d} The borrower's pslf is false, so this option lists \"Does not work \
-                         for qualifying employer\": set pslf to true if they work there full time."
-                    ));
+                    employer_match.detail.push_str(
+                        " The borrower's pslf is false, so this option lists \"Does not work \
+                         for qualifying employer\": set pslf to true if they work there full time.",
+                    );
                 }
-                v["employer_match"] = summary;
+                ForgivenessOptionView {
+                    option: o,
+                    matching_institutions: m.institutions_for(o.forgiveness_type),
+                    employer_match,
+                }
             }
-            None => {
-                v["matching_institutions"] = json!([]);
-                v["employer_match"] = crate::employers::matching::EmployerMatch::unavailable();
-            }
-        }
-        out.push(v);
-    }
-    Ok(json!({ "forgiveness_options": out, "as_of": as_of, "rules_version": rules::RULES_VERSION }))
+            None => ForgivenessOptionView {
+                option: o,
+                matching_institutions: Vec::new(),
+                employer_match: crate::employers::matching::EmployerMatch::unavailable(),
+            },
+        })
+        .collect();
+    let body = ForgivenessOptions {
+        forgiveness_options,
+        as_of,
+        rules_version: rules::RULES_VERSION,
+    };
+    serde_json::to_value(&body).map_err(|e| ApiError::Internal(format!("forgiveness options: {e}")))
+}
+
+/// The `ForgivenessOptions` response.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ForgivenessOptions<'a> {
+    pub forgiveness_options: Vec<ForgivenessOptionView<'a>>,
+    /// The date whose law the options follow.
+    pub as_of: NaiveDate,
+    pub rules_version: &'static str,
+}
+
+/// One forgiveness option, with the borrower's employer matched against the PSLF lists.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "ForgivenessOptionWithMatch")]
+pub struct ForgivenessOptionView<'a> {
+    #[serde(flatten)]
+    pub option: &'a rules::ForgivenessOption,
+    /// The employer records that bear on this option: every match for PSLF, the low-income
+    /// schools for Teacher Loan Forgiveness. Empty when nothing matched or the lists could not
+    /// be read (`employer_match` says which).
+    pub matching_institutions: Vec<crate::employers::EmployerView<'a>>,
+    pub employer_match: crate::employers::matching::MatchSummary,
 }
 
 /// A scenario as analysts write it: the `../shared/vectors/official.json` case format, or any

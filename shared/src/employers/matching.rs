@@ -8,10 +8,11 @@
 //!
 //! No match is not a finding of ineligibility; the response says so.
 
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::pages::Partition;
-use super::{names, Employer, EmployerType, NOT_FOUND_CAVEAT};
+use super::{names, Employer, EmployerType, EmployerView, NOT_FOUND_CAVEAT};
 use crate::error::ApiError;
 use crate::rules::ForgivenessType;
 use crate::store::{keys, Store};
@@ -114,6 +115,20 @@ async fn by_name(
     Ok(out)
 }
 
+/// A forgiveness option's `employer_match`: how the borrower's employer matched the lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "EmployerMatch")]
+pub struct MatchSummary {
+    #[schemars(schema_with = "status_schema")]
+    pub status: &'static str,
+    /// The status in a sentence, with what to do next.
+    pub detail: String,
+}
+
+fn status_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": MATCH_STATUSES})
+}
+
 /// Every `employer_match.status` (the OpenAPI document lists them from here).
 pub const MATCH_STATUSES: [&str; 7] = [
     "matched",
@@ -136,8 +151,8 @@ impl EmployerMatch {
     }
 
     /// `matching_institutions` for an option.
-    pub fn institutions_for(&self, t: ForgivenessType) -> Value {
-        Value::Array(self.relevant(t).into_iter().map(Employer::view).collect())
+    pub fn institutions_for(&self, t: ForgivenessType) -> Vec<EmployerView<'_>> {
+        self.relevant(t).into_iter().map(Employer::view).collect()
     }
 
     /// `employer_match` for an option: a status and a sentence that explains it.
@@ -149,16 +164,16 @@ impl EmployerMatch {
     /// | `not_low_income_school` | TCLI: the employer matches, but not as a low-income school |
     /// | `not_found` | nothing matches |
     /// | `no_employer` | the borrower has no `employer` or `employer_ein` |
-    pub fn summary_for(&self, t: ForgivenessType) -> Value {
+    pub fn summary_for(&self, t: ForgivenessType) -> MatchSummary {
         let who = self
             .employer
             .clone()
             .or_else(|| self.ein.as_ref().map(|e| format!("EIN {e}")));
         let Some(who) = who else {
-            return json!({
-                "status": "no_employer",
-                "detail": "Set the borrower's employer (and employer_ein, employer_state) to match it against the PSLF employer lists.",
-            });
+            return MatchSummary {
+                status: "no_employer",
+                detail: "Set the borrower's employer (and employer_ein, employer_state) to match it against the PSLF employer lists.".into(),
+            };
         };
         let relevant = self.relevant(t);
         let outside = match (&self.state, self.outside_state) {
@@ -269,15 +284,18 @@ impl EmployerMatch {
             }
         };
         debug_assert!(MATCH_STATUSES.contains(&status), "{status}");
-        json!({"status": status, "detail": format!("{detail}{notes}")})
+        MatchSummary {
+            status,
+            detail: format!("{detail}{notes}"),
+        }
     }
 
     /// `employer_match` when the employer lists could not be read: the options are still
     /// answered.
-    pub fn unavailable() -> Value {
-        json!({
-            "status": "unavailable",
-            "detail": "The employer lists could not be read just now; the forgiveness options are complete without them. Please retry for matching_institutions.",
-        })
+    pub fn unavailable() -> MatchSummary {
+        MatchSummary {
+            status: "unavailable",
+            detail: "The employer lists could not be read just now; the forgiveness options are complete without them. Please retry for matching_institutions.".into(),
+        }
     }
 }

@@ -21,7 +21,8 @@ pub mod search;
 pub mod sources;
 
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// The four result types of the search, as Payitoff documents them.
@@ -163,31 +164,76 @@ impl Employer {
     }
 
     /// The response object of one search result or matching institution.
-    pub fn view(&self) -> Value {
-        let mut v = json!({
-            "type": self.kind.item_type(),
-            "name": self.name,
-            "ein": self.ein,
-            "city": self.city,
-            "state": self.state,
-            "state_code": self.state,
-            "is_school": self.kind.is_school(),
-            "pslf_eligible": self.pslf_eligible,
-            "reason": self.reason,
-            "source": {"file": self.source, "loaded_on": self.loaded_on},
-        });
-        let extra = [
-            ("irs_subsection", &self.subsection),
-            ("government_level", &self.level),
-            ("school_years", &self.school_years),
-        ];
-        for (k, val) in extra {
-            if let Some(val) = val {
-                v[k] = json!(val);
-            }
+    pub fn view(&self) -> EmployerView<'_> {
+        EmployerView {
+            kind: self.kind.item_type(),
+            name: &self.name,
+            ein: self.ein.as_deref(),
+            city: self.city.as_deref(),
+            state: self.state.as_deref(),
+            state_code: self.state.as_deref(),
+            is_school: self.kind.is_school(),
+            pslf_eligible: self.pslf_eligible,
+            reason: &self.reason,
+            source: EmployerSource {
+                file: &self.source,
+                loaded_on: self.loaded_on,
+            },
+            irs_subsection: self.subsection.as_deref(),
+            government_level: self.level.as_deref(),
+            school_years: self.school_years.as_deref(),
         }
-        v
     }
+}
+
+/// One employer record, as a search result or a forgiveness option's matching institution.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "Institution")]
+pub struct EmployerView<'a> {
+    /// Which list the record comes from.
+    #[serde(rename = "type")]
+    #[schemars(schema_with = "item_type_schema")]
+    pub kind: &'static str,
+    pub name: &'a str,
+    pub ein: Option<&'a str>,
+    pub city: Option<&'a str>,
+    /// The state's two-letter code (also in `state_code`).
+    pub state: Option<&'a str>,
+    pub state_code: Option<&'a str>,
+    pub is_school: bool,
+    /// Whether the record is a PSLF-qualifying employer (a low-income school, for Teacher
+    /// Loan Forgiveness).
+    pub pslf_eligible: bool,
+    /// Why it qualifies or not, e.g. "501(c)(3) organization".
+    pub reason: &'a str,
+    pub source: EmployerSource<'a>,
+    /// IRS subsection code (non-profits only): "03" is 501(c)(3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub irs_subsection: Option<&'a str>,
+    /// federal, state, local, tribal or territorial (government agencies only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub government_level: Option<&'a str>,
+    /// The school years a low-income school is listed for ("2023-24;2024-25").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub school_years: Option<&'a str>,
+}
+
+/// The list file a record was loaded from, and when.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "InstitutionSource")]
+pub struct EmployerSource<'a> {
+    pub file: &'a str,
+    pub loaded_on: NaiveDate,
+}
+
+fn item_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "enum": EmployerType::ALL.map(EmployerType::item_type),
+    })
 }
 
 /// The version of the name-index layout (`store::keys::employer_name_sort`, every type in

@@ -282,7 +282,7 @@ impl SearchResults {
                 .unwrap_or((&[], false));
             out.insert(
                 t.group().into(),
-                Value::Array(rows.iter().map(Employer::view).collect()),
+                Value::Array(rows.iter().map(|e| json!(e.view())).collect()),
             );
             more.insert(t.group().into(), json!(has_more));
         }

@@ -9,6 +9,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -485,7 +486,7 @@ pub async fn repayment_options(
     session: &NexusSession,
     agi: Option<&str>,
     family_size: Option<&str>,
-) -> Result<Value, ApiError> {
+) -> Result<NexusRepaymentOptions, ApiError> {
     let agi = agi
         .map(|raw| {
             plain_decimal(raw)
@@ -549,20 +550,40 @@ pub async fn repayment_options(
     let mut assessment =
         crate::rules::assess(&input).map_err(|e| crate::assessment::rules_error(&input, e))?;
     assessment.assumptions.extend(notes);
-    let mut v = serde_json::to_value(&assessment).map_err(|e| {
-        ApiError::Internal(format!(
-            "assessment serialisation: {}",
-            crate::error::redacted(&e.to_string())
-        ))
-    })?;
-    if agi.is_some() || family_size.is_some() {
-        v["what_if"] = json!({
-            "agi": agi.map(money_text),
-            "family_size": family_size,
-            "saved": false,
-        });
-    }
-    Ok(v)
+    let what_if = (agi.is_some() || family_size.is_some()).then(|| WhatIf {
+        agi: agi.map(money_text),
+        family_size,
+        saved: false,
+    });
+    Ok(NexusRepaymentOptions {
+        assessment,
+        what_if,
+    })
+}
+
+/// `GET /nexus/repayment_options`: the assessment, and the what-if it answers when the widget
+/// sent one.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct NexusRepaymentOptions {
+    #[serde(flatten)]
+    pub assessment: crate::rules::Assessment,
+    /// Present only when `agi` or `family_size` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "WhatIf")]
+    pub what_if: Option<WhatIf>,
+}
+
+/// The overrides a what-if answer used; they are never saved.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "NexusWhatIf")]
+pub struct WhatIf {
+    /// The AGI assumed, as a decimal string with 2 decimals; `null` when not overridden.
+    pub agi: Option<String>,
+    /// The family size assumed; `null` when not overridden.
+    pub family_size: Option<u32>,
+    /// Always `false`: a what-if changes this answer only.
+    pub saved: bool,
 }
 
 /// `POST /nexus/enrollments` `{repayment_plan, signature, cursive_signature}`: the enroll

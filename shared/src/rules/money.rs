@@ -174,6 +174,22 @@ pub mod money2 {
     }
 }
 
+/// The JSON Schema of [`money2`] money, for `#[schemars(with = "money::Money2")]`: a JSON
+/// number of dollars with two decimals (written from the exact decimal, never through `f64`).
+pub struct Money2;
+
+impl schemars::JsonSchema for Money2 {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money2".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "number"})
+    }
+}
+
 /// A decimal as an exact JSON number (no rounding).
 pub mod number {
     use super::*;

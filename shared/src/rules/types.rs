@@ -3,6 +3,7 @@
 use super::money;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -135,7 +136,9 @@ pub struct AssessmentInput {
 }
 
 /// `repayment_plan.type` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanType {
     Standard,
@@ -267,7 +270,8 @@ impl fmt::Display for PlanType {
 }
 
 /// `repayment_plan` object of a RepaymentOption.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RepaymentPlanInfo {
     pub description: String,
     pub idr: bool,
@@ -289,7 +293,8 @@ impl RepaymentPlanInfo {
 }
 
 /// One projected plan year.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct AnnualSnapshot {
     /// 1-based plan year.
     pub year: u32,
@@ -299,49 +304,69 @@ pub struct AnnualSnapshot {
     pub plan: PlanType,
     /// AGI used for this year's payment (joint AGI for joint filers).
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub agi: Decimal,
     /// Scheduled payment in the first month of the year.
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub monthly_payment: Decimal,
     /// Paid by the borrower during the year.
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub total_paid: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub principal_balance: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub interest_balance: Decimal,
     /// Interest not charged (RAP waiver; IBR/PAYE subsidized-loan benefit).
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub interest_waived: Decimal,
     /// Principal reduced by ED's RAP match.
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub principal_matched: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub amount_forgiven: Decimal,
 }
 
 /// One plan, eligible or not (Payitoff RepaymentOption).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RepaymentOption {
     pub name: String,
     pub repayment_plan: RepaymentPlanInfo,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub starting_monthly_payment: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub scheduled_monthly_payment: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub final_monthly_payment: Decimal,
     pub number_of_payments: u32,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub total_paid: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub amount_forgiven: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub estimated_tax_liability: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub total_cost: Decimal,
     pub pslf_eligible: bool,
+    /// The uuids of the loans this option covers.
+    #[schemars(with = "Vec<uuid::Uuid>")]
     pub eligible_loans: Vec<String>,
+    /// The uuids of the loans it cannot cover (`ineligible_reasons` says why).
+    #[schemars(with = "Vec<uuid::Uuid>")]
     pub ineligible_loans: Vec<String>,
     pub ineligible_reasons: Vec<String>,
     pub action_items: Vec<String>,
@@ -349,29 +374,39 @@ pub struct RepaymentOption {
 }
 
 /// The borrower continuing on the current plan and payment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct OriginalLoanSummary {
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub monthly_payment: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub final_monthly_payment: Decimal,
     pub number_of_payments: u32,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub outstanding_principal: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub outstanding_interest: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub total_paid: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub amount_forgiven: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub estimated_tax_liability: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub total_cost: Decimal,
 }
 
 /// An assumption the projection rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Assumption {
     /// Stable machine-readable key, e.g. `income_growth`.
     pub code: String,
@@ -379,8 +414,10 @@ pub struct Assumption {
     pub source: String,
 }
 
-/// Result of [`crate::rules::assess`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The Repayment Options: every plan under the law in force on `as_of`, eligible or not, against
+/// the borrower continuing as today (`original`). The engine's result (`rules::assess`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "RepaymentOptions")]
 pub struct Assessment {
     pub as_of: NaiveDate,
     pub rules_version: String,
@@ -390,16 +427,17 @@ pub struct Assessment {
 }
 
 /// `pslf` or `tcli` (Teacher Loan Forgiveness).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ForgivenessType {
     Pslf,
     Tcli,
 }
 
-/// Payitoff ForgivenessOption (without `matching_institutions`, which needs
-/// an employer search outside this pure library).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One forgiveness program (Payitoff ForgivenessOption). The API adds `matching_institutions`
+/// and `employer_match`, which need the employer lists outside this pure engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ForgivenessOption {
     pub name: String,
     #[serde(rename = "type")]
@@ -407,22 +445,32 @@ pub struct ForgivenessOption {
     /// Plan assumed while earning credit (PSLF), if any.
     pub repayment_plan: Option<RepaymentPlanInfo>,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub monthly_payment: Decimal,
     pub number_of_payments: u32,
     /// Qualifying payments still needed (PSLF: 120 minus credit on file).
     pub remaining_qualifying_payments: u32,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub amount_forgiven: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub total_paid: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub estimated_tax_liability: Decimal,
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub total_cost: Decimal,
     /// `original.total_cost` minus this option's `total_cost`.
     #[serde(with = "money::money2")]
+    #[schemars(with = "money::Money2")]
     pub savings: Decimal,
+    /// The uuids of the loans this option covers.
+    #[schemars(with = "Vec<uuid::Uuid>")]
     pub eligible_loans: Vec<String>,
+    /// The uuids of the loans it cannot cover (`ineligible_reasons` says why).
+    #[schemars(with = "Vec<uuid::Uuid>")]
     pub ineligible_loans: Vec<String>,
     pub ineligible_reasons: Vec<String>,
     pub action_items: Vec<String>,

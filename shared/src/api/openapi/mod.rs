@@ -7,7 +7,11 @@
 //! - each route's function has one [`Operation`] in [`operations::OPERATIONS`]: its handler,
 //!   auth, parameters, body and responses (a test fails when a route has none, or one has no
 //!   route);
-//! - the schemas are `components.json`, JSON Schema 2020-12 as OpenAPI 3.1 uses it.
+//! - the schemas (JSON Schema 2020-12, as OpenAPI 3.1 uses it) are derived from the Rust types
+//!   that write the response where the response is typed ([`derived`]: the assessments, the
+//!   forgiveness options and their employer matches), and written in `components.json` for the
+//!   rest (responses still built as JSON values, and the request payloads, which are read field
+//!   by field); a component is in one place only.
 //!
 //! What keeps the schemas true to the code: every response the integration tests receive is
 //! validated against the operation's documented status and schema (tests/src/contract.rs), and
@@ -15,6 +19,7 @@
 //! `docs/openapi.json` must equal [`document`] (a test compares them;
 //! `LOANPATH_WRITE_OPENAPI=1 cargo test -p loanpath-shared openapi` rewrites it).
 
+pub mod derived;
 pub mod operations;
 
 use std::sync::LazyLock;
@@ -245,6 +250,16 @@ fn build() -> Value {
     let mut components: Value =
         serde_json::from_str(include_str!("components.json")).expect("components.json is JSON");
     enums_from_code(&mut components);
+    let data = components
+        .as_object_mut()
+        .expect("components.json is an object");
+    for (name, schema) in derived::components() {
+        // A component lives in one place: derived from its type, or written in the file.
+        assert!(
+            data.insert(name.clone(), schema).is_none(),
+            "{name} is both derived from a Rust type and written in components.json"
+        );
+    }
     json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -396,19 +411,6 @@ fn enums_from_code(c: &mut Value) {
         true,
     );
     use crate::employers::EmployerType;
-    let forgiveness = "/ForgivenessOptions/properties/forgiveness_options/items/properties";
-    set(
-        c,
-        &format!("{forgiveness}/employer_match/properties/status"),
-        &crate::employers::matching::MATCH_STATUSES,
-        false,
-    );
-    set(
-        c,
-        &format!("{forgiveness}/matching_institutions/items/properties/type"),
-        &EmployerType::ALL.map(EmployerType::item_type),
-        false,
-    );
     for t in EmployerType::ALL {
         set(
             c,

@@ -1,0 +1,132 @@
+//! The schemas derived from the Rust types that write the responses (schemars, JSON Schema
+//! 2020-12 as OpenAPI 3.1 uses it), so a field added to, renamed in or removed from one of
+//! these types changes the document with it. Each type's own name (or its
+//! `#[schemars(rename)]`) is its component name, and the types it holds become components
+//! of their own, referenced as `#/components/schemas/<Name>`.
+//!
+//! The schemas still in `components.json` are those of responses built as JSON values and of
+//! the request payloads, which are read field by field; a component is in one place only (a
+//! test checks it).
+
+use schemars::generate::SchemaSettings;
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+
+use crate::rules;
+
+/// Adds the schema of `T` and of every named type it holds.
+fn add<T: JsonSchema>(g: &mut schemars::SchemaGenerator) {
+    g.subschema_for::<T>();
+}
+
+/// Every derived component, by name.
+pub fn components() -> Map<String, Value> {
+    let mut g = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .for_serialize()
+        .into_generator();
+    add::<rules::Assessment>(&mut g);
+    add::<crate::nexus::link::NexusRepaymentOptions>(&mut g);
+    add::<crate::assessment::ForgivenessOptions>(&mut g);
+    let mut defs = g.take_definitions(true);
+    for schema in defs.values_mut() {
+        unwrap_doc_lines(schema);
+    }
+    defs
+}
+
+/// Doc comments are wrapped at 100 columns; a description is one paragraph per blank line.
+fn unwrap_doc_lines(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                match x {
+                    Value::String(text) if k == "description" => {
+                        *text = text
+                            .split("\n\n")
+                            .map(|p| p.replace('\n', " "))
+                            .collect::<Vec<_>>()
+                            .join("\n\n");
+                    }
+                    _ => unwrap_doc_lines(x),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(unwrap_doc_lines),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn descriptions<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    match x {
+                        Value::String(t) if k == "description" => out.push(t),
+                        _ => descriptions(x, out),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| descriptions(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn derived_components_are_the_typed_responses_and_what_they_hold() {
+        let c = components();
+        let names: Vec<&str> = c.keys().map(String::as_str).collect();
+        for top in [
+            "RepaymentOptions",
+            "NexusRepaymentOptions",
+            "ForgivenessOptions",
+        ] {
+            assert!(names.contains(&top), "{top} not derived: {names:?}");
+        }
+        // What they hold is a component of its own, referenced by name.
+        assert_eq!(
+            c["RepaymentOption"]["properties"]["annual_snapshots"]["items"]["$ref"],
+            "#/components/schemas/AnnualSnapshot"
+        );
+        // The plan types are the engine's own enum, not a free string.
+        let plans: Vec<&str> = c["PlanType"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let engine: Vec<&str> = rules::PlanType::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(plans, engine);
+        // Money is a JSON number; every struct refuses other properties.
+        assert_eq!(
+            c["OriginalLoanSummary"]["properties"]["total_cost"],
+            serde_json::json!({"type": "number"})
+        );
+        for (name, schema) in &c {
+            if schema["type"] == "object" && schema.get("properties").is_some() {
+                assert_eq!(schema["additionalProperties"], false, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn descriptions_read_as_api_docs() {
+        let c = Value::Object(components());
+        let mut all = Vec::new();
+        descriptions(&c, &mut all);
+        assert!(!all.is_empty());
+        for d in all {
+            // Doc comments become the contract's text: no rustdoc links, no wrapped lines.
+            assert!(!d.contains("[`"), "a rustdoc link in {d:?}");
+            assert!(!d.contains("crate::"), "a Rust path in {d:?}");
+            assert!(!d.contains('\n') || d.contains("\n\n"), "{d:?}");
+        }
+    }
+}
