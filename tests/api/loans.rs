@@ -189,6 +189,40 @@ async fn external_id_makes_creation_idempotent_and_coercion_is_tolerant() {
     assert_eq!((s, out["updated"].as_i64()), (200, Some(1)));
 }
 
+/// A loan saved without `loan_status` has a status object of nulls (the canonical object is
+/// never null; its fields may be). The Portfolio's schema, derived from the view's types, says
+/// so: `send` validates this response against it (it said `string` when it was written by hand).
+#[tokio::test]
+async fn a_loan_without_a_status_has_a_status_of_nulls_and_the_schema_allows_it() {
+    let t = app().await;
+    let b = borrower(&t.ctx, json!({})).await;
+    let (s, body) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(b["uuid"].as_str().unwrap())
+            .json(json!({"loans": [{
+                "loan_type": "D2", "interest_rate": 6.8, "outstanding_principal": 1000,
+                "outstanding_interest": 0, "original_principal": 1000,
+                "origination_date": "2018-09-01", "servicer_name": "Nelnet"
+            }]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
+    let (s, p) = send(
+        &t.ctx,
+        loans::portfolio,
+        call("GET", "/").id(b["uuid"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(
+        p["loans"][0]["status"],
+        json!({"code": null, "description": null})
+    );
+    assert_eq!(p["loans"][0]["outstanding_principal"], "1000.00");
+}
+
 #[tokio::test]
 async fn the_portfolio_takes_uuids_only_and_renders_decimal_strings() {
     let t = app().await;

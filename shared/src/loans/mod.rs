@@ -28,7 +28,9 @@ pub use import::{loans_from_file, profile_fill, ProfileFill};
 pub use money::{cents, money_number, money_string, rate_number, rate_string};
 pub use payload::{parse_loan_payload, parse_loans_payload};
 pub use payoff::{payoff_quote, Payoff, DAYS_PER_YEAR};
-pub use views::{loan_view, portfolio_view, write_portfolio, PAYOFF_QUOTE_DATE_FORMAT};
+pub use views::{
+    add_portfolio_schema, loan_view, portfolio_view, write_portfolio, PAYOFF_QUOTE_DATE_FORMAT,
+};
 
 use crate::reference::{
     loan_status_by_code, loan_type_by_code, repayment_plan_by_type, servicer, LoanFamily,
@@ -56,7 +58,8 @@ pub enum LoanSource {
 pub use crate::model::Address;
 
 /// PSLF `IneligiblePayment`: `{denial_reason, description, period}` (`period` is `MM/YYYY`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct IneligiblePayment {
     pub denial_reason: Option<String>,
     pub description: Option<String>,
@@ -64,7 +67,8 @@ pub struct IneligiblePayment {
 }
 
 /// PSLF `NonQualifyingPayment`: `{description, period, status}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct NonQualifyingPayment {
     pub description: Option<String>,
     pub period: Option<String>,

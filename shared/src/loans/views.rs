@@ -17,8 +17,10 @@
 use crate::money::Overflow;
 
 use super::{money_number, payoff_quote, rate_number, Loan, LoanData};
+use crate::money::{MoneyText, RateText};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -130,8 +132,9 @@ fn rate(d: Option<Decimal>) -> Option<String> {
     d.map(crate::money::rate_string)
 }
 
-/// An address, its keys in alphabetical order (as a `Value` object writes them).
-#[derive(Serialize)]
+/// A servicer's mailing address (as the servicer gave it, else our servicer list's).
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "ServicerAddress")]
 struct AddressView<'a> {
     city: Option<&'a str>,
     state: Option<&'a str>,
@@ -141,33 +144,50 @@ struct AddressView<'a> {
     zipcode: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+/// The loan's rates, as percents; `null` when unknown.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PortfolioInterestRate")]
 struct InterestRate {
+    /// The rate charged now.
+    #[schemars(with = "Option<RateText>")]
     effective: Option<String>,
+    /// The rate the loan was made at (the current one when the source gives no other).
+    #[schemars(with = "Option<RateText>")]
     original: Option<String>,
 }
 
-/// `MonthlyPayment {estimated, next_payment_due, scheduled_amount}`.
-#[derive(Serialize)]
+/// What is due each month.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "MonthlyPayment")]
 struct MonthlyPayment {
+    /// `true` when `scheduled_amount` is our estimate, not the servicer's figure.
     estimated: bool,
     next_payment_due: Option<NaiveDate>,
+    /// The sum of the scheduled amounts; `null` when none is known.
+    #[schemars(with = "Option<MoneyText>")]
     scheduled_amount: Option<String>,
 }
 
 /// A payment group's `MonthlyPayment`: the amounts due are unknown to us (`null`). Both
 /// `current_amount` (schema) and `current_amount_due` (docs example) are written.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PaymentGroupMonthlyPayment")]
 struct GroupPayment {
+    #[schemars(with = "Option<MoneyText>")]
     current_amount: Option<String>,
+    #[schemars(with = "Option<MoneyText>")]
     current_amount_due: Option<String>,
     estimated: bool,
     next_payment_due: Option<NaiveDate>,
+    #[schemars(with = "Option<MoneyText>")]
     past_due_amount: Option<String>,
+    #[schemars(with = "Option<MoneyText>")]
     scheduled_amount: Option<String>,
 }
 
-#[derive(Serialize)]
+/// Loans a servicer bills together, under one payment reference number.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct PaymentGroup<'a> {
     id: Uuid,
     monthly_payment: GroupPayment,
@@ -175,19 +195,30 @@ struct PaymentGroup<'a> {
     payment_reference_number: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+/// When the loan was made, and for how much.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PortfolioOrigination")]
 struct Origination {
+    #[schemars(with = "Option<MoneyText>")]
     amount: Option<String>,
     date: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+/// What it would take to pay the loan off on `quote_date`: principal, interest to date and
+/// fees.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PortfolioPayoff")]
 struct PayoffView {
-    quote: Option<String>,
+    #[schemars(with = "MoneyText")]
+    quote: String,
+    /// The quote's day, written `MM/DD/YYYY` (as in Payitoff's example).
+    #[schemars(regex(pattern = r"^(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])/[0-9]{4}$"))]
     quote_date: String,
 }
 
-#[derive(Serialize)]
+/// The loan's Public Service Loan Forgiveness counts; `null` where the source gives none.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PortfolioPslf")]
 struct PslfView<'a> {
     eligible_payments: Option<u32>,
     expected_forgiveness_date: Option<NaiveDate>,
@@ -199,7 +230,9 @@ struct PslfView<'a> {
     remaining_payments: Option<u32>,
 }
 
-#[derive(Serialize)]
+/// The plan the loan is repaid under; `null` fields when unknown.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PortfolioRepaymentPlan")]
 struct RepaymentPlan<'a> {
     description: Option<&'a str>,
     income_driven_repayment: Option<bool>,
@@ -207,21 +240,28 @@ struct RepaymentPlan<'a> {
     plan_type: Option<&'a str>,
 }
 
-/// A loan's `servicer`: its name, address and its servicer's full payment group list.
-#[derive(Serialize)]
+/// A loan's servicer: its name, address and its full payment group list.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PortfolioServicerInfo")]
 struct ServicerView<'a> {
     address: Option<AddressView<'a>>,
     name: Option<&'a str>,
     payment_groups: &'a [PaymentGroup<'a>],
 }
 
-#[derive(Serialize)]
+/// The loan's status: its NSLDS code and what it means; `null` when the loan was saved
+/// without one.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PortfolioLoanStatus")]
 struct Status<'a> {
     code: Option<&'a str>,
     description: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+/// The loan's type: its NSLDS code and what our loan type list says of it; `null` fields for a
+/// type the list does not know.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PortfolioLoanType")]
 struct LoanTypeView<'a> {
     code: Option<&'a str>,
     description: Option<&'a str>,
@@ -232,10 +272,12 @@ struct LoanTypeView<'a> {
     sula_eligible: Option<bool>,
 }
 
-/// `PortfolioLoan`.
-#[derive(Serialize)]
+/// One loan in the Portfolio (Payitoff PortfolioLoan).
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct PortfolioLoan<'a> {
     account_number: Option<&'a str>,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
     created_at: &'a str,
     disbursement_dates: &'a [NaiveDate],
     id: Uuid,
@@ -246,8 +288,10 @@ struct PortfolioLoan<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     no_longer_reported_since: Option<NaiveDate>,
     origination: Origination,
-    outstanding_interest: Option<String>,
-    outstanding_principal: Option<String>,
+    #[schemars(with = "MoneyText")]
+    outstanding_interest: String,
+    #[schemars(with = "MoneyText")]
+    outstanding_principal: String,
     payment_group_id: Option<Uuid>,
     payment_reference_number: Option<&'a str>,
     payoff: PayoffView,
@@ -257,6 +301,7 @@ struct PortfolioLoan<'a> {
     status: Status<'a>,
     #[serde(rename = "type")]
     loan_type: LoanTypeView<'a>,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
     updated_at: &'a str,
 }
 
@@ -271,12 +316,20 @@ struct ServicerEntry<'a> {
     servicer_of: &'a Loan,
 }
 
-#[derive(Serialize)]
+/// Totals over the open loans.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "PortfolioSummary")]
 struct Summary {
-    accrued_interest: Option<String>,
-    current_principal: Option<String>,
-    monthly_payment: Option<String>,
-    outstanding_balance: Option<String>,
+    #[schemars(with = "MoneyText")]
+    accrued_interest: String,
+    #[schemars(with = "MoneyText")]
+    current_principal: String,
+    /// The sum of the open loans' scheduled monthly payments.
+    #[schemars(with = "MoneyText")]
+    monthly_payment: String,
+    /// `accrued_interest` plus `current_principal`.
+    #[schemars(with = "MoneyText")]
+    outstanding_balance: String,
 }
 
 /// The Portfolio: `{"loans": [PortfolioLoan], "servicers": [PortfolioServicer], "summary":
@@ -322,16 +375,100 @@ impl serde::Serialize for ServicerOut<'_, '_> {
         let groups = &p.groups[e.group];
         let loans: Vec<&PortfolioLoan<'_>> = e.loans.iter().map(|i| &p.loans[*i]).collect();
         let mut st = s.serialize_struct("PortfolioServicer", 8)?;
-        st.serialize_field("accrued_interest", &money(Some(t.accrued_interest)))?;
-        st.serialize_field("capitalized_interest", &money(Some(t.capitalized_interest)))?;
-        st.serialize_field("current_principal", &money(Some(t.current_principal)))?;
+        st.serialize_field(
+            "accrued_interest",
+            &crate::money::string(t.accrued_interest),
+        )?;
+        st.serialize_field(
+            "capitalized_interest",
+            &crate::money::string(t.capitalized_interest),
+        )?;
+        st.serialize_field(
+            "current_principal",
+            &crate::money::string(t.current_principal),
+        )?;
         st.serialize_field("loans", &loans)?;
         st.serialize_field("monthly_payment", &e.monthly_payment)?;
-        st.serialize_field("outstanding_balance", &money(Some(t.outstanding_balance)))?;
+        st.serialize_field(
+            "outstanding_balance",
+            &crate::money::string(t.outstanding_balance),
+        )?;
         st.serialize_field("payment_groups", &(!groups.is_empty()).then_some(groups))?;
         st.serialize_field("servicer", &servicer(&e.servicer_of.data, groups))?;
         st.end()
     }
+}
+
+// The schemas of the two hand-written serialisers above, kept beside them; the
+// integration tests validate every Portfolio they receive against these.
+
+impl JsonSchema for Portfolio<'_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Portfolio".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "The borrower's loans, grouped by servicer, with open-loan totals (Payitoff Portfolio).",
+            "properties": {
+                "links": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Link"},
+                    "description": "Loanpath addition, only when the borrower has linked servicer accounts: each account and its sync state.",
+                },
+                "loans": {
+                    "type": "array",
+                    "items": g.subschema_for::<PortfolioLoan<'static>>(),
+                    "description": "Every loan, closed ones included.",
+                },
+                "servicers": {
+                    "type": "array",
+                    "items": g.subschema_for::<ServicerOut<'static, 'static>>(),
+                    "description": "The loans grouped by servicer name, in first-seen order (loans with no servicer name form one group).",
+                },
+                "summary": g.subschema_for::<Summary>(),
+            },
+            "required": ["loans", "servicers", "summary"],
+            "additionalProperties": false,
+        })
+    }
+}
+
+impl JsonSchema for ServicerOut<'_, '_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PortfolioServicer".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let money = g.subschema_for::<MoneyText>();
+        schemars::json_schema!({
+            "type": "object",
+            "description": "One servicer's loans and their open-loan totals (Payitoff PortfolioServicer).",
+            "properties": {
+                "accrued_interest": money,
+                "capitalized_interest": money,
+                "current_principal": money,
+                "loans": {"type": "array", "items": g.subschema_for::<PortfolioLoan<'static>>()},
+                "monthly_payment": g.subschema_for::<MonthlyPayment>(),
+                "outstanding_balance": money,
+                "payment_groups": {
+                    "type": ["array", "null"],
+                    "items": g.subschema_for::<PaymentGroup<'static>>(),
+                    "description": "`null` when the servicer reports none.",
+                },
+                "servicer": g.subschema_for::<ServicerView<'static>>(),
+            },
+            "required": [
+                "accrued_interest", "capitalized_interest", "current_principal", "loans",
+                "monthly_payment", "outstanding_balance", "payment_groups", "servicer",
+            ],
+            "additionalProperties": false,
+        })
+    }
+}
+
+/// The derived schema of the Portfolio (the OpenAPI document's `Portfolio` component).
+pub fn add_portfolio_schema(g: &mut schemars::SchemaGenerator) {
+    g.subschema_for::<Portfolio<'static>>();
 }
 
 fn portfolio_loan<'a>(
@@ -359,12 +496,12 @@ fn portfolio_loan<'a>(
             amount: money(d.original_principal),
             date: d.origination_date,
         },
-        outstanding_interest: money(Some(d.outstanding_interest.unwrap_or_default())),
-        outstanding_principal: money(Some(d.outstanding_principal.unwrap_or_default())),
+        outstanding_interest: crate::money::string(d.outstanding_interest.unwrap_or_default()),
+        outstanding_principal: crate::money::string(d.outstanding_principal.unwrap_or_default()),
         payment_group_id: d.payment_group_id,
         payment_reference_number: d.payment_reference_number.as_deref(),
         payoff: PayoffView {
-            quote: money(Some(payoff.quote)),
+            quote: crate::money::string(payoff.quote),
             quote_date: quote_date.format(PAYOFF_QUOTE_DATE_FORMAT).to_string(),
         },
         pslf: pslf(d),
@@ -613,10 +750,10 @@ pub fn write_portfolio(
         loans: views,
         servicers,
         summary: Summary {
-            accrued_interest: money(Some(t.accrued_interest)),
-            current_principal: money(Some(t.current_principal)),
-            monthly_payment: money(Some(sum(&open, |d| d.monthly_payment)?)),
-            outstanding_balance: money(Some(t.outstanding_balance)),
+            accrued_interest: crate::money::string(t.accrued_interest),
+            current_principal: crate::money::string(t.current_principal),
+            monthly_payment: crate::money::string(sum(&open, |d| d.monthly_payment)?),
+            outstanding_balance: crate::money::string(t.outstanding_balance),
         },
     };
     Ok(serde_json::to_string(&portfolio).expect("a Portfolio always serialises"))

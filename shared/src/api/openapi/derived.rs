@@ -31,6 +31,7 @@ pub fn components() -> Map<String, Value> {
     add::<rules::Assessment>(&mut g);
     add::<crate::nexus::link::NexusRepaymentOptions>(&mut g);
     add::<crate::assessment::ForgivenessOptions>(&mut g);
+    crate::loans::add_portfolio_schema(&mut g);
     let mut defs = g.take_definitions(true);
     for schema in defs.values_mut() {
         unwrap_doc_lines(schema);
