@@ -75,12 +75,14 @@ pub fn as_of(raw: Option<&str>) -> Result<NaiveDate, ApiError> {
         Some(s) => {
             let d = crate::loans::payload::parse_date(s)
                 .ok_or_else(|| ApiError::field("as_of", "must be a date written YYYY-MM-DD"))?;
-            let first = NaiveDate::from_ymd_opt(1990, 1, 1).expect("a valid date");
-            let last = NaiveDate::from_ymd_opt(2100, 12, 31).expect("a valid date");
+            // The engine's own range, so a date outside it gets one message, here.
+            let (first, last) = (rules::limits::AS_OF_EARLIEST, rules::limits::AS_OF_LATEST);
             if d < first || d > last {
                 return Err(ApiError::field(
                     "as_of",
-                    format!("must be from {first} to {last}; got {d}"),
+                    format!(
+                        "must be from {first} to {last} (the rules tables start in 2024); got {d}"
+                    ),
                 ));
             }
             Ok(d)

@@ -190,14 +190,43 @@ pub fn finish<B>(
     resp
 }
 
+/// The names given more than once in a raw query string (`a=1&b=2&a=3` → `a`), decoded as
+/// API Gateway decodes them (`%20` and `+` are spaces).
+fn repeated_in_raw(raw: &str) -> Vec<String> {
+    let mut names: Vec<String> = raw
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let name = pair
+                .split_once('=')
+                .map_or(pair, |(k, _)| k)
+                .replace('+', " ");
+            percent_encoding::percent_decode_str(&name)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    let mut out: Vec<String> = names
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0].clone())
+        .collect();
+    out.dedup();
+    out
+}
+
 /// The query parameters, each given once: a parameter repeated (`type=a&type=b`, as some
 /// clients write lists) is a 422 that names it, never a silent choice of one value.
 pub fn single_query_params(req: &Request) -> Result<HashMap<String, String>, ApiError> {
     let qs = req.query_string_parameters();
     let mut repeated: Vec<String> = qs
         .iter()
-        .map(|(k, _)| k)
+        .map(|(k, _)| k.to_string())
         .filter(|k| qs.all(k).is_some_and(|v| v.len() > 1))
+        // API Gateway joins a repeated parameter's values with commas into one
+        // (`q=a&q=b` arrives as `q: "a,b"`); the raw query string still shows the repeat.
+        .chain(repeated_in_raw(req.uri().query().unwrap_or_default()))
         .map(|k| k.chars().take(100).collect())
         .collect();
     repeated.sort();

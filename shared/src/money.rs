@@ -17,8 +17,9 @@ pub fn parse_plain(v: &Value) -> Result<rust_decimal::Decimal, String> {
                 .map_err(|_| out_of_range(&t))
         }
         Value::String(s) => {
-            // Surrounding whitespace is not part of the number (it changes no digit).
-            let t = s.trim();
+            // Surrounding whitespace is not part of the number (it changes no digit): JSON's
+            // own four, as the schema's patterns say (`[ \t\n\r]*`), not every Unicode space.
+            let t = s.trim_matches([' ', '\t', '\n', '\r']);
             let digits = t.strip_prefix('-').unwrap_or(t);
             let (int, frac) = match digits.split_once('.') {
                 Some((i, f)) => (i, Some(f)),

@@ -284,9 +284,12 @@ async fn assessments_reject_bad_input_by_name() {
     .await;
     assert_eq!(s, 422);
     assert!(err["error"]["fields"]["as_of"].is_string());
-    // Strict, and within the documented 1990-01-01 to 2100-12-31 (it took any year, and spaces).
+    // Strict, and within the documented 2024-01-01 to 2100-12-31 (it took any year, and spaces;
+    // then 1990 to 2023 passed the parser and met the engine's other range and message).
     for bad in [
         "1989-12-31",
+        "2000-01-01",
+        "2023-12-31",
         "2101-01-01",
         " 2026-11-22",
         "2026-11-31",
@@ -300,6 +303,13 @@ async fn assessments_reject_bad_input_by_name() {
         .await;
         assert_eq!(s, 422, "{bad}: {err}");
         assert!(err["error"]["fields"]["as_of"].is_string(), "{bad}: {err}");
+        if bad.len() == 10 && !bad.starts_with(' ') && bad != "2026-11-31" {
+            assert_eq!(
+                err["error"]["fields"]["as_of"],
+                format!("must be from 2024-01-01 to 2100-12-31 (the rules tables start in 2024); got {bad}"),
+                "{bad}"
+            );
+        }
     }
     post(
         &t.ctx,

@@ -343,3 +343,12 @@ async fn the_cold_start_warm_up_is_bounded_and_harmless() {
     dead.warm(std::time::Duration::from_millis(300)).await;
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
+
+/// Every request example in the OpenAPI document matches its own schema (the Nexus token
+/// example was an object where the schema takes a string).
+#[test]
+fn every_request_example_matches_its_schema() {
+    let (problems, checked) = loanpath_tests::contract::request_example_problems();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked >= 15, "{checked}");
+}

@@ -284,3 +284,135 @@ async fn counts_are_whole_json_numbers() {
         assert_eq!(problem(&b, "family_size"), "must be a whole number");
     }
 }
+
+/// A parameter given twice is a 422 that names it, on every route, as API Gateway hands it
+/// on: the values joined with a comma into one (`q=a&q=b` arrives as `q: "a,b"`), the raw
+/// query string showing the repeat. Before, only routes whose parser choked on the joined
+/// value refused it (with a misleading message); the others searched for "a,b".
+#[tokio::test]
+async fn a_parameter_given_twice_is_refused_as_api_gateway_hands_it_on() {
+    use shared::api::employers;
+    let t = app().await;
+    let (_, b) = create(&t.ctx, json!({"first_name": "Twice"})).await;
+    let uuid = b["uuid"].as_str().unwrap().to_string();
+    let twice = |field: &str, out: &Value| {
+        assert!(
+            out["error"]["fields"][field]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("is given more than once"),
+            "{field}: {out}"
+        );
+    };
+    let (s, out) = send(
+        &t.ctx,
+        borrowers::list,
+        call("GET", "/api/v1/borrowers").raw_query("external_id=a&external_id=b"),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    twice("external_id", &out);
+    let (s, out) = send(
+        &t.ctx,
+        employers::search,
+        call("GET", "/api/v1/pslf/employers").raw_query("q=red%20cross&q=red+cross"),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    twice("q", &out);
+    let (s, out) = send(
+        &t.ctx,
+        assessments::repayment_options,
+        call("GET", "/")
+            .id(&uuid)
+            .raw_query("as_of=2026-07-01&as_of=2030-01-01"),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    twice("as_of", &out);
+    let loan = json!({"loans": [{"loan_type": "D2", "interest_rate": 6.8,
+        "outstanding_principal": 1000, "outstanding_interest": 0, "original_principal": 1000,
+        "origination_date": "2018-09-01", "servicer_name": "Nelnet"}]});
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(&uuid)
+            .raw_query("summary=true&summary=false")
+            .json(loan.clone()),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    twice("summary", &out);
+    // `summary` is true or false, nothing else (it fell back to the plain list in silence).
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(&uuid)
+            .query("summary", "yes")
+            .json(loan.clone()),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    assert_eq!(out["error"]["fields"]["summary"], "must be true or false");
+    // Rejected requests change nothing; the same body with one summary works.
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(&uuid)
+            .raw_query("summary=true")
+            .json(loan),
+    )
+    .await;
+    assert_eq!((s, out["created"].as_u64()), (201, Some(1)), "{out}");
+    // An invalid income document type says so; it is not "required".
+    let (s, out) = send(
+        &t.ctx,
+        borrowers::upload_income_certification,
+        call("POST", "/")
+            .id(&uuid)
+            .query("type", "bogus")
+            .header("content-type", "application/pdf")
+            .raw("%PDF-1.4"),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    assert!(
+        out["error"]["fields"]["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("must be one of pay_stub"),
+        "{out}"
+    );
+}
+
+/// What the money parser accepts, the request schema accepts too (`send` validates every
+/// accepted body against it): the documented maximum as a string, surrounding JSON
+/// whitespace and a negative zero were accepted but broke the schema's pattern. A Unicode
+/// space is not JSON whitespace, and is refused.
+#[tokio::test]
+async fn money_strings_the_parser_takes_match_the_schema() {
+    let t = app().await;
+    for (agi, kept) in [
+        ("1000000000", "1000000000.00"),
+        (" 100 ", "100.00"),
+        ("\t65000.5\n", "65000.50"),
+        ("-0", "0.00"),
+        ("0042", "42.00"),
+    ] {
+        let (s, b) = create(&t.ctx, json!({"agi": agi})).await;
+        assert_eq!(s, 201, "{agi:?}: {b}");
+        assert_eq!(
+            b["financial_details"]["agi"].to_string(),
+            kept,
+            "{agi:?}: {b}"
+        );
+    }
+    for bad in ["\u{a0}100", "1000000000.01", "1 000"] {
+        let (s, b) = create(&t.ctx, json!({"agi": bad})).await;
+        assert_eq!(s, 422, "{bad:?}: {b}");
+        assert!(b["error"]["fields"]["agi"].is_string(), "{bad:?}: {b}");
+    }
+}

@@ -167,3 +167,36 @@ pub fn check_request(handler: &str, method: &str, status: u16, body: Option<&str
         text.chars().take(2000).collect::<String>()
     );
 }
+
+/// Every request example the document shows, checked against its own request schema (a
+/// generated client's docs, and schemathesis's first case, start from them): the problems
+/// found, and how many examples were checked.
+pub fn request_example_problems() -> (Vec<String>, usize) {
+    use shared::api::openapi::{ReqBody, OPERATIONS};
+    let (mut out, mut checked) = (Vec::new(), 0);
+    for op in OPERATIONS {
+        let ReqBody::Json(_, example) = op.body else {
+            continue;
+        };
+        let example: Value = match serde_json::from_str(example) {
+            Ok(v) => v,
+            Err(e) => {
+                out.push(format!("{}: the example is not JSON: {e}", op.function));
+                continue;
+            }
+        };
+        for route in table().iter().filter(|r| r.function == op.function) {
+            match validator(op, route, Part::Request) {
+                Some(v) => {
+                    let errors = problems(&v, &example);
+                    if !errors.is_empty() {
+                        out.push(format!("{} {}:\n{errors}", route.method, op.function));
+                    }
+                }
+                None => out.push(format!("{} has an example but no schema", op.function)),
+            }
+            checked += 1;
+        }
+    }
+    (out, checked)
+}

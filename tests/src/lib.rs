@@ -114,6 +114,7 @@ pub struct Call {
     path: String,
     params: HashMap<String, String>,
     query: HashMap<String, String>,
+    raw_query: Option<String>,
     body: Option<String>,
     auth: Option<String>,
     headers: Vec<(String, String)>,
@@ -125,6 +126,7 @@ pub fn call(method: &str, path: &str) -> Call {
         path: path.to_string(),
         params: HashMap::new(),
         query: HashMap::new(),
+        raw_query: None,
         body: None,
         auth: Some(format!("Bearer {SANDBOX_KEY}")),
         headers: Vec::new(),
@@ -142,6 +144,20 @@ impl Call {
     }
     pub fn query(mut self, k: &str, v: impl ToString) -> Self {
         self.query.insert(k.into(), v.to_string());
+        self
+    }
+    /// A raw query string (not encoded here) as API Gateway (HTTP API) hands it on: the URI
+    /// keeps it, and a repeated parameter's values are joined with commas into one
+    /// (`q=a&q=b` arrives as `q: "a,b"`).
+    pub fn raw_query(mut self, raw: &str) -> Self {
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            self.query
+                .entry(k.to_string())
+                .and_modify(|old| *old = format!("{old},{v}"))
+                .or_insert_with(|| v.to_string());
+        }
+        self.raw_query = Some(raw.to_string());
         self
     }
     pub fn json(mut self, v: Value) -> Self {
@@ -171,7 +187,10 @@ impl Call {
     pub fn request(self) -> Request {
         let mut b = lambda_http::http::Request::builder()
             .method(self.method)
-            .uri(format!("https://api.test{}", self.path));
+            .uri(match &self.raw_query {
+                Some(q) => format!("https://api.test{}?{q}", self.path),
+                None => format!("https://api.test{}", self.path),
+            });
         if !self
             .headers
             .iter()

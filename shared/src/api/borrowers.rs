@@ -6,7 +6,7 @@ use super::{borrower_ref, tenant};
 use crate::borrowers::{self, Mode};
 use crate::context::AppContext;
 use crate::error::ApiError;
-use crate::http::{created, envelope, no_content, ok, query_only, query_params, respond};
+use crate::http::{created, envelope, no_content, ok, query_only, respond};
 use crate::model::payload::parse_borrower_payload;
 
 /// `POST /api/v1/borrowers` with `{"borrower": BorrowerPayload}` -> 201 Borrower.
@@ -114,18 +114,23 @@ async fn upload_income_certification_once(ctx: &AppContext, req: Request) -> Res
         async {
             let t = tenant(ctx, &req).await?;
             let r = borrower_ref(&req)?;
-            let q = query_params(&req);
-            if let Some(k) = q.keys().find(|k| k.as_str() != "type") {
-                return Err(ApiError::field(k.clone(), "is not a parameter of this route (type)"));
-            }
+            let q = query_only(&req, &["type"])?;
             let types = crate::model::payload::INCOME_CERT_TYPES;
-            let kind = q
-                .get("type")
-                .map(String::as_str)
-                .filter(|k| types.contains(k))
-                .ok_or_else(|| {
-                    ApiError::field("type", format!("is required: one of {}", types.join(", ")))
-                })?;
+            let kind = match q.get("type").map(String::as_str) {
+                Some(k) if types.contains(&k) => k,
+                Some(_) => {
+                    return Err(ApiError::field(
+                        "type",
+                        format!("must be one of {}", types.join(", ")),
+                    ))
+                }
+                None => {
+                    return Err(ApiError::field(
+                        "type",
+                        format!("is required: one of {}", types.join(", ")),
+                    ))
+                }
+            };
             let declared = req
                 .headers()
                 .get("content-type")

@@ -4,9 +4,7 @@ use lambda_http::{Body, Request, Response};
 
 use super::{borrower_ref, tenant};
 use crate::context::AppContext;
-use crate::http::{
-    created, json_object, no_content, ok, path_param, query_only, query_params, respond,
-};
+use crate::http::{created, json_object, no_content, ok, path_param, query_only, respond};
 use crate::loans::service;
 
 /// `POST /borrowers/{id}/loans`: `{"loans": [LoanPayload]}` or `{"loans": "<base64 file>"}`.
@@ -23,11 +21,20 @@ async fn create_once(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(
         async {
             let t = tenant(ctx, &req).await?;
-            crate::http::query_only(&req, &["summary"])?;
+            let q = crate::http::query_only(&req, &["summary"])?;
+            let summary = match q.get("summary").map(String::as_str) {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(_) => {
+                    return Err(crate::error::ApiError::field(
+                        "summary",
+                        "must be true or false",
+                    ))
+                }
+            };
             let r = borrower_ref(&req)?;
             let body = service::parse_loans_body(&json_object(&req)?)?;
             let done = service::add_loans(ctx, &t, &r, body).await?;
-            let summary = query_params(&req).get("summary").map(String::as_str) == Some("true");
             let mut resp = match (done.created > 0, summary) {
                 (true, true) => created(&done.summary()),
                 (true, false) => created(&done.loans),

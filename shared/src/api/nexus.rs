@@ -205,16 +205,7 @@ pub async fn borrower_update(ctx: &AppContext, req: Request) -> Response<Body> {
 pub async fn repayment_options(ctx: &AppContext, req: Request) -> Response<Body> {
     let r = &req;
     with_session(ctx, r, |s| async move {
-        let q = query_params(r);
-        if let Some(k) = q
-            .keys()
-            .find(|k| !["agi", "family_size"].contains(&k.as_str()))
-        {
-            return Err(ApiError::field(
-                k.clone(),
-                "is not a parameter of this route (agi, family_size)",
-            ));
-        }
+        let q = crate::http::query_only(r, &["agi", "family_size"])?;
         let v = link::repayment_options(
             ctx,
             &s,

@@ -241,7 +241,7 @@ pub async fn answer(
     let answer = Secret::new(required_text(body, "answer", MAX_CREDENTIAL)?);
     let pending = ctx
         .store
-        .take_challenge(id.trim())
+        .take_challenge(id.trim(), &session.session_id)
         .await?
         .filter(|c| c.session_id == session.session_id && !expired(&c.expires_at));
     let Some(pending) = pending else {
@@ -273,10 +273,10 @@ async fn finish(
     outcome: LoginOutcome,
 ) -> Result<Value, ApiError> {
     match outcome {
-        LoginOutcome::Failed(f) => {
-            interrupted(ctx, session, servicer, &f).await?;
-            Ok(failed(&f))
-        }
+        // A login refused in the widget says nothing of the saved connection (a typo, or
+        // another account): the saved link keeps its state. Only the scheduled sync's re-read of
+        // the saved connection marks it `needs_attention` (`crate::sync::worker`).
+        LoginOutcome::Failed(f) => Ok(failed(&f)),
         LoginOutcome::Challenge {
             kind,
             prompt,
@@ -296,62 +296,6 @@ async fn finish(
             )
         }
         LoginOutcome::Linked(account) => save_link(ctx, session, servicer, *account).await,
-    }
-}
-
-/// A servicer that refuses a login for an account already linked: the link needs attention
-/// (`connectivity.interrupted`, once, in the same transaction as the status).
-async fn interrupted(
-    ctx: &AppContext,
-    session: &NexusSession,
-    servicer: &str,
-    f: &LinkFailure,
-) -> Result<(), ApiError> {
-    use super::connector::FailureReason::*;
-    if !matches!(f.reason, InvalidCredentials | Locked | ChallengeFailed) {
-        return Ok(());
-    }
-    let coll = ctx
-        .store
-        .borrower_collection(&session.tenant(), &session.borrower_uuid)
-        .await?;
-    let Some(link) = coll
-        .links
-        .iter()
-        .find(|l| l.servicer == servicer && l.status == LinkStatus::Linked)
-    else {
-        return Ok(());
-    };
-    let mut next = link.clone();
-    next.status = LinkStatus::NeedsAttention;
-    next.version += 1;
-    let event = crate::sync::worker::connectivity_event(
-        &session.client_id,
-        "connectivity.interrupted",
-        &session.borrower_uuid,
-        servicer,
-        Some(f.reason),
-    );
-    let mut tx = crate::store::Tx::new();
-    tx.put_versioned(
-        &ctx.store,
-        "servicer link",
-        crate::store::nexus::link_to_item(&next)?,
-        link.version,
-    );
-    tx.put_new(
-        &ctx.store,
-        "event",
-        crate::store::outbox::event_item(&event)?,
-    );
-    match tx.commit(&ctx.store).await {
-        Ok(()) => {
-            crate::webhooks::publish(ctx, std::slice::from_ref(&event)).await;
-            Ok(())
-        }
-        // Another request marked it first.
-        Err(crate::store::TxError::Conflict(_)) => Ok(()),
-        Err(e) => Err(e.into()),
     }
 }
 

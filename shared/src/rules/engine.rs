@@ -93,8 +93,7 @@ fn assumption(code: &str, description: String, source: &str) -> Assumption {
 fn validate(input: &AssessmentInput) -> Result<(), RulesError> {
     let h = &input.household;
     let limit = super::limits::MAX_MONEY;
-    let earliest = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
-    let latest = NaiveDate::from_ymd_opt(2100, 12, 31).expect("date");
+    let (earliest, latest) = (super::limits::AS_OF_EARLIEST, super::limits::AS_OF_LATEST);
     if input.as_of < earliest || input.as_of > latest {
         return Err(RulesError::Invalid {
             field: "as_of".into(),

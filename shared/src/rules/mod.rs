@@ -24,7 +24,12 @@ pub use engine::{assess, forgiveness_options};
 /// The input bounds the engine accepts. The API validates every write against these same
 /// numbers, so a stored borrower and its loans can always be assessed.
 pub mod limits {
+    use chrono::NaiveDate;
     use rust_decimal::Decimal;
+
+    /// The `as_of` dates the engine assesses: the rules tables start in 2024.
+    pub const AS_OF_EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(2024, 1, 1).expect("a date");
+    pub const AS_OF_LATEST: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("a date");
 
     /// Largest AGI, balance or payment, in dollars (1,000,000,000).
     pub const MAX_MONEY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);

@@ -130,7 +130,7 @@ impl Store {
     /// from one token.
     pub async fn take_init_token(&self, token: &str) -> Result<Option<InitToken>, ApiError> {
         let old = self
-            .take(&token_pk(token), "TOKEN", "DeleteItem token")
+            .take(&token_pk(token), "TOKEN", "DeleteItem token", None)
             .await?;
         match old {
             Some(item) => {
@@ -153,9 +153,20 @@ impl Store {
     }
 
     /// Takes a pending challenge (single use): it is deleted whatever the answer.
-    pub async fn take_challenge(&self, id: &str) -> Result<Option<PendingChallenge>, ApiError> {
+    /// Takes (deletes and returns) the challenge `id` if it belongs to `session_id`: another
+    /// session's answer finds nothing and leaves it for its own session.
+    pub async fn take_challenge(
+        &self,
+        id: &str,
+        session_id: &str,
+    ) -> Result<Option<PendingChallenge>, ApiError> {
         match self
-            .take(&challenge_pk(id), "CHALLENGE", "DeleteItem challenge")
+            .take(
+                &challenge_pk(id),
+                "CHALLENGE",
+                "DeleteItem challenge",
+                Some(("session_id", session_id)),
+            )
             .await?
         {
             Some(item) => Ok(Some(serde_dynamo::from_item(item)?)),
@@ -175,18 +186,30 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes an item and returns what it held, or `None` if there was none.
-    async fn take(&self, pk: &str, sk: &str, op: &str) -> Result<Option<Item>, ApiError> {
-        let out = self
+    /// Deletes an item and returns what it held, or `None` if there was none (or, with
+    /// `owner = (attribute, value)`, none whose attribute holds that value).
+    async fn take(
+        &self,
+        pk: &str,
+        sk: &str,
+        op: &str,
+        owner: Option<(&str, &str)>,
+    ) -> Result<Option<Item>, ApiError> {
+        let mut req = self
             .db
             .delete_item()
             .table_name(&self.table)
             .key("PK", s(pk))
             .key("SK", s(sk))
-            .condition_expression("attribute_exists(PK)")
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await;
+            .return_values(ReturnValue::AllOld);
+        req = match owner {
+            Some((attr, value)) => req
+                .condition_expression("attribute_exists(PK) AND #owner = :owner")
+                .expression_attribute_names("#owner", attr)
+                .expression_attribute_values(":owner", s(value)),
+            None => req.condition_expression("attribute_exists(PK)"),
+        };
+        let out = req.send().await;
         match out {
             Ok(o) => Ok(o.attributes.filter(|a| !a.is_empty())),
             Err(e)

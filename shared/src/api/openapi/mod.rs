@@ -410,6 +410,16 @@ fn enums_from_code(c: &mut Value) {
         &school,
         true,
     );
+    // The batch limit is the code's (one DynamoDB transaction per request).
+    let batch = c
+        .pointer_mut("/LoansRequest/properties/loans/oneOf/0")
+        .expect("components.json has LoansRequest's loan list");
+    batch["maxItems"] = json!(crate::loans::service::MAX_BATCH);
+    batch["description"] = json!(format!(
+        "At most {} loans per request (written in one transaction); a borrower holds at most {}.",
+        crate::loans::service::MAX_BATCH,
+        crate::loans::service::MAX_LOANS_PER_BORROWER
+    ));
     use crate::employers::EmployerType;
     for t in EmployerType::ALL {
         set(

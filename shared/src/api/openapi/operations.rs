@@ -73,8 +73,8 @@ const fn ok(status: u16, description: &'static str, schema: &'static str) -> Suc
 const AS_OF: Param = Param {
     name: "as_of",
     required: false,
-    description: "Assess under the law in force on this date (YYYY-MM-DD, 1990-01-01 to 2100-12-31); today if absent.",
-    schema: r#"{"type": "string", "format": "date", "pattern": "^(199[0-9]|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}"#,
+    description: "Assess under the law in force on this date (YYYY-MM-DD, 2024-01-01 to 2100-12-31: the rules tables start in 2024); today if absent.",
+    schema: r#"{"type": "string", "format": "date", "pattern": "^(202[4-9]|20[3-9][0-9]|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}"#,
 };
 
 const BORROWER_EXAMPLE: &str = r#"{"borrower": {"first_name": "James", "last_name": "Kirk", "email": "james.kirk@example.com", "agi": 65000, "filing_status": "single", "family_size": 1, "state_of_residence": "IA"}}"#;
@@ -389,7 +389,7 @@ pub const OPERATIONS: &[Operation] = &[
         description: "Registers an endpoint. The signing secret is shown once, here.",
         auth: Auth::Secret,
         query: &[],
-        body: ReqBody::Json("WebhookPayload", r#"{"url": "https://example.com/hooks", "events": ["enrollment.updated"]}"#),
+        body: ReqBody::Json("WebhookPayload", r#"{"url": "https://example.com/hooks", "events": ["enrollment.status_changed"]}"#),
         ok: &[ok(201, "The endpoint, with its secret.", "WebhookWithSecret")],
         errors: &[],
     },
@@ -437,7 +437,7 @@ pub const OPERATIONS: &[Operation] = &[
         description: "Queues a signed `webhook.test` event to your endpoints (or to one, by `url`).",
         auth: Auth::Secret,
         query: &[],
-        body: ReqBody::Json("WebhookTestRequest", r#"{}"#),
+        body: ReqBody::Json("WebhookTestRequest", r#"{"url": "https://example.com/hooks"}"#),
         ok: &[ok(202, "Queued.", "WebhookTest")],
         errors: &[],
     },
@@ -461,7 +461,7 @@ pub const OPERATIONS: &[Operation] = &[
         description: "A single-use token for `Nexus({token})`, for one of your borrowers (created when new).",
         auth: Auth::Secret,
         query: &[],
-        body: ReqBody::Json("NexusTokenRequest", r#"{"borrower": {"external_id": "crm-1"}}"#),
+        body: ReqBody::Json("NexusTokenRequest", r#"{"borrower": "crm-1"}"#),
         ok: &[ok(201, "The token.", "NexusToken")],
         errors: &[],
     },
@@ -517,7 +517,7 @@ pub const OPERATIONS: &[Operation] = &[
         description: "Starts a widget session from a Nexus key and a borrower, or from an init token.",
         auth: Auth::None,
         query: &[],
-        body: ReqBody::Json("NexusSessionRequest", r#"{"nexus_key": "GIVINGHERALLSHESGOT", "borrower": {"external_id": "crm-1"}, "origin": "https://app.example.com", "workflow": "link"}"#),
+        body: ReqBody::Json("NexusSessionRequest", r#"{"nexus_key": "GIVINGHERALLSHESGOT", "borrower": "crm-1", "origin": "https://app.example.com", "workflow": "link"}"#),
         ok: &[ok(201, "The session.", "NexusSessionCreated")],
         errors: &[(401, "No Nexus key or token, or an unknown one."), (403, "The origin is not one the client allows.")],
     },
