@@ -26,7 +26,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::AppContext;
 use crate::error::ApiError;
-use crate::model::Tenant;
 use crate::store::{attr, internal, nexus::TTL_ATTRIBUTE, outbox, s};
 
 /// How long a running request holds its key before a retry may take it over.
@@ -119,18 +118,68 @@ where
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
-    if let Err(e) = check_key(&key) {
+    let fp = fingerprint(&req);
+    let client = tenant.client_id.clone();
+    once(ctx, &client, &client, &key, &fp, stored, || {
+        handler(ctx, req)
+    })
+    .await
+}
+
+/// Runs `run` once per `key` within `scope` (the client id for the API; a Nexus session, or
+/// the Nexus key or init token that starts one), with the same rules as [`guarded`]: `fp`
+/// says what makes two requests the same (the Nexus routes leave the typed credentials out
+/// of it, so no hash of a password is ever stored). `client_id` is recorded with it.
+#[allow(clippy::too_many_arguments)]
+pub async fn once<F, Fut>(
+    ctx: &AppContext,
+    client_id: &str,
+    scope: &str,
+    key: &str,
+    fp: &str,
+    stored: Stored,
+    run: F,
+) -> Response<Body>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Response<Body>>,
+{
+    if let Err(e) = check_key(key) {
         return e.into_response();
     }
-    let fp = fingerprint(&req);
-    let pk = outbox::idempotency_pk(&tenant.client_id, &key);
-    let lease = match begin(ctx, &pk, &fp).await {
+    let pk = outbox::idempotency_pk(scope, key);
+    let lease = match begin(ctx, &pk, fp).await {
         Ok(Begin::Run(lease)) => lease,
         Ok(Begin::Replay(resp)) => return resp,
         Err(e) => return e.into_response(),
     };
-    let resp = handler(ctx, req).await;
-    finish(ctx, &tenant, &pk, &fp, &lease, stored, resp).await
+    let resp = run().await;
+    finish(ctx, client_id, &pk, fp, &lease, stored, resp).await
+}
+
+/// The fingerprint of a Nexus request: method, path and the JSON body without the fields in
+/// `secret` (a password, a challenge answer), which are never stored, not even hashed.
+pub fn fingerprint_without(req: &Request, secret: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let body: &[u8] = match req.body() {
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    };
+    let canonical = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            for k in secret {
+                m.remove(*k);
+            }
+            serde_json::to_vec(&m).unwrap_or_default()
+        }
+        Ok(other) => serde_json::to_vec(&other).unwrap_or_default(),
+        Err(_) => body.to_vec(),
+    };
+    let mut h = Sha256::new();
+    h.update(format!("{} {}\n", req.method(), req.uri().path()).as_bytes());
+    h.update(&canonical);
+    crate::crypto::hex(&h.finalize())
 }
 
 enum Begin {
@@ -267,7 +316,7 @@ fn replay(
 /// Stores a 2xx response under the lease, or frees the key after a failure.
 async fn finish(
     ctx: &AppContext,
-    tenant: &Tenant,
+    client_id: &str,
     pk: &str,
     fp: &str,
     lease: &str,
@@ -304,7 +353,7 @@ async fn finish(
                 .expression_attribute_values(":done", s("done"))
                 .expression_attribute_values(":code", n(i64::from(resp.status().as_u16())))
                 .expression_attribute_values(":headers", s(headers))
-                .expression_attribute_values(":client", s(&tenant.client_id));
+                .expression_attribute_values(":client", s(client_id));
             let body_attr = match stored {
                 Stored::Plain => ("body", Ok(text)),
                 Stored::Sealed => ("body_sealed", ctx.cipher().map(|c| c.seal(&text, pk))),

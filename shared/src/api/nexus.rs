@@ -126,7 +126,38 @@ pub async fn demo(_ctx: &AppContext, _req: Request) -> Response<Body> {
 }
 
 /// `POST /nexus/sessions` `{nexus_key, borrower, origin, workflow}` or `{token, origin, workflow}`.
+/// An `Idempotency-Key` is scoped to the Nexus key or token it came with, and the stored
+/// answer (it holds the session token) is sealed.
 pub async fn sessions_create(ctx: &AppContext, req: Request) -> Response<Body> {
+    let Some(key) = crate::idempotency::key_of(&req) else {
+        return sessions_create_once(ctx, &req).await;
+    };
+    let credential = json_object(&req)
+        .ok()
+        .and_then(|b| {
+            ["nexus_key", "token"].iter().find_map(|k| {
+                b.get(*k)
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            })
+        })
+        .unwrap_or_default();
+    let scope = format!("nexus-start#{}", crate::crypto::hash_key(&credential));
+    let fp = crate::idempotency::fingerprint_without(&req, &[]);
+    crate::idempotency::once(
+        ctx,
+        &scope,
+        &scope,
+        &key,
+        &fp,
+        crate::idempotency::Stored::Sealed,
+        || sessions_create_once(ctx, &req),
+    )
+    .await
+}
+
+async fn sessions_create_once(ctx: &AppContext, req: &Request) -> Response<Body> {
+    let req = req.clone();
     let result = async {
         let body = json_object(&req)?;
         session::start(
@@ -171,12 +202,53 @@ pub async fn session_get(ctx: &AppContext, req: Request) -> Response<Body> {
     .await
 }
 
-/// `POST /nexus/links` `{servicer, username, password}`.
+/// Runs a session route's POST under its `Idempotency-Key`, if it has one: scoped to the
+/// session, compared without the fields in `secret` (they are never stored, not even hashed).
+async fn once_in_session<F, Fut>(
+    ctx: &AppContext,
+    req: &Request,
+    s: &NexusSession,
+    secret: &[&str],
+    run: F,
+) -> Response<Body>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Response<Body>>,
+{
+    match crate::idempotency::key_of(req) {
+        None => run().await,
+        Some(key) => {
+            let scope = format!("{}#nexus-session#{}", s.client_id, s.session_id);
+            let fp = crate::idempotency::fingerprint_without(req, secret);
+            crate::idempotency::once(
+                ctx,
+                &s.client_id,
+                &scope,
+                &key,
+                &fp,
+                crate::idempotency::Stored::Plain,
+                run,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /nexus/links` `{servicer, username, password}`. A retry with the same
+/// `Idempotency-Key` gets the first outcome back and does not log in again.
 pub async fn links_create(ctx: &AppContext, req: Request) -> Response<Body> {
     let r = &req;
     with_session(ctx, r, |s| async move {
-        let body = json_object(r)?;
-        ok(&link::link(ctx, &s, &body).await?)
+        let run = || async {
+            respond(
+                async {
+                    let body = json_object(r)?;
+                    ok(&link::link(ctx, &s, &body).await?)
+                }
+                .await,
+            )
+        };
+        Ok(once_in_session(ctx, r, &s, &["password"], run).await)
     })
     .await
 }
@@ -185,8 +257,16 @@ pub async fn links_create(ctx: &AppContext, req: Request) -> Response<Body> {
 pub async fn links_challenge(ctx: &AppContext, req: Request) -> Response<Body> {
     let r = &req;
     with_session(ctx, r, |s| async move {
-        let body = json_object(r)?;
-        ok(&link::answer(ctx, &s, &body).await?)
+        let run = || async {
+            respond(
+                async {
+                    let body = json_object(r)?;
+                    ok(&link::answer(ctx, &s, &body).await?)
+                }
+                .await,
+            )
+        };
+        Ok(once_in_session(ctx, r, &s, &["answer"], run).await)
     })
     .await
 }

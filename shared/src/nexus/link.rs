@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::connector::{self, ChallengeKind, Connector, FailureReason, LinkFailure, LoginOutcome};
+use super::session::Workflow;
 use super::{epoch, expired, in_seconds, NexusSession, Secret, ServicerAccount};
 use crate::borrowers::{self, Mode};
 use crate::context::AppContext;
@@ -215,6 +216,7 @@ pub async fn link(
     session: &NexusSession,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
+    session.require(Workflow::Link, "link servicer accounts")?;
     let name = required_text(body, "servicer", 100)?;
     let servicer = connector::picker_servicer(name.trim()).ok_or_else(|| {
         ApiError::field(
@@ -371,6 +373,15 @@ const EDITABLE: &[&str] = &[
     "income_certification",
 ];
 
+/// What an assess session may change (the rest of [`EDITABLE`] needs an enroll session).
+const ASSESS_INPUTS: &[&str] = &[
+    "agi",
+    "spouse_agi",
+    "filing_status",
+    "family_size",
+    "state_of_residence",
+];
+
 /// `PATCH /nexus/borrower`: saves the borrower's corrections, validated like the Borrowers API
 /// (the SSN is sealed, an income document stored like `income_certification` on the API).
 pub async fn update_financials(
@@ -395,6 +406,14 @@ pub async fn update_financials(
             format!("send at least one of {}", EDITABLE.join(", ")),
         ));
     }
+    // The assess inputs in assess and enroll; the identity, SSN and income document an
+    // Enrollment Request needs in enroll only.
+    let step = if body.keys().all(|k| ASSESS_INPUTS.contains(&k.as_str())) {
+        Workflow::Assess
+    } else {
+        Workflow::Enroll
+    };
+    session.require(step, "change these borrower details")?;
     let patch = parse_borrower_payload(body)?;
     let out = borrowers::update(
         ctx,
@@ -431,6 +450,7 @@ pub async fn repayment_options(
     agi: Option<&str>,
     family_size: Option<&str>,
 ) -> Result<NexusRepaymentOptions, ApiError> {
+    session.require(Workflow::Assess, "assess repayment options")?;
     let agi = agi
         .map(|raw| {
             plain_decimal(raw)
@@ -538,6 +558,7 @@ pub async fn enroll(
     body: &Map<String, Value>,
     idempotency: Option<(&str, String)>,
 ) -> Result<crate::enrollments::service::Created, ApiError> {
+    session.require(Workflow::Enroll, "file an Enrollment Request")?;
     crate::enrollments::service::create(
         ctx,
         &session.tenant(),

@@ -46,6 +46,40 @@ impl Workflow {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Workflow::Link => "link",
+            Workflow::Assess => "assess",
+            Workflow::Enroll => "enroll",
+        }
+    }
+
+    /// Whether a session opened for this workflow may take `step`: linking runs in every
+    /// workflow (assess and enroll link first when there is no portfolio), assessing in assess
+    /// and enroll, enrolling (and the identity, SSN and income an Enrollment Request needs)
+    /// only in enroll, as Payitoff's workflows nest.
+    pub fn allows(self, step: Workflow) -> bool {
+        match step {
+            Workflow::Link => true,
+            Workflow::Assess => self != Workflow::Link,
+            Workflow::Enroll => self == Workflow::Enroll,
+        }
+    }
+}
+
+impl NexusSession {
+    /// A 403 unless this session's workflow takes `step` (`what` says what was asked).
+    pub fn require(&self, step: Workflow, what: &str) -> Result<(), ApiError> {
+        if self.workflow.allows(step) {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden(format!(
+            "This Nexus session was opened for the {} workflow, which cannot {what}: open the {} workflow for it.",
+            self.workflow.as_str(),
+            step.as_str()
+        )))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +125,9 @@ pub struct InitToken {
     pub borrower_uuid: Uuid,
     pub created_at: String,
     pub expires_at: String,
+    /// The one workflow the token opens, when the server minted it for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<Workflow>,
 }
 
 impl InitToken {
@@ -192,6 +229,14 @@ pub async fn start(
                 .await?
                 .ok_or(ApiError::Unauthorized(BAD_INIT_TOKEN))?;
             check_origin(&client, &origin)?;
+            // Checked before the token is used up, like the origin.
+            if let Some(only) = peek.workflow.filter(|w| *w != workflow) {
+                return Err(ApiError::Forbidden(format!(
+                    "This token opens the {} workflow only: mint one for {}.",
+                    only.as_str(),
+                    workflow.as_str()
+                )));
+            }
             let used = ctx
                 .store
                 .take_init_token(token)
@@ -334,12 +379,21 @@ pub async fn mint_init_token(
     tenant: &Tenant,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    if let Some(k) = body.keys().find(|k| k.as_str() != "borrower") {
+    if let Some(k) = body
+        .keys()
+        .find(|k| !["borrower", "workflow"].contains(&k.as_str()))
+    {
         return Err(ApiError::field(
             k.clone(),
-            "is not a field of this request (borrower)",
+            "is not a field of this request (borrower, workflow)",
         ));
     }
+    let workflow = text(body, "workflow")?
+        .map(|w| {
+            Workflow::parse(w)
+                .ok_or_else(|| ApiError::field("workflow", "must be one of link, assess, enroll"))
+        })
+        .transpose()?;
     if let Some(Value::Number(_)) = body.get("borrower") {
         return Err(ApiError::field(
             "borrower",
@@ -361,11 +415,13 @@ pub async fn mint_init_token(
         borrower_uuid: uuid,
         created_at: now(),
         expires_at: in_seconds(INIT_TOKEN_SECONDS),
+        workflow,
     };
     ctx.store.put_init_token(&token, &t).await?;
     Ok(json!({
         "token": token,
         "expires_at": t.expires_at,
+        "workflow": workflow,
         "borrower": {"uuid": uuid, "created": created},
     }))
 }

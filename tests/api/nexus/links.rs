@@ -385,3 +385,112 @@ async fn relinking_a_servicer_with_another_account_replaces_its_loans() {
         .clone();
     assert_eq!(link_view["loan_count"].as_u64(), Some(k));
 }
+
+/// `Idempotency-Key` on the Nexus POSTs (it was ignored there): a retried link gets the first
+/// outcome back and does not send the credentials to the servicer again; the same key with
+/// another request is a 422; the password and a challenge answer are left out of the
+/// comparison, so no hash of them is stored. A session start is scoped to its Nexus key and
+/// its stored answer, which holds the session token, is sealed.
+#[tokio::test]
+async fn idempotency_keys_work_on_the_nexus_posts_and_store_no_credential() {
+    let t = app().await;
+    let (tok, uuid) = session_for(&t, "idem-nexus").await;
+    let post = |path: &str, key: &str, body: Value| {
+        call("POST", path)
+            .session(&tok)
+            .header("idempotency-key", key)
+            .json(body)
+    };
+    let linked =
+        |user: &str, pw: &str| json!({"servicer": "Nelnet", "username": user, "password": pw});
+    let run = |c: loanpath_tests::Call| {
+        let ctx = &t.ctx;
+        async move {
+            let resp = nexus::links_create(ctx, c.request()).await;
+            let replayed = resp.headers().get("idempotent-replayed").is_some();
+            let (s, b) = loanpath_tests::split(resp);
+            (s, b, replayed)
+        }
+    };
+    let (s1, first, r1) = run(post("/nexus/links", "link-1", linked("kirk", "pw"))).await;
+    assert_eq!(
+        (s1, first["status"].as_str(), r1),
+        (200, Some("linked"), false),
+        "{first}"
+    );
+    let loans_after = api_loans(&t, &uuid).await.len();
+    let (s2, second, r2) = run(post("/nexus/links", "link-1", linked("kirk", "pw"))).await;
+    assert_eq!((s2, r2), (200, true), "{second}");
+    assert_eq!(first, second);
+    // Another password with the same key is the same submit (the password is not compared).
+    let (_, third, r3) = run(post("/nexus/links", "link-1", linked("kirk", "typo"))).await;
+    assert!(r3, "{third}");
+    assert_eq!(api_loans(&t, &uuid).await.len(), loans_after);
+    // Another account is another request.
+    let (s, out, _) = run(post("/nexus/links", "link-1", linked("user_mfa", "pw"))).await;
+    assert_eq!(s, 422, "{out}");
+    assert!(
+        out["error"]["fields"]["Idempotency-Key"].is_string(),
+        "{out}"
+    );
+    let (s, out, _) = run(post("/nexus/links", "bad key", linked("kirk", "pw"))).await;
+    assert_eq!(s, 422, "{out}");
+    // A challenge answer, retried.
+    let c = link(&t, &tok, "EdFinancial", "user_mfa").await;
+    let id = c["challenge"]["id"].as_str().unwrap().to_string();
+    let answer = |key: &str| {
+        call("POST", "/nexus/links/challenge")
+            .session(&tok)
+            .header("idempotency-key", key)
+            .json(json!({"challenge_id": id, "answer": "123456"}))
+    };
+    let (s, a1) = send(&t.ctx, nexus::links_challenge, answer("answer-1")).await;
+    assert_eq!((s, a1["status"].as_str()), (200, Some("linked")), "{a1}");
+    let (s, a2) = send(&t.ctx, nexus::links_challenge, answer("answer-1")).await;
+    assert_eq!(
+        (s, &a2),
+        (200, &a1),
+        "a retry gets the outcome, not challenge_expired"
+    );
+    // No stored record holds a typed credential.
+    let items = t
+        .ctx
+        .store
+        .db_client()
+        .scan()
+        .table_name(t.ctx.store.table_name())
+        .send()
+        .await
+        .unwrap();
+    let text = format!("{:?}", items.items());
+    assert!(text.contains("IDEMP#"), "records were written");
+    for secret in ["\"pw\"", "typo", "123456"] {
+        assert!(!text.contains(secret), "{secret} stored");
+    }
+    // A session start, retried: the same session, from a sealed record.
+    let start_body = json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "idem-start", "origin": ORIGIN, "workflow": "link"});
+    let begin = || {
+        call("POST", "/nexus/sessions")
+            .auth(None)
+            .header("idempotency-key", "start-1")
+            .json(start_body.clone())
+    };
+    let (s, one) = send(&t.ctx, nexus::sessions_create, begin()).await;
+    assert_eq!(s, 201, "{one}");
+    let (s, two) = send(&t.ctx, nexus::sessions_create, begin()).await;
+    assert_eq!((s, &two["session_token"]), (201, &one["session_token"]));
+    let items = t
+        .ctx
+        .store
+        .db_client()
+        .scan()
+        .table_name(t.ctx.store.table_name())
+        .send()
+        .await
+        .unwrap();
+    let token = one["session_token"].as_str().unwrap();
+    assert!(
+        !format!("{:?}", items.items()).contains(token),
+        "the session token is sealed"
+    );
+}

@@ -21,11 +21,17 @@ pub(super) async fn start(t: &TestApp, body: Value) -> (u16, Value) {
     .await
 }
 
-/// A session for the sandbox client's borrower `borrower` (an external id or uuid).
+/// An enroll session (it may link, assess and enroll) for the sandbox client's borrower
+/// `borrower` (an external id or uuid).
 pub(super) async fn session_for(t: &TestApp, borrower: &str) -> (String, String) {
+    session_of(t, borrower, "enroll").await
+}
+
+/// A session of `workflow` for the sandbox client's borrower `borrower`.
+pub(super) async fn session_of(t: &TestApp, borrower: &str, workflow: &str) -> (String, String) {
     let (s, b) = start(
         t,
-        json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": borrower, "origin": ORIGIN}),
+        json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": borrower, "origin": ORIGIN, "workflow": workflow}),
     )
     .await;
     assert_eq!(s, 201, "{b}");

@@ -576,3 +576,124 @@ async fn a_borrower_value_names_the_same_borrower_for_keys_and_tokens() {
         "linked"
     );
 }
+
+/// A session can do what its workflow does, as Payitoff's workflows nest: link in every one,
+/// assess in assess and enroll, enroll (and the identity, SSN and income it needs) in enroll
+/// only. Before, a link session could file a signed Enrollment Request and change the SSN.
+/// A token minted for one workflow opens that one only, and a wrong one does not use it up.
+#[tokio::test]
+async fn a_session_does_only_what_its_workflow_does_and_a_token_opens_one_workflow() {
+    let t = app().await;
+    let assess_fields = json!({"agi": 55000, "filing_status": "single", "family_size": 1, "state_of_residence": "NY"});
+    let enroll_fields = json!({"ssn": "123-45-6789", "first_name": "Kirk"});
+    let enroll_body =
+        json!({"repayment_plan": "ibr", "signature": true, "cursive_signature": true});
+    let forbidden = |out: &Value, workflow: &str| {
+        assert!(
+            out["error"]["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(&format!(
+                    "This Nexus session was opened for the {workflow} workflow"
+                )),
+            "{out}"
+        );
+    };
+    for (workflow, assess_ok, enroll_ok) in [
+        ("link", false, false),
+        ("assess", true, false),
+        ("enroll", true, true),
+    ] {
+        let (tok, _) = session_of(&t, &format!("wf-{workflow}"), workflow).await;
+        let l = link(&t, &tok, "Nelnet", "kirk").await;
+        assert_eq!(l["status"], "linked", "{workflow}: {l}");
+        let (s, out) = send(
+            &t.ctx,
+            nexus::borrower_update,
+            call("PATCH", "/nexus/borrower")
+                .session(&tok)
+                .json(assess_fields.clone()),
+        )
+        .await;
+        assert_eq!(s, if assess_ok { 200 } else { 403 }, "{workflow}: {out}");
+        if !assess_ok {
+            forbidden(&out, workflow);
+        }
+        let (s, out) = send(
+            &t.ctx,
+            nexus::repayment_options,
+            call("GET", "/nexus/repayment_options").session(&tok),
+        )
+        .await;
+        assert_eq!(s, if assess_ok { 200 } else { 403 }, "{workflow}: {out}");
+        let (s, out) = send(
+            &t.ctx,
+            nexus::borrower_update,
+            call("PATCH", "/nexus/borrower")
+                .session(&tok)
+                .json(enroll_fields.clone()),
+        )
+        .await;
+        assert_eq!(s, if enroll_ok { 200 } else { 403 }, "{workflow}: {out}");
+        let (s, out) = send(
+            &t.ctx,
+            nexus::enrollments_create,
+            call("POST", "/nexus/enrollments")
+                .session(&tok)
+                .json(enroll_body.clone()),
+        )
+        .await;
+        if enroll_ok {
+            // Allowed: it goes on to the request's own preconditions (or files it).
+            assert_ne!(s, 403, "{workflow}: {out}");
+        } else {
+            assert_eq!(s, 403, "{workflow}: {out}");
+            forbidden(&out, workflow);
+        }
+    }
+    // A token for the link workflow opens link only; asking for enroll is a 403 that leaves
+    // the token usable.
+    let (s, minted) = send(
+        &t.ctx,
+        nexus::tokens_create,
+        call("POST", "/api/v1/nexus/tokens")
+            .json(json!({"borrower": "wf-token", "workflow": "link"})),
+    )
+    .await;
+    assert_eq!(
+        (s, minted["workflow"].as_str()),
+        (201, Some("link")),
+        "{minted}"
+    );
+    let token = minted["token"].as_str().unwrap();
+    let (s, out) = start(
+        &t,
+        json!({"token": token, "origin": ORIGIN, "workflow": "enroll"}),
+    )
+    .await;
+    assert_eq!(s, 403, "{out}");
+    assert_eq!(
+        out["error"]["detail"],
+        "This token opens the link workflow only: mint one for enroll."
+    );
+    let (s, out) = start(
+        &t,
+        json!({"token": token, "origin": ORIGIN, "workflow": "link"}),
+    )
+    .await;
+    assert_eq!((s, out["workflow"].as_str()), (201, Some("link")), "{out}");
+    // A token minted without one opens any workflow (as before).
+    let (s, minted) = send(
+        &t.ctx,
+        nexus::tokens_create,
+        call("POST", "/api/v1/nexus/tokens").json(json!({"borrower": "wf-token"})),
+    )
+    .await;
+    assert_eq!((s, &minted["workflow"]), (201, &Value::Null), "{minted}");
+    let (s, out) = start(
+        &t,
+        json!({"token": minted["token"], "origin": ORIGIN, "workflow": "enroll"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+}

@@ -290,7 +290,7 @@ fn build() -> Value {
             "parameters": {
                 "Idempotency-Key": {
                     "name": "Idempotency-Key", "in": "header", "required": false,
-                    "description": "Makes a retry safe (docs/idempotency.md): the first answer is kept for 24 hours and replayed for the same request; the same key with another request is a 422, and one still running a 409.",
+                    "description": "Makes a retry safe (README, \"Idempotency keys\"): the first answer is kept for 24 hours and replayed for the same request; the same key with another request is a 422, and one still running a 409.",
                     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"},
                 },
             },

@@ -386,12 +386,12 @@ pub const OPERATIONS: &[Operation] = &[
         handler: "shared::api::webhooks::create",
         tag: "Webhooks",
         summary: "Register a webhook endpoint",
-        description: "Registers an endpoint. The signing secret is shown once, here.",
+        description: "Registers an endpoint (a client has at most 10). The signing secret is shown once, here.",
         auth: Auth::Secret,
         query: &[],
         body: ReqBody::Json("WebhookPayload", r#"{"url": "https://example.com/hooks", "events": ["enrollment.status_changed"]}"#),
         ok: &[ok(201, "The endpoint, with its secret.", "WebhookWithSecret")],
-        errors: &[],
+        errors: &[(409, "The client already has 10 endpoints (remove one first), or a request with the same Idempotency-Key is still running.")],
     },
     Operation {
         function: "webhooks-list",
@@ -519,7 +519,7 @@ pub const OPERATIONS: &[Operation] = &[
         query: &[],
         body: ReqBody::Json("NexusSessionRequest", r#"{"nexus_key": "GIVINGHERALLSHESGOT", "borrower": "crm-1", "origin": "https://app.example.com", "workflow": "link"}"#),
         ok: &[ok(201, "The session.", "NexusSessionCreated")],
-        errors: &[(401, "No Nexus key or token, or an unknown one."), (403, "The origin is not one the client allows.")],
+        errors: &[(401, "No Nexus key or token, or an unknown one."), (403, "The origin is not one the client allows, the client takes init tokens only, or the token opens another workflow.")],
     },
     Operation {
         function: "nexus-session-get",
@@ -567,7 +567,7 @@ pub const OPERATIONS: &[Operation] = &[
         query: &[],
         body: ReqBody::Json("NexusBorrowerRequest", r#"{"agi": 65000, "family_size": 1}"#),
         ok: &[ok(200, "The updated details.", "NexusBorrowerUpdate")],
-        errors: &[],
+        errors: &[(403, "The session was opened for a workflow that cannot do this (link < assess < enroll: each can do what the one before it does).")],
     },
     Operation {
         function: "nexus-repayment-options",
@@ -582,7 +582,7 @@ pub const OPERATIONS: &[Operation] = &[
         ],
         body: ReqBody::None,
         ok: &[ok(200, "The options.", "NexusRepaymentOptions")],
-        errors: &[],
+        errors: &[(403, "The session was opened for a workflow that cannot do this (link < assess < enroll: each can do what the one before it does).")],
     },
     Operation {
         function: "nexus-enrollments-create",
@@ -594,6 +594,6 @@ pub const OPERATIONS: &[Operation] = &[
         query: &[],
         body: ReqBody::Json("EnrollmentRequest", r#"{"repayment_plan": "rap", "signature": true}"#),
         ok: &[ok(201, "The enrollment request.", "Enrollment")],
-        errors: &[],
+        errors: &[(403, "The session was opened for a workflow that cannot do this (link < assess < enroll: each can do what the one before it does).")],
     },
 ];
