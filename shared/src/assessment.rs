@@ -3,6 +3,7 @@
 //! the pure engine in `crate::rules` under the law in force on `as_of`.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -237,34 +238,42 @@ pub async fn forgiveness_options(
     .await
     .map_err(|e| tracing::warn!(error = %e, "employer matching failed"))
     .ok();
-    let forgiveness_options = options
-        .iter()
-        .map(|o| match &found {
-            Some(m) => {
-                let mut employer_match = m.summary_for(o.forgiveness_type);
-                // The engine uses the borrower's own `pslf`; say so where the two disagree.
-                if o.forgiveness_type == rules::ForgivenessType::Pslf
-                    && employer_match.status == "matched"
-                    && !b.financial.pslf.unwrap_or(false)
-                {
-                    employer_match.detail.push_str(
-                        " The borrower's pslf is false, so this option lists \"Does not work \
-                         for qualifying employer\": set pslf to true if they work there full time.",
-                    );
-                }
-                ForgivenessOptionView {
-                    option: o,
-                    matching_institutions: m.institutions_for(o.forgiveness_type),
-                    employer_match,
-                }
-            }
-            None => ForgivenessOptionView {
-                option: o,
-                matching_institutions: Vec::new(),
-                employer_match: crate::employers::matching::EmployerMatch::unavailable(),
-            },
+    // Payitoff's ForgivenessOption lists its loans as Loan objects (`[Loan]`).
+    let loan_views: std::collections::HashMap<String, Value> = std::iter::once(&coll)
+        .chain(spouse.as_ref())
+        .flat_map(|c| c.loans.iter().map(move |l| (c.borrower.id, l)))
+        .map(|(owner, l)| {
+            let mut v = crate::loans::loan_view(l);
+            v["borrower_id"] = json!(owner);
+            (l.uuid.to_string(), v)
         })
         .collect();
+    let forgiveness_options = options
+        .iter()
+        .map(|o| {
+            let (matching_institutions, employer_match) = match &found {
+                Some(m) => {
+                    let mut employer_match = m.summary_for(o.forgiveness_type);
+                    // The engine uses the borrower's own `pslf`; say so where the two disagree.
+                    if o.forgiveness_type == rules::ForgivenessType::Pslf
+                        && employer_match.status == "matched"
+                        && !b.financial.pslf.unwrap_or(false)
+                    {
+                        employer_match.detail.push_str(
+                            " The borrower's pslf is false, so this option lists \"Does not work \
+                             for qualifying employer\": set pslf to true if they work there full time.",
+                        );
+                    }
+                    (m.institutions_for(o.forgiveness_type), employer_match)
+                }
+                None => (
+                    Vec::new(),
+                    crate::employers::matching::EmployerMatch::unavailable(),
+                ),
+            };
+            ForgivenessOptionView::of(o, &loan_views, matching_institutions, employer_match)
+        })
+        .collect::<Result<_, _>>()?;
     let body = ForgivenessOptions {
         forgiveness_options,
         as_of,
@@ -283,17 +292,95 @@ pub struct ForgivenessOptions<'a> {
     pub rules_version: &'static str,
 }
 
-/// One forgiveness option, with the borrower's employer matched against the PSLF lists.
+/// One forgiveness program (Payitoff ForgivenessOption), with its loans as Loan objects and
+/// the borrower's employer matched against the PSLF lists.
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields, rename = "ForgivenessOptionWithMatch")]
 pub struct ForgivenessOptionView<'a> {
-    #[serde(flatten)]
-    pub option: &'a rules::ForgivenessOption,
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub forgiveness_type: rules::ForgivenessType,
+    /// Plan assumed while earning credit (PSLF), if any.
+    pub repayment_plan: Option<&'a rules::RepaymentPlanInfo>,
+    #[serde(with = "rules::money::money2")]
+    #[schemars(with = "rules::money::Money2")]
+    pub monthly_payment: Decimal,
+    pub number_of_payments: u32,
+    /// Qualifying payments still needed (PSLF: 120 minus credit on file).
+    pub remaining_qualifying_payments: u32,
+    #[serde(with = "rules::money::money2")]
+    #[schemars(with = "rules::money::Money2")]
+    pub amount_forgiven: Decimal,
+    #[serde(with = "rules::money::money2")]
+    #[schemars(with = "rules::money::Money2")]
+    pub total_paid: Decimal,
+    #[serde(with = "rules::money::money2")]
+    #[schemars(with = "rules::money::Money2")]
+    pub estimated_tax_liability: Decimal,
+    #[serde(with = "rules::money::money2")]
+    #[schemars(with = "rules::money::Money2")]
+    pub total_cost: Decimal,
+    /// `original.total_cost` of the Repayment Options minus this option's `total_cost`.
+    #[serde(with = "rules::money::money2")]
+    #[schemars(with = "rules::money::Money2")]
+    pub savings: Decimal,
+    /// The loans this option covers, as Loan objects.
+    #[schemars(schema_with = "loan_list")]
+    pub eligible_loans: Vec<Value>,
+    /// The loans it cannot cover, as Loan objects (`ineligible_reasons` says why).
+    #[schemars(schema_with = "loan_list")]
+    pub ineligible_loans: Vec<Value>,
+    pub ineligible_reasons: &'a [String],
+    pub action_items: &'a [String],
+    pub metadata: &'a std::collections::BTreeMap<String, String>,
     /// The employer records that bear on this option: every match for PSLF, the low-income
     /// schools for Teacher Loan Forgiveness. Empty when nothing matched or the lists could not
     /// be read (`employer_match` says which).
     pub matching_institutions: Vec<crate::employers::EmployerView<'a>>,
     pub employer_match: crate::employers::matching::MatchSummary,
+}
+
+fn loan_list(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "array", "items": {"$ref": "#/components/schemas/Loan"}})
+}
+
+impl<'a> ForgivenessOptionView<'a> {
+    fn of(
+        o: &'a rules::ForgivenessOption,
+        loans: &std::collections::HashMap<String, Value>,
+        matching_institutions: Vec<crate::employers::EmployerView<'a>>,
+        employer_match: crate::employers::matching::MatchSummary,
+    ) -> Result<Self, ApiError> {
+        let views = |ids: &[String]| -> Result<Vec<Value>, ApiError> {
+            ids.iter()
+                .map(|id| {
+                    loans.get(id).cloned().ok_or_else(|| {
+                        ApiError::Internal(format!("forgiveness option names an unknown loan {id}"))
+                    })
+                })
+                .collect()
+        };
+        Ok(ForgivenessOptionView {
+            name: &o.name,
+            forgiveness_type: o.forgiveness_type,
+            repayment_plan: o.repayment_plan.as_ref(),
+            monthly_payment: o.monthly_payment,
+            number_of_payments: o.number_of_payments,
+            remaining_qualifying_payments: o.remaining_qualifying_payments,
+            amount_forgiven: o.amount_forgiven,
+            total_paid: o.total_paid,
+            estimated_tax_liability: o.estimated_tax_liability,
+            total_cost: o.total_cost,
+            savings: o.savings,
+            eligible_loans: views(&o.eligible_loans)?,
+            ineligible_loans: views(&o.ineligible_loans)?,
+            ineligible_reasons: &o.ineligible_reasons,
+            action_items: &o.action_items,
+            metadata: &o.metadata,
+            matching_institutions,
+            employer_match,
+        })
+    }
 }
 
 /// A scenario as analysts write it: the `../shared/vectors/official.json` case format, or any

@@ -368,6 +368,14 @@ async fn pslf_forgiveness_counts_payments_already_made_and_is_tax_free() {
         .expect("a PSLF option");
     assert_eq!(pslf["remaining_qualifying_payments"], 20);
     assert_eq!(pslf["estimated_tax_liability"].to_string(), "0.00");
+    // Its loans are Loan objects, as Payitoff's ForgivenessOption documents (`[Loan]`); they
+    // were uuid strings.
+    let loan = &pslf["eligible_loans"][0];
+    assert_eq!(loan["borrower_id"], b["id"], "{pslf}");
+    assert_eq!(loan["borrower_uuid"], b["uuid"]);
+    assert_eq!(loan["loan_type_code"], "D2");
+    assert_eq!(loan["outstanding_principal"].to_string(), "80000.00");
+    assert_eq!(pslf["ineligible_loans"], json!([]));
     assert!(
         pslf["amount_forgiven"]
             .to_string()

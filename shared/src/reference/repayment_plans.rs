@@ -55,7 +55,7 @@ pub static REPAYMENT_PLANS: &[RepaymentPlanRow] = &[
     RepaymentPlanRow {
         plan_type: "extended",
         name: "Extended",
-        description: "Extended Repayment Plan",
+        description: "Extended Fixed Repayment Plan",
         income_driven_repayment: false,
         aliases: &[
             "Extended Fixed",
@@ -316,6 +316,25 @@ pub fn repayment_plan(s: &str) -> Result<&'static RepaymentPlanRow, CoercionErro
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// One plan has one RepaymentPlan object: a Repayment Option's `repayment_plan` (the
+    /// engine's) names and describes it as a Loan's `repayment_plan` and `GET /repayment_plans`
+    /// (this list) do. They differed ("Pay As You Earn" against "PAYE").
+    #[test]
+    fn the_engines_plan_objects_are_this_lists() {
+        for p in crate::rules::PlanType::ALL {
+            let info = crate::rules::RepaymentPlanInfo::of(p);
+            let row = REPAYMENT_PLANS
+                .iter()
+                .find(|r| r.plan_type == p.as_str())
+                .unwrap_or_else(|| panic!("{p} is not in the list"));
+            assert_eq!(
+                (info.name.as_str(), info.description.as_str(), info.idr),
+                (row.name, row.description, row.income_driven_repayment),
+                "{p}"
+            );
+        }
+    }
 
     #[test]
     fn payitoff_enum_plus_new_plans_is_complete() {

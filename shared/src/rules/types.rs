@@ -223,42 +223,22 @@ impl PlanType {
                 "Extended Graduated",
                 "Extended Graduated Repayment Plan",
             ),
-            PlanType::Ibr => (
-                "IBR",
-                "Income-Based Repayment",
-                "Income-Based Repayment Plan",
-            ),
+            PlanType::Ibr => ("IBR", "IBR", "Income-Based Repayment Plan"),
             PlanType::NewIbr => (
                 "New IBR",
-                "Income-Based Repayment (new borrowers)",
-                "Income-Based Repayment Plan for new borrowers on or after July 1, 2014",
+                "New IBR",
+                "Income-Based Repayment Plan for New Borrowers",
             ),
-            PlanType::Paye => ("PAYE", "Pay As You Earn", "Pay As You Earn Repayment Plan"),
-            PlanType::Icr => (
-                "ICR",
-                "Income-Contingent Repayment",
-                "Income-Contingent Repayment Plan",
-            ),
-            PlanType::Rap => (
-                "RAP",
-                "Repayment Assistance Plan",
-                "Repayment Assistance Plan",
-            ),
+            PlanType::Paye => ("PAYE", "PAYE", "Pay As You Earn Repayment Plan"),
+            PlanType::Icr => ("ICR", "ICR", "Income-Contingent Repayment Plan"),
+            PlanType::Rap => ("RAP", "RAP", "Repayment Assistance Plan"),
             PlanType::TieredStandard => (
                 "Tiered Standard",
                 "Tiered Standard",
                 "Tiered Standard Repayment Plan",
             ),
-            PlanType::Save => (
-                "SAVE",
-                "Saving on a Valuable Education",
-                "Saving on a Valuable Education Plan",
-            ),
-            PlanType::Repaye => (
-                "REPAYE",
-                "Revised Pay As You Earn",
-                "Revised Pay As You Earn Repayment Plan",
-            ),
+            PlanType::Save => ("SAVE", "SAVE", "Saving on a Valuable Education Plan"),
+            PlanType::Repaye => ("REPAYE", "REPAYE", "Revised Pay As You Earn Repayment Plan"),
         }
     }
 }
