@@ -224,8 +224,10 @@ pub fn single_query_params(req: &Request) -> Result<HashMap<String, String>, Api
         .iter()
         .map(|(k, _)| k.to_string())
         .filter(|k| qs.all(k).is_some_and(|v| v.len() > 1))
-        // API Gateway joins a repeated parameter's values with commas into one
-        // (`q=a&q=b` arrives as `q: "a,b"`); the raw query string still shows the repeat.
+        // A map that joined a repeated parameter's values with commas (`q=a&q=b` as
+        // `q: "a,b"`, as API Gateway's `queryStringParameters` and the local gateway do) hides
+        // the repeat; the raw query string still shows it. (lambda_http itself reads an HTTP
+        // API event's `rawQueryString` into a multi-value map.)
         .chain(repeated_in_raw(req.uri().query().unwrap_or_default()))
         .map(|k| k.chars().take(100).collect())
         .collect();

@@ -120,16 +120,25 @@ where
     };
     let fp = fingerprint(&req);
     let client = tenant.client_id.clone();
-    once(ctx, &client, &client, &key, &fp, stored, || {
-        handler(ctx, req)
-    })
+    once(
+        ctx,
+        &client,
+        &client,
+        &key,
+        &fp,
+        stored,
+        || handler(ctx, req),
+        |_| true,
+    )
     .await
 }
 
 /// Runs `run` once per `key` within `scope` (the client id for the API; a Nexus session, or
 /// the Nexus key or init token that starts one), with the same rules as [`guarded`]: `fp`
 /// says what makes two requests the same (the Nexus routes leave the typed credentials out
-/// of it, so no hash of a password is ever stored). `client_id` is recorded with it.
+/// of it, so no hash of a password is ever stored). `client_id` is recorded with it. A 2xx
+/// whose body `keep` refuses (a refused login, which changed nothing) frees the key like a
+/// failure.
 #[allow(clippy::too_many_arguments)]
 pub async fn once<F, Fut>(
     ctx: &AppContext,
@@ -139,6 +148,7 @@ pub async fn once<F, Fut>(
     fp: &str,
     stored: Stored,
     run: F,
+    keep: impl Fn(&str) -> bool,
 ) -> Response<Body>
 where
     F: FnOnce() -> Fut,
@@ -154,7 +164,11 @@ where
         Err(e) => return e.into_response(),
     };
     let resp = run().await;
-    finish(ctx, client_id, &pk, fp, &lease, stored, resp).await
+    let kept = match resp.body() {
+        Body::Text(t) => keep(t),
+        _ => true,
+    };
+    finish(ctx, client_id, &pk, fp, &lease, stored, resp, kept).await
 }
 
 /// The fingerprint of a Nexus request: method, path and the JSON body without the fields in
@@ -314,6 +328,7 @@ fn replay(
 }
 
 /// Stores a 2xx response under the lease, or frees the key after a failure.
+#[allow(clippy::too_many_arguments)]
 async fn finish(
     ctx: &AppContext,
     client_id: &str,
@@ -322,9 +337,10 @@ async fn finish(
     lease: &str,
     stored: Stored,
     resp: Response<Body>,
+    kept: bool,
 ) -> Response<Body> {
     let store = &ctx.store;
-    let ok = resp.status().is_success();
+    let ok = resp.status().is_success() && kept;
     let text = match resp.body() {
         Body::Text(t) => Some(t.clone()),
         Body::Empty => Some(String::new()),

@@ -285,10 +285,11 @@ async fn counts_are_whole_json_numbers() {
     }
 }
 
-/// A parameter given twice is a 422 that names it, on every route, as API Gateway hands it
-/// on: the values joined with a comma into one (`q=a&q=b` arrives as `q: "a,b"`), the raw
-/// query string showing the repeat. Before, only routes whose parser choked on the joined
-/// value refused it (with a misleading message); the others searched for "a,b".
+/// A parameter given twice is a 422 that names it, on every route, as the local gateway
+/// (`scripts/dev`, `loanpath serve`) hands it on: the values joined with a comma into one
+/// (`q=a&q=b` as `q: "a,b"`), the raw query string showing the repeat. Before, only routes
+/// whose parser choked on the joined value refused it there (with a misleading message); the
+/// others searched for "a,b".
 #[tokio::test]
 async fn a_parameter_given_twice_is_refused_as_api_gateway_hands_it_on() {
     use shared::api::employers;
@@ -414,5 +415,36 @@ async fn money_strings_the_parser_takes_match_the_schema() {
         let (s, b) = create(&t.ctx, json!({"agi": bad})).await;
         assert_eq!(s, 422, "{bad:?}: {b}");
         assert!(b["error"]["fields"]["agi"].is_string(), "{bad:?}: {b}");
+    }
+}
+
+/// The edges of the money and rate patterns: what the schema takes, the parser takes, and the
+/// other way round (`send` checks every accepted body against the schema; a schema-valid body
+/// the parser refuses is checked here against the pattern itself).
+#[tokio::test]
+async fn money_and_rate_pattern_edges_agree_with_the_parser() {
+    let t = app().await;
+    let doc = shared::api::openapi::document();
+    let pattern = |at: &str| {
+        let p = doc["components"]["schemas"]["BorrowerPayload"]["properties"][at]["pattern"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{at} has a string pattern"))
+            .to_string();
+        jsonschema::validator_for(&json!({"type": "string", "pattern": p, "maxLength": 40}))
+            .unwrap()
+    };
+    let agi = pattern("agi");
+    // 40 characters is the parser's limit; trailing zeros past 28 decimals cannot be held.
+    for (text, ok) in [
+        (format!("{}1", "0".repeat(39)), true),
+        (format!("{}1", "0".repeat(40)), false),
+        ("1.00".to_string() + &"0".repeat(24), true),
+        ("1.00".to_string() + &"0".repeat(27), false),
+        ("-0.00".to_string(), true),
+        (".5".to_string(), false),
+    ] {
+        assert_eq!(agi.is_valid(&json!(text)), ok, "schema on {text:?}");
+        let (s, b) = create(&t.ctx, json!({"agi": text})).await;
+        assert_eq!(s == 201, ok, "parser on {text:?}: {b}");
     }
 }

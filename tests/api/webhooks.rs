@@ -382,7 +382,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_never_changes_a_webhook_id(
 }
 
 #[tokio::test]
-async fn nexus_links_send_connectivity_and_delinquency_events() {
+async fn a_refused_widget_login_sends_no_connectivity_event_and_a_relink_restores() {
     use shared::api::nexus;
     let t = app_with_queue().await;
     let rx = receiver(vec![]).await;
@@ -417,6 +417,41 @@ async fn nexus_links_send_connectivity_and_delinquency_events() {
     let (_, v) = send(&t.ctx, nexus::session_get, call("GET", "/").session(tok)).await;
     assert_eq!(v["links"][0]["status"], "linked");
     assert_eq!(v["links"].as_array().unwrap().len(), 1);
+    // A link the scheduled sync marked needs_attention (written here as the sync writes it)
+    // is restored by a successful login in the widget: connectivity.restored.
+    let tenant = shared::model::Tenant {
+        client_id: "sandbox-client".into(),
+        mode: shared::model::ClientMode::Sandbox,
+    };
+    let borrower_uuid: uuid::Uuid = started["borrower"]["uuid"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let coll = t
+        .ctx
+        .store
+        .borrower_collection(&tenant, &borrower_uuid)
+        .await
+        .unwrap();
+    let mut marked = coll.links[0].clone();
+    marked.status = shared::nexus::link::LinkStatus::NeedsAttention;
+    marked.version += 1;
+    t.ctx
+        .store
+        .db_client()
+        .put_item()
+        .table_name(t.ctx.store.table_name())
+        .set_item(Some(shared::store::nexus::link_to_item(&marked).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        send(&t.ctx, nexus::links_create, link("kirk", "Nelnet"))
+            .await
+            .1["status"],
+        "linked"
+    );
     assert_eq!(
         send(
             &t.ctx,
@@ -440,7 +475,13 @@ async fn nexus_links_send_connectivity_and_delinquency_events() {
         })
         .collect();
     types.sort();
-    assert_eq!(types, vec!["borrower.delinquent"]);
+    assert_eq!(types, vec!["borrower.delinquent", "connectivity.restored"]);
+    let restored = got
+        .iter()
+        .map(|r| verify(r, secret))
+        .find(|b| b["event_type"] == "connectivity.restored")
+        .unwrap();
+    assert_eq!(restored["data"]["borrower_id"], started["borrower"]["uuid"]);
     let delinquent = got
         .iter()
         .map(|r| verify(r, secret))

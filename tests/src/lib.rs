@@ -146,9 +146,10 @@ impl Call {
         self.query.insert(k.into(), v.to_string());
         self
     }
-    /// A raw query string (not encoded here) as API Gateway (HTTP API) hands it on: the URI
-    /// keeps it, and a repeated parameter's values are joined with commas into one
-    /// (`q=a&q=b` arrives as `q: "a,b"`).
+    /// A raw query string (not encoded here), as the local gateway hands it on: the URI keeps
+    /// it, and a repeated parameter's values are joined with commas into one (`q=a&q=b` as
+    /// `q: "a,b"`, as API Gateway's `queryStringParameters` field does; lambda_http reads an
+    /// HTTP API event's `rawQueryString` instead, which the multi-value `query` form covers).
     pub fn raw_query(mut self, raw: &str) -> Self {
         for pair in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));

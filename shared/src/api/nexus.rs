@@ -126,34 +126,18 @@ pub async fn demo(_ctx: &AppContext, _req: Request) -> Response<Body> {
 }
 
 /// `POST /nexus/sessions` `{nexus_key, borrower, origin, workflow}` or `{token, origin, workflow}`.
-/// An `Idempotency-Key` is scoped to the Nexus key or token it came with, and the stored
-/// answer (it holds the session token) is sealed.
+/// It takes no `Idempotency-Key`: a stored answer would hand out a live session token again
+/// without the checks a start makes (the origin, the key, a single-use token). A retry starts
+/// a new session; a token is used once, so mint another.
 pub async fn sessions_create(ctx: &AppContext, req: Request) -> Response<Body> {
-    let Some(key) = crate::idempotency::key_of(&req) else {
-        return sessions_create_once(ctx, &req).await;
-    };
-    let credential = json_object(&req)
-        .ok()
-        .and_then(|b| {
-            ["nexus_key", "token"].iter().find_map(|k| {
-                b.get(*k)
-                    .and_then(serde_json::Value::as_str)
-                    .map(str::to_string)
-            })
-        })
-        .unwrap_or_default();
-    let scope = format!("nexus-start#{}", crate::crypto::hash_key(&credential));
-    let fp = crate::idempotency::fingerprint_without(&req, &[]);
-    crate::idempotency::once(
-        ctx,
-        &scope,
-        &scope,
-        &key,
-        &fp,
-        crate::idempotency::Stored::Sealed,
-        || sessions_create_once(ctx, &req),
-    )
-    .await
+    if crate::idempotency::key_of(&req).is_some() {
+        let e = crate::error::ApiError::field(
+            "Idempotency-Key",
+            "is not taken by POST /nexus/sessions: a retry simply starts a new session (mint a new init token for it)",
+        );
+        return scoped(e.into_response(), &req, None);
+    }
+    sessions_create_once(ctx, &req).await
 }
 
 async fn sessions_create_once(ctx: &AppContext, req: &Request) -> Response<Body> {
@@ -220,6 +204,8 @@ where
         Some(key) => {
             let scope = format!("{}#nexus-session#{}", s.client_id, s.session_id);
             let fp = crate::idempotency::fingerprint_without(req, secret);
+            // A refused login or answer changed nothing, and its credentials are not part of
+            // the comparison: it is not kept, so a corrected retry with the key runs afresh.
             crate::idempotency::once(
                 ctx,
                 &s.client_id,
@@ -228,6 +214,10 @@ where
                 &fp,
                 crate::idempotency::Stored::Plain,
                 run,
+                |text| {
+                    serde_json::from_str::<serde_json::Value>(text)
+                        .map_or(true, |v| v["status"] != "failed")
+                },
             )
             .await
         }
@@ -301,10 +291,11 @@ pub async fn repayment_options(ctx: &AppContext, req: Request) -> Response<Body>
 /// `POST /api/v1/nexus/tokens` `{borrower}` with the secret API key -> 201 a single-use init
 /// token for `Nexus({token})`.
 pub async fn tokens_create(ctx: &AppContext, req: Request) -> Response<Body> {
+    // A replayed answer holds the init token: it is stored sealed.
     crate::idempotency::guarded(
         ctx,
         req,
-        crate::idempotency::Stored::Plain,
+        crate::idempotency::Stored::Sealed,
         tokens_create_once,
     )
     .await

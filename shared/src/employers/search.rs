@@ -10,13 +10,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{json, Map, Value};
-
 use super::pages::{Page, Partition, DENSE_ABOVE};
-use super::{names, Employer, EmployerType, NOT_FOUND_CAVEAT};
+use super::{names, Employer, EmployerType, EmployerView, NOT_FOUND_CAVEAT};
 use crate::error::ApiError;
 use crate::model::states::normalize_state;
 use crate::store::Store;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 pub const DEFAULT_LIMIT: usize = 25;
 pub const MAX_LIMIT: usize = 100;
@@ -268,28 +268,68 @@ fn common_start(prefixes: &[String]) -> String {
 impl SearchResults {
     /// The response body: the query, the four groups (empty when not asked for), which groups
     /// have more, and the caveat studentaid.gov gives.
-    pub fn view(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("q".into(), json!(self.query.q));
-        out.insert("state".into(), json!(self.query.state));
-        out.insert("limit".into(), json!(self.query.limit));
-        let mut more = Map::new();
-        for t in EmployerType::ALL {
-            let (rows, has_more) = self
-                .groups
+    pub fn view(&self) -> EmployerSearch<'_> {
+        let group = |t: EmployerType| -> (Vec<EmployerView<'_>>, bool) {
+            self.groups
                 .get(&t)
-                .map(|(r, m)| (r.as_slice(), *m))
-                .unwrap_or((&[], false));
-            out.insert(
-                t.group().into(),
-                Value::Array(rows.iter().map(|e| json!(e.view())).collect()),
-            );
-            more.insert(t.group().into(), json!(has_more));
+                .map(|(rows, more)| (rows.iter().map(Employer::view).collect(), *more))
+                .unwrap_or_default()
+        };
+        let (low_income_schools, more_low) = group(EmployerType::LowIncomeSchool);
+        let (public_schools, more_public) = group(EmployerType::PublicSchool);
+        let (non_profits, more_np) = group(EmployerType::NonProfit);
+        let (government_agencies, more_gov) = group(EmployerType::GovernmentAgency);
+        EmployerSearch {
+            q: &self.query.q,
+            state: self.query.state,
+            limit: self.query.limit,
+            low_income_schools,
+            public_schools,
+            non_profits,
+            government_agencies,
+            has_more: HasMore {
+                low_income_schools: more_low,
+                public_schools: more_public,
+                non_profits: more_np,
+                government_agencies: more_gov,
+            },
+            notice: NOT_FOUND_CAVEAT,
         }
-        out.insert("has_more".into(), Value::Object(more));
-        out.insert("notice".into(), json!(NOT_FOUND_CAVEAT));
-        Value::Object(out)
     }
+}
+
+/// `GET /pslf/employers`: the employers whose name starts with `q`, by list, at most `limit`
+/// of each (a list not asked for with `type` is empty).
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct EmployerSearch<'a> {
+    /// The query as searched (trimmed).
+    pub q: &'a str,
+    /// The state searched in (two-letter code), or `null` for every state.
+    pub state: Option<&'static str>,
+    /// The most results per list.
+    pub limit: usize,
+    /// Schools on the Teacher Loan Forgiveness low-income school directory.
+    pub low_income_schools: Vec<EmployerView<'a>>,
+    /// Public schools (NCES), which qualify for PSLF as government employers.
+    pub public_schools: Vec<EmployerView<'a>>,
+    /// IRS-listed tax-exempt organisations; 501(c)(3)s qualify for PSLF.
+    pub non_profits: Vec<EmployerView<'a>>,
+    /// Federal, state, local, tribal and territorial government agencies.
+    pub government_agencies: Vec<EmployerView<'a>>,
+    pub has_more: HasMore,
+    /// What studentaid.gov says of a search that finds nothing.
+    pub notice: &'static str,
+}
+
+/// Which lists have more results than `limit`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "EmployerSearchHasMore")]
+pub struct HasMore {
+    pub low_income_schools: bool,
+    pub public_schools: bool,
+    pub non_profits: bool,
+    pub government_agencies: bool,
 }
 
 #[cfg(test)]

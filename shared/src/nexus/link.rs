@@ -166,6 +166,10 @@ pub async fn session_view(ctx: &AppContext, session: &NexusSession) -> Result<Va
         .filter_map(|n| connector::picker_servicer(n))
         .map(|row| json!({"name": row.name, "aliases": row.aliases}))
         .collect();
+    // A session reads what its workflow needs: the assess inputs from assess on, the
+    // identity, contact and income details and the enrollments in enroll only.
+    let assess = session.workflow.allows(Workflow::Assess);
+    let enroll = session.workflow.allows(Workflow::Enroll);
     let mut view = json!({
         "session_id": session.session_id,
         "mode": session.mode,
@@ -187,16 +191,22 @@ pub async fn session_view(ctx: &AppContext, session: &NexusSession) -> Result<Va
         },
         "links": coll.links.iter().map(ServicerLink::view).collect::<Vec<_>>(),
         "servicers": servicers,
-        "profile": profile_view(b),
-        "enrollments": ctx
-            .store
-            .enrollments(&b.uuid)
-            .await?
-            .iter()
-            .rev()
-            .map(crate::enrollments::Enrollment::view)
-            .collect::<Vec<_>>(),
+        "profile": if enroll { profile_view(b) } else { Value::Null },
+        "enrollments": if enroll {
+            ctx.store
+                .enrollments(&b.uuid)
+                .await?
+                .iter()
+                .rev()
+                .map(crate::enrollments::Enrollment::view)
+                .collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        },
     });
+    if !assess {
+        view["borrower"]["financial"] = Value::Null;
+    }
     if session.mode == crate::model::ClientMode::Sandbox {
         view["sandbox_usernames"] = connector::SANDBOX_USERNAMES
             .iter()

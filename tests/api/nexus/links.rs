@@ -389,8 +389,8 @@ async fn relinking_a_servicer_with_another_account_replaces_its_loans() {
 /// `Idempotency-Key` on the Nexus POSTs (it was ignored there): a retried link gets the first
 /// outcome back and does not send the credentials to the servicer again; the same key with
 /// another request is a 422; the password and a challenge answer are left out of the
-/// comparison, so no hash of them is stored. A session start is scoped to its Nexus key and
-/// its stored answer, which holds the session token, is sealed.
+/// comparison, so no hash of them is stored, and a refused login is not kept. A session start
+/// takes no key.
 #[tokio::test]
 async fn idempotency_keys_work_on_the_nexus_posts_and_store_no_credential() {
     let t = app().await;
@@ -467,30 +467,41 @@ async fn idempotency_keys_work_on_the_nexus_posts_and_store_no_credential() {
     for secret in ["\"pw\"", "typo", "123456"] {
         assert!(!text.contains(secret), "{secret} stored");
     }
-    // A session start, retried: the same session, from a sealed record.
-    let start_body = json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "idem-start", "origin": ORIGIN, "workflow": "link"});
-    let begin = || {
+    // A refused login is not kept: the corrected retry with the same key runs afresh.
+    let (s, refused, _) = run(post(
+        "/nexus/links",
+        "link-2",
+        linked("user_bad_password", "pw"),
+    ))
+    .await;
+    assert_eq!(
+        (s, refused["status"].as_str()),
+        (200, Some("failed")),
+        "{refused}"
+    );
+    let (s, retried, replayed) = run(post(
+        "/nexus/links",
+        "link-2",
+        linked("user_bad_password", "pw"),
+    ))
+    .await;
+    assert_eq!((s, replayed), (200, false), "{retried}");
+    // A session start takes no key: a stored answer would hand out a live session token
+    // again without the start's checks.
+    let (s, out) = send(
+        &t.ctx,
+        nexus::sessions_create,
         call("POST", "/nexus/sessions")
             .auth(None)
             .header("idempotency-key", "start-1")
-            .json(start_body.clone())
-    };
-    let (s, one) = send(&t.ctx, nexus::sessions_create, begin()).await;
-    assert_eq!(s, 201, "{one}");
-    let (s, two) = send(&t.ctx, nexus::sessions_create, begin()).await;
-    assert_eq!((s, &two["session_token"]), (201, &one["session_token"]));
-    let items = t
-        .ctx
-        .store
-        .db_client()
-        .scan()
-        .table_name(t.ctx.store.table_name())
-        .send()
-        .await
-        .unwrap();
-    let token = one["session_token"].as_str().unwrap();
-    assert!(
-        !format!("{:?}", items.items()).contains(token),
-        "the session token is sealed"
-    );
+            .json(
+                json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "idem-start", "origin": ORIGIN}),
+            ),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    assert!(out["error"]["fields"]["Idempotency-Key"]
+        .as_str()
+        .unwrap()
+        .starts_with("is not taken by POST /nexus/sessions"));
 }

@@ -607,6 +607,24 @@ async fn a_session_does_only_what_its_workflow_does_and_a_token_opens_one_workfl
         let (tok, _) = session_of(&t, &format!("wf-{workflow}"), workflow).await;
         let l = link(&t, &tok, "Nelnet", "kirk").await;
         assert_eq!(l["status"], "linked", "{workflow}: {l}");
+        // It reads what its workflow needs: the assess inputs from assess on, the profile
+        // (identity, contact, income) and the enrollments in enroll only.
+        let (s, v) = send(
+            &t.ctx,
+            nexus::session_get,
+            call("GET", "/nexus/session").session(&tok),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(
+            v["borrower"]["financial"].is_object(),
+            assess_ok,
+            "{workflow}: {v}"
+        );
+        assert_eq!(v["profile"].is_object(), enroll_ok, "{workflow}: {v}");
+        if !enroll_ok {
+            assert_eq!(v["enrollments"], json!([]), "{workflow}");
+        }
         let (s, out) = send(
             &t.ctx,
             nexus::borrower_update,

@@ -1,6 +1,9 @@
 //! The schemas derived from the Rust types that write the responses (schemars, JSON Schema
 //! 2020-12 as OpenAPI 3.1 uses it), so a field added to, renamed in or removed from one of
-//! these types changes the document with it. Each type's own name (or its
+//! these types changes the document with it.
+//!
+//! Derived: the Repayment Options (API and Nexus), the Forgiveness Options, the Portfolio and
+//! the employer search, and every type they hold. Each type's own name (or its
 //! `#[schemars(rename)]`) is its component name, and the types it holds become components
 //! of their own, referenced as `#/components/schemas/<Name>`.
 //!
@@ -32,6 +35,7 @@ pub fn components() -> Map<String, Value> {
     add::<crate::nexus::link::NexusRepaymentOptions>(&mut g);
     add::<crate::assessment::ForgivenessOptions>(&mut g);
     crate::loans::add_portfolio_schema(&mut g);
+    add::<crate::employers::search::EmployerSearch>(&mut g);
     let mut defs = g.take_definitions(true);
     for schema in defs.values_mut() {
         unwrap_doc_lines(schema);
@@ -88,6 +92,8 @@ mod tests {
             "RepaymentOptions",
             "NexusRepaymentOptions",
             "ForgivenessOptions",
+            "Portfolio",
+            "EmployerSearch",
         ] {
             assert!(names.contains(&top), "{top} not derived: {names:?}");
         }

@@ -161,7 +161,8 @@ fn operation_object(op: &Operation, route: &Route, operation_id: &str) -> Value 
             "schema": serde_json::from_str::<Value>(p.schema).expect("query schema is JSON"),
         }));
     }
-    if route.method == "POST" {
+    // Every POST takes one but the Nexus session start (its answer is a live session token).
+    if route.method == "POST" && op.function != "nexus-sessions-create" {
         params.push(json!({"$ref": "#/components/parameters/Idempotency-Key"}));
     }
     let mut o = json!({
@@ -267,7 +268,7 @@ fn build() -> Value {
             "title": "Loanpath API",
             "version": env!("CARGO_PKG_VERSION"),
             "summary": "Federal student loans: borrowers, loans, assessments under the law in force on any date, Nexus account linking, enrollments and signed webhooks.",
-            "description": "Wire-compatible with the Payitoff API v1: code written for Payitoff's v1 sandbox works with only the base URL changed. Every error answers `{\"error\": {\"title\", \"detail\"}}`, with `fields` on a 422. Every POST takes an `Idempotency-Key`. Money is a JSON number or a plain decimal string, in whole cents; rates are percents.",
+            "description": "Wire-compatible with the Payitoff API v1: code written for Payitoff's v1 sandbox works with only the base URL changed. Every error answers `{\"error\": {\"title\", \"detail\"}}`, with `fields` on a 422. Every POST takes an `Idempotency-Key` (but `POST /nexus/sessions`). Money is a JSON number or a plain decimal string, in whole cents; rates are percents.",
         },
         "servers": [{"url": "/", "description": "This deployment"}],
         "tags": [
@@ -420,18 +421,6 @@ fn enums_from_code(c: &mut Value) {
         crate::loans::service::MAX_BATCH,
         crate::loans::service::MAX_LOANS_PER_BORROWER
     ));
-    use crate::employers::EmployerType;
-    for t in EmployerType::ALL {
-        set(
-            c,
-            &format!(
-                "/EmployerSearch/properties/{}/items/properties/type",
-                t.group()
-            ),
-            &[t.item_type()],
-            false,
-        );
-    }
     for at in [
         "/BorrowerPayload/properties/state_of_residence",
         "/BorrowerPayload/properties/employer_state",
