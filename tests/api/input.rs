@@ -448,3 +448,46 @@ async fn money_and_rate_pattern_edges_agree_with_the_parser() {
         assert_eq!(s == 201, ok, "parser on {text:?}: {b}");
     }
 }
+
+/// Messages that give the real reason: a family size of 1e20 is out of range (it said "must
+/// be a whole number"); an origination in 1800 gets the same range as one in 2030 (it said
+/// "a year from 1900 to 2100").
+#[tokio::test]
+async fn out_of_range_counts_and_loan_dates_say_their_range() {
+    let t = app().await;
+    for n in [json!(1e20), json!(1e300), json!(51)] {
+        let (s, out) = create(&t.ctx, json!({"family_size": n})).await;
+        assert_eq!(s, 422, "{out}");
+        assert_eq!(
+            problem(&out, "family_size"),
+            "must be between 1 and 50",
+            "{n}"
+        );
+    }
+    let (s, out) = create(&t.ctx, json!({"family_size": 2.5})).await;
+    assert_eq!(
+        (s, problem(&out, "family_size")),
+        (422, "must be a whole number")
+    );
+    let (_, b) = create(&t.ctx, json!({})).await;
+    for date in ["1800-01-01", "2099-01-01"] {
+        let (s, out) = send(
+            &t.ctx,
+            loans::create,
+            call("POST", "/")
+                .id(b["uuid"].as_str().unwrap())
+                .json(json!({"loans": [{
+                    "loan_type": "D2", "interest_rate": 6.8, "outstanding_principal": 1000,
+                    "outstanding_interest": 0, "original_principal": 1000,
+                    "origination_date": date, "servicer_name": "Nelnet"
+                }]})),
+        )
+        .await;
+        assert_eq!(s, 422, "{out}");
+        assert!(
+            problem(&out, "loans[0].origination_date")
+                .starts_with("must be from 1965-01-01 to a year from today"),
+            "{date}: {out}"
+        );
+    }
+}

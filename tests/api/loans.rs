@@ -1190,3 +1190,34 @@ async fn a_files_profile_values_pass_the_borrower_validators_or_are_not_filled()
     assert_eq!(me["email"], Value::Null);
     assert!(me["address"]["zipcode"].is_null(), "{me}");
 }
+
+/// A field no LoanPayload has is ignored and said so in the summary's warnings, as for
+/// borrowers (it was ignored in silence: a misspelt `outstanding_principle` lost its value).
+#[tokio::test]
+async fn unknown_loan_fields_are_ignored_with_a_warning() {
+    let t = app().await;
+    let b = borrower(&t.ctx, json!({})).await;
+    let (s, out) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/")
+            .id(b["uuid"].as_str().unwrap())
+            .query("summary", "true")
+            .json(json!({"loans": [{
+                "loan_type": "D2", "interest_rate": 6.8, "outstanding_principal": 1000,
+                "outstanding_interest": 0, "original_principal": 1000,
+                "origination_date": "2018-09-01", "servicer_name": "Nelnet",
+                "outstanding_principle": 900, "loan_status": "RP"
+            }]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{out}");
+    assert_eq!(
+        out["warnings"],
+        json!(["Unknown field loans[0].outstanding_principle was ignored."])
+    );
+    assert_eq!(
+        out["loans"][0]["outstanding_principal"].to_string(),
+        "1000.00"
+    );
+}

@@ -26,7 +26,7 @@ mod tests;
 
 pub use import::{loans_from_file, profile_fill, ProfileFill};
 pub use money::{cents, money_number, money_string, rate_number, rate_string};
-pub use payload::{parse_loan_payload, parse_loans_payload};
+pub use payload::{parse_loan_payload, parse_loans_payload, parse_loans_payload_with_warnings};
 pub use payoff::{payoff_quote, Payoff, DAYS_PER_YEAR};
 pub use views::{
     add_portfolio_schema, loan_view, portfolio_view, write_portfolio, PAYOFF_QUOTE_DATE_FORMAT,

@@ -38,7 +38,16 @@ type Errors = BTreeMap<String, String>;
 /// Validates `[LoanPayload, ...]` (the array under `"loans"`; an object
 /// `{"loans": [...]}` is unwrapped). Returns every loan, or every error.
 pub fn parse_loans_payload(value: &Value) -> Result<Vec<NewLoan>, BTreeMap<String, String>> {
+    parse_loans_payload_with_warnings(value).map(|(loans, _)| loans)
+}
+
+/// [`parse_loans_payload`], with a warning for each field no LoanPayload has (it is ignored,
+/// and said so, as for borrowers).
+pub fn parse_loans_payload_with_warnings(
+    value: &Value,
+) -> Result<(Vec<NewLoan>, Vec<String>), BTreeMap<String, String>> {
     let mut errors = Errors::new();
+    let mut warnings = Vec::new();
     let value = match value {
         Value::Object(o) if o.contains_key("loans") => &o["loans"],
         v => v,
@@ -58,7 +67,7 @@ pub fn parse_loans_payload(value: &Value) -> Result<Vec<NewLoan>, BTreeMap<Strin
     let mut seen_external: HashMap<String, usize> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         let prefix = format!("loans[{i}]");
-        match parse_loan_payload(item, &prefix, &mut errors) {
+        match parse_loan_payload_noting(item, &prefix, &mut errors, &mut warnings) {
             Some(loan) => {
                 if let Some(ext) = &loan.external_id {
                     if let Some(first) = seen_external.get(ext) {
@@ -76,7 +85,7 @@ pub fn parse_loans_payload(value: &Value) -> Result<Vec<NewLoan>, BTreeMap<Strin
         }
     }
     if errors.is_empty() {
-        Ok(loans)
+        Ok((loans, warnings))
     } else {
         Err(errors)
     }
@@ -85,6 +94,16 @@ pub fn parse_loans_payload(value: &Value) -> Result<Vec<NewLoan>, BTreeMap<Strin
 /// Validates one `LoanPayload`, adding errors keyed `<prefix>.<field>` to
 /// `errors`. Returns `None` if it added any error.
 pub fn parse_loan_payload(item: &Value, prefix: &str, errors: &mut Errors) -> Option<NewLoan> {
+    parse_loan_payload_noting(item, prefix, errors, &mut Vec::new())
+}
+
+/// [`parse_loan_payload`], adding to `warnings` each field it does not read.
+fn parse_loan_payload_noting(
+    item: &Value,
+    prefix: &str,
+    errors: &mut Errors,
+    warnings: &mut Vec<String>,
+) -> Option<NewLoan> {
     let Value::Object(obj) = item else {
         errors.insert(prefix.to_owned(), "must be a LoanPayload object".into());
         return None;
@@ -94,6 +113,7 @@ pub fn parse_loan_payload(item: &Value, prefix: &str, errors: &mut Errors) -> Op
         obj,
         prefix,
         errors,
+        read: Vec::new(),
     };
 
     let mut data = LoanData::default();
@@ -107,8 +127,7 @@ pub fn parse_loan_payload(item: &Value, prefix: &str, errors: &mut Errors) -> Op
     }
     data.interest_rate = f.rate("interest_rate", true);
     data.original_principal = f.money("original_principal", true);
-    data.origination_date = f.date("origination_date", true);
-    f.made_in_range("origination_date", data.origination_date.as_slice());
+    data.origination_date = f.made_date("origination_date", true);
     data.outstanding_interest = f.money("outstanding_interest", true);
     data.outstanding_principal = f.money("outstanding_principal", true);
     data.servicer_name = f
@@ -153,6 +172,13 @@ pub fn parse_loan_payload(item: &Value, prefix: &str, errors: &mut Errors) -> Op
     data.payment_reference_number = f.text("payment_reference_number", false);
     let external_id = f.text("external_id", false);
 
+    // Every field was read above; what is left is no LoanPayload field.
+    for k in obj.keys().filter(|k| !f.read.contains(&k.as_str())) {
+        warnings.push(format!(
+            "Unknown field {prefix}.{} was ignored.",
+            k.chars().take(100).collect::<String>()
+        ));
+    }
     if f.errors.len() != before {
         return None;
     }
@@ -168,6 +194,8 @@ struct Fields<'a> {
     obj: &'a Map<String, Value>,
     prefix: &'a str,
     errors: &'a mut Errors,
+    /// The fields read so far (the rest are unknown).
+    read: Vec<&'static str>,
 }
 
 impl Fields<'_> {
@@ -177,7 +205,8 @@ impl Fields<'_> {
     }
 
     /// The value, or `None` if absent/null (an error if `required`).
-    fn get(&mut self, field: &str, required: bool) -> Option<&Value> {
+    fn get(&mut self, field: &'static str, required: bool) -> Option<&Value> {
+        self.read.push(field);
         match self.obj.get(field) {
             None | Some(Value::Null) => {
                 if required {
@@ -191,7 +220,7 @@ impl Fields<'_> {
 
     /// A non-blank string (trimmed). Numbers are accepted for identifiers
     /// like `account_number`. Blank strings are absent (an error if required).
-    fn text(&mut self, field: &str, required: bool) -> Option<String> {
+    fn text(&mut self, field: &'static str, required: bool) -> Option<String> {
         let v = self.get(field, required)?.clone();
         match v {
             Value::String(s) if s.trim().chars().count() > MAX_TEXT => {
@@ -223,7 +252,8 @@ impl Fields<'_> {
     /// A value to coerce: a string, or an object as returned by our views
     /// (`{"code": "D2", ...}`, `{"type": "paye", ...}`), read through its
     /// `code`, `type` or `description` (the v2 docs accept `{code, description}`).
-    fn coercible(&mut self, field: &str, required: bool) -> Option<String> {
+    fn coercible(&mut self, field: &'static str, required: bool) -> Option<String> {
+        self.read.push(field);
         if let Some(Value::Object(o)) = self.obj.get(field) {
             let picked = ["code", "type", "description"].iter().find_map(|k| {
                 o.get(*k)
@@ -242,7 +272,7 @@ impl Fields<'_> {
         self.text(field, required)
     }
 
-    fn decimal(&mut self, field: &str, required: bool) -> Option<Decimal> {
+    fn decimal(&mut self, field: &'static str, required: bool) -> Option<Decimal> {
         let v = self.get(field, required)?.clone();
         match crate::money::parse_plain(&v) {
             Ok(d) => Some(d),
@@ -253,7 +283,7 @@ impl Fields<'_> {
         }
     }
 
-    fn money(&mut self, field: &str, required: bool) -> Option<Decimal> {
+    fn money(&mut self, field: &'static str, required: bool) -> Option<Decimal> {
         let d = self.decimal(field, required)?;
         if d.is_sign_negative() && !d.is_zero() {
             self.err(field, format!("must not be negative; got {d}"));
@@ -276,7 +306,7 @@ impl Fields<'_> {
     }
 
     /// Percent, from 0 to under 100.
-    fn rate(&mut self, field: &str, required: bool) -> Option<Decimal> {
+    fn rate(&mut self, field: &'static str, required: bool) -> Option<Decimal> {
         let d = self.decimal(field, required)?;
         if (d.is_sign_negative() && !d.is_zero()) || d >= limits::MAX_RATE {
             self.err(
@@ -296,7 +326,7 @@ impl Fields<'_> {
         Some(d)
     }
 
-    fn date(&mut self, field: &str, required: bool) -> Option<NaiveDate> {
+    fn date(&mut self, field: &'static str, required: bool) -> Option<NaiveDate> {
         let v = self.get(field, required)?.clone();
         let parsed = v.as_str().and_then(parse_date);
         match parsed {
@@ -320,10 +350,25 @@ impl Fields<'_> {
         parsed
     }
 
+    /// A date a loan was made: a date, then within [`Self::made_in_range`]'s bounds, with one
+    /// message for every date outside them (1800 and 2030 were told two different ranges).
+    fn made_date(&mut self, field: &'static str, required: bool) -> Option<NaiveDate> {
+        let v = self.get(field, required)?.clone();
+        let Some(d) = v.as_str().and_then(parse_date) else {
+            self.err(
+                field,
+                format!("must be a date formatted YYYY-MM-DD; got {v}"),
+            );
+            return None;
+        };
+        self.made_in_range(field, &[d]);
+        Some(d)
+    }
+
     /// A loan is made (originated, disbursed) from 1965 (the Higher Education Act) to a year
     /// from today at the latest: an origination in 2999 would make every legacy plan
     /// ineligible.
-    fn made_in_range(&mut self, field: &str, dates: &[NaiveDate]) {
+    fn made_in_range(&mut self, field: &'static str, dates: &[NaiveDate]) {
         let first = NaiveDate::from_ymd_opt(1965, 1, 1).unwrap_or_default();
         let last = latest_loan_date();
         if let Some(d) = dates.iter().find(|d| **d < first || **d > last) {
@@ -334,7 +379,7 @@ impl Fields<'_> {
         }
     }
 
-    fn dates(&mut self, field: &str) -> Vec<NaiveDate> {
+    fn dates(&mut self, field: &'static str) -> Vec<NaiveDate> {
         let Some(v) = self.get(field, false).cloned() else {
             return Vec::new();
         };
@@ -359,7 +404,7 @@ impl Fields<'_> {
         out
     }
 
-    fn status_history(&mut self, field: &str) -> BTreeMap<NaiveDate, String> {
+    fn status_history(&mut self, field: &'static str) -> BTreeMap<NaiveDate, String> {
         let Some(v) = self.get(field, false).cloned() else {
             return BTreeMap::new();
         };
@@ -394,7 +439,7 @@ impl Fields<'_> {
         out
     }
 
-    fn boolean(&mut self, field: &str) -> Option<bool> {
+    fn boolean(&mut self, field: &'static str) -> Option<bool> {
         let v = self.get(field, false)?.clone();
         match &v {
             Value::Bool(b) => Some(*b),
@@ -407,7 +452,7 @@ impl Fields<'_> {
         }
     }
 
-    fn count(&mut self, field: &str) -> Option<u32> {
+    fn count(&mut self, field: &'static str) -> Option<u32> {
         let v = self.get(field, false)?.clone();
         let n = match &v {
             Value::Number(n) => crate::model::payload::whole_number(n),
@@ -422,7 +467,7 @@ impl Fields<'_> {
         }
     }
 
-    fn uuid(&mut self, field: &str) -> Option<Uuid> {
+    fn uuid(&mut self, field: &'static str) -> Option<Uuid> {
         let v = self.get(field, false)?.clone();
         match v.as_str().and_then(|s| Uuid::parse_str(s.trim()).ok()) {
             Some(u) => Some(u),

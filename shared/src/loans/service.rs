@@ -22,7 +22,8 @@ pub const MAX_LOANS_PER_BORROWER: usize = 200;
 
 /// A Create Loans body: `{"loans": [LoanPayload, ...]}` or `{"loans": "<base64 MyStudentData.txt>"}`.
 pub enum LoansBody {
-    Json(Vec<NewLoan>),
+    /// The loans, and a warning for each field no LoanPayload has.
+    Json(Vec<NewLoan>, Vec<String>),
     File(Box<mystudentdata::ParsedFile>),
     /// A linked servicer account (Nexus): its loans, the profile fields the servicer knows,
     /// and the link record, written in the same transaction.
@@ -43,13 +44,14 @@ pub fn parse_loans_body(body: &Map<String, Value>) -> Result<LoansBody, ApiError
             "is required: an array of LoanPayload objects, or a base64-encoded MyStudentData.txt file",
         )),
         Some(Value::Array(_)) => {
-            let parsed = loans::parse_loans_payload(&body["loans"]).map_err(|fields| {
-                ApiError::fields(fields).expect_err("a parse failure always names a field")
-            })?;
+            let (parsed, warnings) = loans::parse_loans_payload_with_warnings(&body["loans"])
+                .map_err(|fields| {
+                    ApiError::fields(fields).expect_err("a parse failure always names a field")
+                })?;
             if parsed.len() > MAX_BATCH {
                 return Err(ApiError::field("loans", format!("must hold at most {MAX_BATCH} loans per request")));
             }
-            Ok(LoansBody::Json(parsed))
+            Ok(LoansBody::Json(parsed, warnings))
         }
         Some(Value::String(text)) => {
             let bytes = crate::http::decode_base64_upload(text).ok_or_else(|| {
@@ -164,7 +166,7 @@ pub async fn add_loans(
     // Loans of a servicer account this link replaces (another login at the same servicer).
     let mut replaced: Vec<&Loan> = Vec::new();
     let (incoming, filled, file_warnings) = match body {
-        LoansBody::Json(list) => (list, Vec::new(), Vec::new()),
+        LoansBody::Json(list, warnings) => (list, Vec::new(), warnings),
         LoansBody::Linked(acct) => {
             let acct = *acct;
             let (profile, _) = validated_fill(&acct.profile);

@@ -269,13 +269,29 @@ impl<'a> Reader<'a> {
         self.with(field, |v| {
             // A JSON number with no fraction (`3`, or `3.0` as JSON Schema counts integers);
             // never a string, so that "3" is refused as the documented schema says.
+            let range = || format!("must be between {min} and {max}");
             let n = match v {
-                Value::Number(n) => whole_number(n),
-                _ => None,
-            }
-            .ok_or_else(|| "must be a whole number".to_string())?;
+                Value::Number(n) => match whole_number(n) {
+                    Some(n) => n,
+                    // A whole number too large for any count (`1e20`) is out of range, not
+                    // "not a whole number"; so is one too large to hold at all (`1e400`).
+                    None => {
+                        let t = n.to_string();
+                        let whole = t
+                            .parse::<Decimal>()
+                            .or_else(|_| Decimal::from_scientific(&t))
+                            .map_or(true, |d| d.fract().is_zero());
+                        return Err(if whole {
+                            range()
+                        } else {
+                            "must be a whole number".to_string()
+                        });
+                    }
+                },
+                _ => return Err("must be a whole number".to_string()),
+            };
             if n < min || n > max {
-                return Err(format!("must be between {min} and {max}"));
+                return Err(range());
             }
             Ok(n)
         })
