@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use lambda_http::{http::StatusCode, Body, Response};
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 /// The three documented Payitoff 401 details, word for word.
 pub const NO_AUTH_HEADER: &str = "Please include an authorization header.";
@@ -99,20 +100,60 @@ impl ApiError {
     pub fn into_response(self) -> Response<Body> {
         let status = self.status();
         let title = status.canonical_reason().unwrap_or("Error");
-        let body = match &self {
+        let other;
+        let error = match &self {
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
-                json!({"error": {"title": title, "detail": "Something went wrong on our side. Please try again."}})
+                ErrorDetail::of(title, "Something went wrong on our side. Please try again.")
             }
-            ApiError::Validation { detail, fields } => {
-                json!({"error": {"title": title, "detail": detail, "fields": fields}})
+            ApiError::Validation { detail, fields } => ErrorDetail {
+                fields: Some(fields),
+                ..ErrorDetail::of(title, detail)
+            },
+            ApiError::Precondition { detail, reasons } => ErrorDetail {
+                reasons: Some(reasons),
+                ..ErrorDetail::of(title, detail)
+            },
+            e => {
+                other = e.to_string();
+                ErrorDetail::of(title, &other)
             }
-            ApiError::Precondition { detail, reasons } => {
-                json!({"error": {"title": title, "detail": detail, "reasons": reasons}})
-            }
-            other => json!({"error": {"title": title, "detail": other.to_string()}}),
         };
-        crate::http::json_response(status, &body)
+        crate::http::json_response(status, &ErrorBody { error })
+    }
+}
+
+/// Every error answer, on every route: `{"error": {"title", "detail"}}` (Payitoff's envelope),
+/// with `fields` on a 422 and `reasons` on an enrollment's 409.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "Error")]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ErrorDetail<'a> {
+    /// The status's reason phrase, e.g. "Unprocessable Entity".
+    pub title: &'a str,
+    /// What went wrong, in a sentence, and what to do about it.
+    pub detail: &'a str,
+    /// Only on 422: each invalid field (a dotted path for nested ones) and its problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<&'a BTreeMap<String, String>>,
+    /// On a 409 from an enrollment: every failing precondition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<&'a [String]>,
+}
+
+impl<'a> ErrorDetail<'a> {
+    fn of(title: &'a str, detail: &'a str) -> Self {
+        ErrorDetail {
+            title,
+            detail,
+            fields: None,
+            reasons: None,
+        }
     }
 }
 

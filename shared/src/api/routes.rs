@@ -249,7 +249,8 @@ mod tests {
         let Body::Text(t) = r.body() else { panic!() };
         assert_eq!(
             t,
-            r#"{"error":{"detail":"DELETE is not allowed on /api/v1/health; use GET.","title":"Method Not Allowed"}}"#
+            // Title first, as Payitoff writes its envelope.
+            r#"{"error":{"title":"Method Not Allowed","detail":"DELETE is not allowed on /api/v1/health; use GET."}}"#
         );
         let r = unrouted("GET", "/lambda-url/loanpath", &Resolved::NotFound);
         assert_eq!(r.status(), 404);

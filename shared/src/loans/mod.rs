@@ -29,7 +29,8 @@ pub use money::{cents, money_number, money_string, rate_number, rate_string};
 pub use payload::{parse_loan_payload, parse_loans_payload, parse_loans_payload_with_warnings};
 pub use payoff::{payoff_quote, Payoff, DAYS_PER_YEAR};
 pub use views::{
-    add_portfolio_schema, loan_view, portfolio_view, write_portfolio, PAYOFF_QUOTE_DATE_FORMAT,
+    add_loan_schema, add_portfolio_schema, loan_view, portfolio_view, write_portfolio,
+    PAYOFF_QUOTE_DATE_FORMAT,
 };
 
 use crate::reference::{
@@ -43,7 +44,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Where a loan's data came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LoanSource {
     /// POSTed as a `LoanPayload`.

@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 /// chrono format of `PortfolioLoan.payoff.quote_date` (docs example: `"05/28/2021"`).
@@ -31,15 +31,6 @@ pub const PAYOFF_QUOTE_DATE_FORMAT: &str = "%m/%d/%Y";
 /// PSLF needs 120 qualifying payments (34 CFR 685.219).
 const PSLF_PAYMENTS: u32 = 120;
 
-fn date(d: Option<NaiveDate>) -> Value {
-    d.map(|d| Value::String(d.to_string()))
-        .unwrap_or(Value::Null)
-}
-
-fn dates(ds: &[NaiveDate]) -> Value {
-    Value::Array(ds.iter().map(|d| Value::String(d.to_string())).collect())
-}
-
 /// The v1 `Loan` object.
 ///
 /// `borrower_id` is `null`: the integer borrower id is not part of [`Loan`];
@@ -47,71 +38,188 @@ fn dates(ds: &[NaiveDate]) -> Value {
 /// `loan_status` are the canonical descriptions (as in the docs' payload
 /// example); `loan_type_code` / `loan_status_code` carry the codes.
 pub fn loan_view(loan: &Loan) -> Value {
-    let d = &loan.data;
-    let type_row = d.type_row();
-    let status_row = d.status_row();
-    let plan = d.plan_row().map(|p| {
-        json!({"description": p.description, "idr": p.income_driven_repayment,
-               "name": p.name, "type": p.plan_type})
-    });
-    let history: serde_json::Map<String, Value> = d
-        .loan_status_history
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
-        .collect();
-    let mut v = json!({
-        "id": loan.id,
-        "uuid": loan.uuid,
-        "borrower_id": Value::Null,
-        "borrower_uuid": loan.borrower_uuid,
-        "external_id": loan.external_id,
-        "account_number": d.account_number,
-        "balance_entering_repayment": Value::Null,
-        "capitalized_amount": money_number(d.capitalized_amount),
-        "created_at": loan.created_at,
-        "updated_at": loan.updated_at,
-        "disbursement_dates": dates(&d.disbursement_dates),
-        "due_date": date(d.due_date),
-        "final_monthly_payment": Value::Null,
-        "guarantor": d.guarantor,
-        "idr_renewal_date": date(d.idr_renewal_date),
-        "interest_rate": rate_number(d.interest_rate),
-        "is_overdue": d.is_overdue,
-        "last_payment": money_number(d.last_payment),
-        "last_payment_date": date(d.last_payment_date),
-        "last_statement_balance": money_number(d.last_statement_balance),
-        "last_statement_date": date(d.last_statement_date),
-        "loan_status": status_row.map(|r| r.description).or(d.loan_status.as_deref()),
-        "loan_status_code": d.loan_status,
-        "loan_status_history": history,
-        "loan_type": type_row.map(|r| r.description).unwrap_or(&d.loan_type),
-        "loan_type_code": d.loan_type,
-        "maturity_date": date(d.maturity_date),
-        "metadata": d.metadata,
-        "min_payment": money_number(d.min_payment),
-        "monthly_payment": money_number(d.monthly_payment),
-        "original_principal": money_number(d.original_principal),
-        "origination_date": date(d.origination_date),
-        "outstanding_interest": money_number(d.outstanding_interest),
-        "outstanding_principal": money_number(d.outstanding_principal),
-        "pslf_cumulative_periods": d.pslf_cumulative_periods,
-        "repayment_begin_date": date(d.repayment_begin_date),
-        "repayment_plan": plan,
-        "repayment_plan_begin_date": date(d.repayment_plan_begin_date),
-        "repayment_plan_type": d.repayment_plan_type,
-        "servicer_name": d.servicer_name,
-        "source": loan.source,
-    });
-    closed_mark(&mut v, d);
-    v
+    serde_json::to_value(LoanView::of(loan)).expect("a Loan view is JSON")
 }
 
-/// Loanpath addition, only on a linked loan the servicer stopped reporting (so every other
-/// loan keeps the seed's exact shape): `no_longer_reported_since`, the day the scheduled sync
-/// closed it.
-fn closed_mark(v: &mut Value, d: &crate::loans::LoanData) {
-    if let Some(day) = d.no_longer_reported_since {
-        v["no_longer_reported_since"] = json!(day.to_string());
+/// A money value of the v1 Loan: a JSON number with two decimals, or `null`.
+fn ser_money<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    money_number(*d).serialize(s)
+}
+
+/// A rate of the v1 Loan: a JSON number keeping its digits, or `null`.
+fn ser_rate<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    rate_number(*d).serialize(s)
+}
+
+/// The JSON Schema of a rate written as a number (a percent, `7.08`).
+struct RateNumber;
+
+impl JsonSchema for RateNumber {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RateNumber".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "number", "description": "A percent (7.08 is 7.08%)."})
+    }
+}
+
+type Money = crate::rules::money::Money2;
+
+/// The v1 Loan (Payitoff Loan): money as JSON numbers with two decimals, rates as numbers
+/// keeping their digits, `null` for what is not known.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "Loan")]
+pub struct LoanView<'a> {
+    pub account_number: Option<&'a str>,
+    /// Not kept (Payitoff's field; always `null`).
+    #[schemars(with = "Option<Money>")]
+    pub balance_entering_repayment: Option<Decimal>,
+    /// The borrower's integer id (set in every response).
+    #[schemars(with = "i64")]
+    pub borrower_id: Option<i64>,
+    pub borrower_uuid: Uuid,
+    #[serde(serialize_with = "ser_money")]
+    #[schemars(with = "Option<Money>")]
+    pub capitalized_amount: Option<Decimal>,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
+    pub created_at: &'a str,
+    pub disbursement_dates: &'a [NaiveDate],
+    pub due_date: Option<NaiveDate>,
+    /// Your id for the loan; loans are idempotent by it.
+    pub external_id: Option<&'a str>,
+    /// Not kept (Payitoff's field; always `null`).
+    #[schemars(with = "Option<Money>")]
+    pub final_monthly_payment: Option<Decimal>,
+    pub guarantor: Option<&'a str>,
+    pub id: i64,
+    pub idr_renewal_date: Option<NaiveDate>,
+    #[serde(serialize_with = "ser_rate")]
+    #[schemars(with = "Option<RateNumber>")]
+    pub interest_rate: Option<Decimal>,
+    pub is_overdue: Option<bool>,
+    #[serde(serialize_with = "ser_money")]
+    #[schemars(with = "Option<Money>")]
+    pub last_payment: Option<Decimal>,
+    pub last_payment_date: Option<NaiveDate>,
+    #[serde(serialize_with = "ser_money")]
+    #[schemars(with = "Option<Money>")]
+    pub last_statement_balance: Option<Decimal>,
+    pub last_statement_date: Option<NaiveDate>,
+    /// The status in words (as in Payitoff's payload example); `loan_status_code` has the code.
+    pub loan_status: Option<&'a str>,
+    pub loan_status_code: Option<&'a str>,
+    /// Each date a status began, and the status code.
+    pub loan_status_history: &'a std::collections::BTreeMap<NaiveDate, String>,
+    /// The type in words (the file's own words for a type our list does not know);
+    /// `loan_type_code` has the code.
+    pub loan_type: &'a str,
+    pub loan_type_code: &'a str,
+    pub maturity_date: Option<NaiveDate>,
+    /// Free-form text values kept with the loan.
+    pub metadata: &'a std::collections::BTreeMap<String, String>,
+    #[serde(serialize_with = "ser_money")]
+    #[schemars(with = "Option<Money>")]
+    pub min_payment: Option<Decimal>,
+    #[serde(serialize_with = "ser_money")]
+    #[schemars(with = "Option<Money>")]
+    pub monthly_payment: Option<Decimal>,
+    /// Loanpath addition, only on a linked loan the servicer stopped reporting: the day the
+    /// scheduled sync closed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "NaiveDate")]
+    pub no_longer_reported_since: Option<NaiveDate>,
+    #[serde(serialize_with = "ser_money")]
+    #[schemars(with = "Option<Money>")]
+    pub original_principal: Option<Decimal>,
+    pub origination_date: Option<NaiveDate>,
+    #[serde(serialize_with = "ser_money")]
+    #[schemars(with = "Option<Money>")]
+    pub outstanding_interest: Option<Decimal>,
+    #[serde(serialize_with = "ser_money")]
+    #[schemars(with = "Option<Money>")]
+    pub outstanding_principal: Option<Decimal>,
+    pub pslf_cumulative_periods: Option<u32>,
+    pub repayment_begin_date: Option<NaiveDate>,
+    pub repayment_plan: Option<LoanRepaymentPlan<'a>>,
+    pub repayment_plan_begin_date: Option<NaiveDate>,
+    pub repayment_plan_type: Option<&'a str>,
+    pub servicer_name: Option<&'a str>,
+    pub source: super::LoanSource,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
+    pub updated_at: &'a str,
+    pub uuid: Uuid,
+}
+
+/// A Loan's repayment plan, from the plan list (`GET /repayment_plans`).
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LoanRepaymentPlan<'a> {
+    pub description: &'a str,
+    /// Whether it is an income-driven plan.
+    pub idr: bool,
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub plan_type: &'a str,
+}
+
+impl<'a> LoanView<'a> {
+    fn of(loan: &'a Loan) -> Self {
+        let d = &loan.data;
+        LoanView {
+            account_number: d.account_number.as_deref(),
+            balance_entering_repayment: None,
+            borrower_id: None,
+            borrower_uuid: loan.borrower_uuid,
+            capitalized_amount: d.capitalized_amount,
+            created_at: &loan.created_at,
+            disbursement_dates: &d.disbursement_dates,
+            due_date: d.due_date,
+            external_id: loan.external_id.as_deref(),
+            final_monthly_payment: None,
+            guarantor: d.guarantor.as_deref(),
+            id: loan.id,
+            idr_renewal_date: d.idr_renewal_date,
+            interest_rate: d.interest_rate,
+            is_overdue: d.is_overdue,
+            last_payment: d.last_payment,
+            last_payment_date: d.last_payment_date,
+            last_statement_balance: d.last_statement_balance,
+            last_statement_date: d.last_statement_date,
+            loan_status: d
+                .status_row()
+                .map(|r| r.description)
+                .or(d.loan_status.as_deref()),
+            loan_status_code: d.loan_status.as_deref(),
+            loan_status_history: &d.loan_status_history,
+            loan_type: d.type_row().map(|r| r.description).unwrap_or(&d.loan_type),
+            loan_type_code: &d.loan_type,
+            maturity_date: d.maturity_date,
+            metadata: &d.metadata,
+            min_payment: d.min_payment,
+            monthly_payment: d.monthly_payment,
+            no_longer_reported_since: d.no_longer_reported_since,
+            original_principal: d.original_principal,
+            origination_date: d.origination_date,
+            outstanding_interest: d.outstanding_interest,
+            outstanding_principal: d.outstanding_principal,
+            pslf_cumulative_periods: d.pslf_cumulative_periods,
+            repayment_begin_date: d.repayment_begin_date,
+            repayment_plan: d.plan_row().map(|p| LoanRepaymentPlan {
+                description: p.description,
+                idr: p.income_driven_repayment,
+                name: p.name,
+                plan_type: p.plan_type,
+            }),
+            repayment_plan_begin_date: d.repayment_plan_begin_date,
+            repayment_plan_type: d.repayment_plan_type.as_deref(),
+            servicer_name: d.servicer_name.as_deref(),
+            source: loan.source,
+            updated_at: &loan.updated_at,
+            uuid: loan.uuid,
+        }
     }
 }
 
@@ -464,6 +572,11 @@ impl JsonSchema for ServicerOut<'_, '_> {
             "additionalProperties": false,
         })
     }
+}
+
+/// The derived schema of the v1 Loan (the OpenAPI document's `Loan` component).
+pub fn add_loan_schema(g: &mut schemars::SchemaGenerator) {
+    g.subschema_for::<LoanView<'static>>();
 }
 
 /// The derived schema of the Portfolio (the OpenAPI document's `Portfolio` component).

@@ -3,7 +3,7 @@
 //! these types changes the document with it.
 //!
 //! Derived: the Repayment Options (API and Nexus), the Forgiveness Options, the Portfolio and
-//! the employer search, and every type they hold. Each type's own name (or its
+//! the employer search, the v1 Loan, the error envelope, and every type they hold. Each type's own name (or its
 //! `#[schemars(rename)]`) is its component name, and the types it holds become components
 //! of their own, referenced as `#/components/schemas/<Name>`.
 //!
@@ -36,6 +36,8 @@ pub fn components() -> Map<String, Value> {
     add::<crate::assessment::ForgivenessOptions>(&mut g);
     crate::loans::add_portfolio_schema(&mut g);
     add::<crate::employers::search::EmployerSearch>(&mut g);
+    add::<crate::error::ErrorBody>(&mut g);
+    crate::loans::add_loan_schema(&mut g);
     let mut defs = g.take_definitions(true);
     for schema in defs.values_mut() {
         unwrap_doc_lines(schema);
