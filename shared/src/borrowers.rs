@@ -380,15 +380,35 @@ pub async fn upload_income_certification(
         .income_certifications
         .last()
         .ok_or_else(|| ApiError::Internal("no certification after upload".into()))?;
-    Ok(json!({
-        "id": c.id,
-        "type": c.kind,
-        "inserted_at": c.inserted_at,
-        "content_type": c.content_type,
-        "size_bytes": c.size_bytes,
-        "sha256": c.sha256,
-        "borrower_uuid": b.uuid,
+    Ok(json!(IncomeCertificationCreated {
+        id: c.id,
+        kind: &c.kind,
+        inserted_at: &c.inserted_at,
+        content_type: c.content_type.as_deref(),
+        size_bytes: c.size_bytes,
+        sha256: c.sha256.as_deref(),
+        borrower_uuid: b.uuid,
     }))
+}
+
+/// `POST /borrowers/{id}/income_certifications`: the document stored (sealed; its content is
+/// never returned).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "IncomeCertification")]
+pub struct IncomeCertificationCreated<'a> {
+    pub id: i64,
+    /// pay_stub, tax_return, determination_summary or offer_letter.
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`, as Payitoff writes it (a space, not a "T", and no zone).
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"))]
+    pub inserted_at: &'a str,
+    /// application/pdf, image/png or image/jpeg, as read from the document's own bytes.
+    pub content_type: Option<&'a str>,
+    pub size_bytes: usize,
+    /// The SHA-256 of the document as uploaded (hex), to check it against your copy.
+    pub sha256: Option<&'a str>,
+    pub borrower_uuid: uuid::Uuid,
 }
 
 fn conflict_message(labels: &[&str], b: &Borrower) -> ApiError {

@@ -28,7 +28,9 @@ pub fn parse_plain(v: &Value) -> Result<rust_decimal::Decimal, String> {
             let plain = !int.is_empty()
                 && int.bytes().all(|b| b.is_ascii_digit())
                 && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
-                && t.len() <= 40;
+                // 40 characters at most, the surrounding whitespace counted (as the schema's
+                // maxLength counts it).
+                && s.len() <= 40;
             if !plain {
                 return Err(format!("{WHAT}; got {v}"));
             }

@@ -491,3 +491,41 @@ async fn out_of_range_counts_and_loan_dates_say_their_range() {
         );
     }
 }
+
+/// Found by generating a client from the document: a state in any case, and rate strings with
+/// leading or trailing zeros, are accepted by the server and now by the schema too (`send`
+/// validates every accepted body); an email with an empty domain label is refused by both.
+#[tokio::test]
+async fn states_in_any_case_and_zero_padded_rates_match_the_schema() {
+    let t = app().await;
+    for state in ["IA", "ia", "Ia", "iA"] {
+        let (s, b) = create(
+            &t.ctx,
+            json!({"state_of_residence": state, "address": {"state": state}}),
+        )
+        .await;
+        assert_eq!(s, 201, "{state}: {b}");
+        assert_eq!(b["financial_details"]["state_of_residence"], "IA");
+    }
+    for rate in ["0", "06.8", "6.80000", "0.10000", "100"] {
+        let (s, b) = create(&t.ctx, json!({"refinance_rate": rate})).await;
+        assert_eq!(s, 201, "{rate}: {b}");
+    }
+    let (s, b) = create(&t.ctx, json!({"email": "a@b..c"})).await;
+    assert_eq!(s, 422, "{b}");
+    assert!(b["error"]["fields"]["email"].is_string());
+    // The schema's one-of-two SSN forms, as the parser reads them.
+    let doc = shared::api::openapi::document();
+    let ssn = jsonschema::validator_for(
+        &doc["components"]["schemas"]["BorrowerPayload"]["properties"]["ssn"],
+    )
+    .unwrap();
+    for (text, ok) in [
+        ("123-45-6789", true),
+        ("123456789", true),
+        ("123-456789", false),
+        ("12345-6789", false),
+    ] {
+        assert_eq!(ssn.is_valid(&json!(text)), ok, "{text}");
+    }
+}

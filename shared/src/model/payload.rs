@@ -421,10 +421,11 @@ fn valid_email(s: &str) -> bool {
     let mut parts = s.split('@');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(local), Some(domain), None) => {
+            // Every label of the domain is non-empty (`a@b..c` has an empty one), as the
+            // schema's pattern says.
             !local.is_empty()
                 && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
+                && domain.split('.').all(|label| !label.is_empty())
                 && !s.chars().any(char::is_whitespace)
         }
         _ => false,

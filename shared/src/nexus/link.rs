@@ -138,18 +138,60 @@ fn money_text(d: Decimal) -> String {
 
 /// The enroll step's prefill. The SSN itself never leaves: only whether one is on file.
 fn profile_view(b: &crate::model::Borrower) -> Value {
-    json!({
-        "first_name": b.first_name,
-        "last_name": b.last_name,
-        "phone": b.phone,
-        "address": b.address.clone().unwrap_or_default(),
-        "date_of_birth": b.date_of_birth,
-        "has_ssn": b.ssn_sealed.is_some(),
-        "collecting_unemployment": b.collecting_unemployment.unwrap_or(false),
-        "income_certifications": b.income_certifications.iter().rev().map(|c| json!({
-            "id": c.id, "type": c.kind, "inserted_at": c.inserted_at,
-        })).collect::<Vec<_>>(),
+    json!(ProfileView {
+        first_name: b.first_name.as_deref(),
+        last_name: b.last_name.as_deref(),
+        phone: b.phone.as_deref(),
+        address: b.address.clone().unwrap_or_default(),
+        date_of_birth: b.date_of_birth,
+        has_ssn: b.ssn_sealed.is_some(),
+        collecting_unemployment: b.collecting_unemployment.unwrap_or(false),
+        income_certifications: b
+            .income_certifications
+            .iter()
+            .rev()
+            .map(|c| ProfileCertification {
+                id: c.id,
+                kind: &c.kind,
+                inserted_at: &c.inserted_at,
+            })
+            .collect(),
     })
+}
+
+/// The enroll step's prefill: what the borrower may confirm or correct. The SSN itself never
+/// leaves: only whether one is on file.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "NexusProfile")]
+pub struct ProfileView<'a> {
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    /// The mailing address (every part `null` when none is on file).
+    #[schemars(schema_with = "address_schema")]
+    pub address: crate::model::Address,
+    pub date_of_birth: Option<NaiveDate>,
+    /// Whether an SSN is on file.
+    pub has_ssn: bool,
+    pub collecting_unemployment: bool,
+    /// The income documents on file, newest first.
+    pub income_certifications: Vec<ProfileCertification<'a>>,
+}
+
+/// One income document on file (its content is never returned).
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "NexusProfileIncomeCertification")]
+pub struct ProfileCertification<'a> {
+    pub id: i64,
+    /// pay_stub, tax_return, determination_summary or offer_letter.
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`, as Payitoff writes it.
+    pub inserted_at: &'a str,
+}
+
+fn address_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"$ref": "#/components/schemas/Address"})
 }
 
 /// `GET /nexus/session`: what the widget shows.

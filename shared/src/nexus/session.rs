@@ -301,7 +301,7 @@ fn check_origin(client: &NexusClient, origin: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Forbidden(format!(
-            "The origin {origin} is not allowed to use Nexus for this client. Add it with `scripts/admin set-origins`."
+            "The origin {origin} is not allowed to use Nexus for this client: add it to the client's allowed origins (locally, `scripts/admin set-origins`)."
         )))
     }
 }

@@ -277,6 +277,7 @@ impl RepaymentPlanInfo {
 #[schemars(deny_unknown_fields)]
 pub struct AnnualSnapshot {
     /// 1-based plan year.
+    #[schemars(range(min = 1))]
     pub year: u32,
     /// Date of the first payment in this plan year.
     pub start_date: NaiveDate,
@@ -395,7 +396,7 @@ pub struct Assumption {
 }
 
 /// The Repayment Options: every plan under the law in force on `as_of`, eligible or not, against
-/// the borrower continuing as today (`original`). The engine's result (`rules::assess`).
+/// the borrower continuing as today (`original`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields, rename = "RepaymentOptions")]
 pub struct Assessment {

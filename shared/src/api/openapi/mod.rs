@@ -84,6 +84,12 @@ fn errors(op: &Operation, route: &Route) -> Vec<(u16, String)> {
             400,
             "The body is empty, not JSON, or not a JSON object.".into(),
         ));
+    } else if op.function == "portfolio-get" {
+        e.push((
+            400,
+            "The borrower is named by its integer id: the Portfolio API takes its uuid only."
+                .into(),
+        ));
     } else if route.path.contains('{') {
         e.push((400, "A path parameter is missing.".into()));
     }
@@ -134,6 +140,10 @@ fn path_parameters(op: &Operation, path: &str) -> Vec<Value> {
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
             let description = match name {
+                // The Portfolio API (v1.0.1) names borrowers by uuid only; an integer id is a 400.
+                "id" if op.function == "portfolio-get" => {
+                    "The borrower's uuid (the Portfolio API takes no integer id: that is a 400)."
+                }
                 "id" => "The borrower's integer id or its uuid.",
                 "loan_id" => "The loan's integer id or its uuid.",
                 "enrollment_id" => "The enrollment's integer id or its uuid.",
@@ -158,7 +168,11 @@ fn operation_object(op: &Operation, route: &Route, operation_id: &str) -> Value 
         params.push(json!({
             "name": p.name, "in": "query", "required": p.required,
             "description": p.description,
-            "schema": serde_json::from_str::<Value>(p.schema).expect("query schema is JSON"),
+            "schema": if p.schema == operations::STATE_CODE {
+                state_param_schema()
+            } else {
+                serde_json::from_str::<Value>(p.schema).expect("query schema is JSON")
+            },
         }));
     }
     // Every POST takes one but the Nexus session start (its answer is a live session token).
@@ -291,7 +305,7 @@ fn build() -> Value {
             "parameters": {
                 "Idempotency-Key": {
                     "name": "Idempotency-Key", "in": "header", "required": false,
-                    "description": "Makes a retry safe (README, \"Idempotency keys\"): the first answer is kept for 24 hours and replayed for the same request; the same key with another request is a 422, and one still running a 409.",
+                    "description": "Makes a retry safe, with Stripe's rules: the first answer is kept for 24 hours and replayed for the same request; the same key with another request is a 422, and one still running a 409.",
                     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"},
                 },
             },
@@ -305,13 +319,6 @@ fn build() -> Value {
 /// added.
 fn enums_from_code(c: &mut Value) {
     use crate::reference::{loan_statuses, loan_types, repayment_plans};
-    // State codes in either case, as the parser takes them.
-    let lower: Vec<String> = crate::model::states::STATE_CODES
-        .iter()
-        .map(|s| s.to_ascii_lowercase())
-        .collect();
-    let mut states: Vec<&str> = crate::model::states::STATE_CODES.to_vec();
-    states.extend(lower.iter().map(String::as_str));
     let plans: Vec<&str> = repayment_plans::REPAYMENT_PLANS
         .iter()
         .map(|r| r.plan_type)
@@ -421,14 +428,37 @@ fn enums_from_code(c: &mut Value) {
         crate::loans::service::MAX_BATCH,
         crate::loans::service::MAX_LOANS_PER_BORROWER
     ));
+    // A state code in any case, as the parser takes it: a pattern, not an enum that lists each
+    // code twice ("AL" and "al"), which code generators refuse as duplicate names.
     for at in [
         "/BorrowerPayload/properties/state_of_residence",
         "/BorrowerPayload/properties/employer_state",
         "/BorrowerPayload/properties/teaching_state",
         "/AddressPayload/properties/state",
     ] {
-        set(c, at, &states, true);
+        let node = c
+            .pointer_mut(at)
+            .unwrap_or_else(|| panic!("components.json has no {at}"));
+        node["pattern"] = json!(state_pattern());
     }
+}
+
+/// `^(?:[Aa][Ll]|[Aa][Kk]|...)$`: every state and territory code, in any case.
+pub fn state_pattern() -> String {
+    let codes: Vec<String> = crate::model::states::STATE_CODES
+        .iter()
+        .map(|code| {
+            code.chars()
+                .map(|ch| format!("[{}{}]", ch, ch.to_ascii_lowercase()))
+                .collect()
+        })
+        .collect();
+    format!("^(?:{})$", codes.join("|"))
+}
+
+/// The schema of a query parameter that is a state code ([`operations::STATE_CODE`]).
+fn state_param_schema() -> Value {
+    json!({"type": "string", "pattern": state_pattern()})
 }
 
 /// The document (built once per process).

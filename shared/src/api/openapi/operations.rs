@@ -61,6 +61,10 @@ pub struct Operation {
 
 const JSON: &str = "application/json";
 
+/// A query parameter's `schema` that is a state code, in any case: the document writes the
+/// pattern from `model::states::STATE_CODES`.
+pub const STATE_CODE: &str = "state-code";
+
 const fn ok(status: u16, description: &'static str, schema: &'static str) -> Success {
     Success {
         status,
@@ -86,7 +90,7 @@ pub const OPERATIONS: &[Operation] = &[
         handler: "shared::api::health::get",
         tag: "Meta",
         summary: "Health check",
-        description: "Answers 200 when the function can reach its table.",
+        description: "Answers 200 when the service can read its data store.",
         auth: Auth::None,
         query: &[],
         body: ReqBody::None,
@@ -261,11 +265,11 @@ pub const OPERATIONS: &[Operation] = &[
         handler: "shared::api::employers::search",
         tag: "Employers",
         summary: "PSLF employer search",
-        description: "Employers whose normalised name starts with `q`, in the four Payitoff groups, `limit` per group. Also served at /api/v1/employers/search. No match does not mean an employer does not qualify.",
+        description: "Employers whose normalised name starts with `q`, in the four Payitoff groups, `limit` per group. The same search is served at /api/v1/pslf/employers and /api/v1/employers/search. No match does not mean an employer does not qualify.",
         auth: Auth::Secret,
         query: &[
             Param { name: "q", required: true, description: "A prefix of the employer's name (case, accents, punctuation and leading articles do not count); it must hold a letter or a digit.", schema: r#"{"type": "string", "minLength": 1, "maxLength": 100}"# },
-            Param { name: "state", required: false, description: "A 2-letter state or territory code (either case).", schema: r#"{"type": "string", "enum": ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC", "AS", "GU", "MP", "PR", "VI", "FM", "MH", "PW", "AA", "AE", "AP", "al", "ak", "az", "ar", "ca", "co", "ct", "de", "fl", "ga", "hi", "id", "il", "in", "ia", "ks", "ky", "la", "me", "md", "ma", "mi", "mn", "ms", "mo", "mt", "ne", "nv", "nh", "nj", "nm", "ny", "nc", "nd", "oh", "ok", "or", "pa", "ri", "sc", "sd", "tn", "tx", "ut", "vt", "va", "wa", "wv", "wi", "wy", "dc", "as", "gu", "mp", "pr", "vi", "fm", "mh", "pw", "aa", "ae", "ap"]}"# },
+            Param { name: "state", required: false, description: "A 2-letter state or territory code (either case).", schema: STATE_CODE },
             Param { name: "limit", required: false, description: "Results per group, 1 to 100 (default 25).", schema: r#"{"type": "integer", "minimum": 1, "maximum": 100}"# },
             Param { name: "type", required: false, description: "Only these groups: one or more of low_income_schools, public_schools, non_profits, government_agencies, comma-separated (default: all four).", schema: r#"{"type": "string", "pattern": "^(low_income_schools|public_schools|non_profits|government_agencies)(,(low_income_schools|public_schools|non_profits|government_agencies))*$"}"# },
         ],
@@ -434,7 +438,7 @@ pub const OPERATIONS: &[Operation] = &[
         handler: "shared::api::webhooks::test",
         tag: "Webhooks",
         summary: "Send a test event",
-        description: "Queues a signed `webhook.test` event to your endpoints (or to one, by `url`).",
+        description: "Queues a signed `webhook.test` event to one of your registered endpoints, named by `url`.",
         auth: Auth::Secret,
         query: &[],
         body: ReqBody::Json("WebhookTestRequest", r#"{"url": "https://example.com/hooks"}"#),
@@ -531,7 +535,7 @@ pub const OPERATIONS: &[Operation] = &[
         query: &[],
         body: ReqBody::None,
         ok: &[ok(200, "The session.", "NexusSession")],
-        errors: &[],
+        errors: &[(404, "The session's borrower was deleted since the session started.")],
     },
     Operation {
         function: "nexus-links-create",
@@ -543,7 +547,7 @@ pub const OPERATIONS: &[Operation] = &[
         query: &[],
         body: ReqBody::Json("NexusLinkRequest", r#"{"servicer": "Nelnet", "username": "user_good", "password": "pass_good"}"#),
         ok: &[ok(200, "The outcome.", "NexusLinkResult")],
-        errors: &[],
+        errors: &[(404, "The session's borrower was deleted since the session started.")],
     },
     Operation {
         function: "nexus-links-challenge",
@@ -553,9 +557,9 @@ pub const OPERATIONS: &[Operation] = &[
         description: "Answers the servicer's challenge question.",
         auth: Auth::Session,
         query: &[],
-        body: ReqBody::Json("NexusChallengeRequest", r#"{"answer": "1234"}"#),
+        body: ReqBody::Json("NexusChallengeRequest", r#"{"challenge_id": "chl_...", "answer": "123456"}"#),
         ok: &[ok(200, "The outcome.", "NexusChallengeResult")],
-        errors: &[],
+        errors: &[(404, "The session's borrower was deleted since the session started.")],
     },
     Operation {
         function: "nexus-borrower-update",
@@ -567,7 +571,7 @@ pub const OPERATIONS: &[Operation] = &[
         query: &[],
         body: ReqBody::Json("NexusBorrowerRequest", r#"{"agi": 65000, "family_size": 1}"#),
         ok: &[ok(200, "The updated details.", "NexusBorrowerUpdate")],
-        errors: &[(403, "The session was opened for a workflow that cannot do this (link < assess < enroll: each can do what the one before it does).")],
+        errors: &[(403, "The session was opened for a workflow that cannot do this (link < assess < enroll: each can do what the one before it does)."), (404, "The session's borrower was deleted since the session started.")],
     },
     Operation {
         function: "nexus-repayment-options",
@@ -582,7 +586,7 @@ pub const OPERATIONS: &[Operation] = &[
         ],
         body: ReqBody::None,
         ok: &[ok(200, "The options.", "NexusRepaymentOptions")],
-        errors: &[(403, "The session was opened for a workflow that cannot do this (link < assess < enroll: each can do what the one before it does).")],
+        errors: &[(403, "The session was opened for a workflow that cannot do this (link < assess < enroll: each can do what the one before it does)."), (404, "The session's borrower was deleted since the session started.")],
     },
     Operation {
         function: "nexus-enrollments-create",
@@ -594,6 +598,6 @@ pub const OPERATIONS: &[Operation] = &[
         query: &[],
         body: ReqBody::Json("EnrollmentRequest", r#"{"repayment_plan": "rap", "signature": true}"#),
         ok: &[ok(201, "The enrollment request.", "Enrollment")],
-        errors: &[(403, "The session was opened for a workflow that cannot do this (link < assess < enroll: each can do what the one before it does).")],
+        errors: &[(403, "The session was opened for a workflow that cannot do this (link < assess < enroll: each can do what the one before it does)."), (404, "The session's borrower was deleted since the session started.")],
     },
 ];
