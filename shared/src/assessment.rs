@@ -69,10 +69,11 @@ pub(crate) fn rules_error(input: &AssessmentInput, e: RulesError) -> ApiError {
     ApiError::field(named.unwrap_or_else(|| field.to_string()), reason)
 }
 
-/// Parses `as_of` (default: today, UTC).
-pub fn as_of(raw: Option<&str>) -> Result<NaiveDate, ApiError> {
+/// Parses `as_of`; `None` when absent: the borrower's own today (moved by the sandbox clock)
+/// is used, once the borrower is read.
+pub fn as_of(raw: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
     match raw {
-        None => Ok(chrono::Utc::now().date_naive()),
+        None => Ok(None),
         Some(s) => {
             let d = crate::loans::payload::parse_date(s)
                 .ok_or_else(|| ApiError::field("as_of", "must be a date written YYYY-MM-DD"))?;
@@ -86,7 +87,7 @@ pub fn as_of(raw: Option<&str>) -> Result<NaiveDate, ApiError> {
                     ),
                 ));
             }
-            Ok(d)
+            Ok(Some(d))
         }
     }
 }
@@ -114,7 +115,7 @@ pub async fn input_for(
     ctx: &AppContext,
     tenant: &Tenant,
     r: &BorrowerRef,
-    as_of: NaiveDate,
+    as_of: Option<NaiveDate>,
 ) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
     let (coll, spouse) = collections(ctx, tenant, r).await?;
     input_of(&coll, spouse.as_ref(), as_of)
@@ -123,13 +124,14 @@ pub async fn input_for(
 fn input_of(
     coll: &BorrowerCollection,
     spouse: Option<&BorrowerCollection>,
-    as_of: NaiveDate,
+    as_of: Option<NaiveDate>,
 ) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
     build_input(
         &coll.borrower,
         &coll.loans,
         spouse.map(|s| (&s.borrower, s.loans.as_slice())),
-        as_of,
+        // The borrower's today: the sandbox clock moves it, as it moves enrollments.
+        as_of.unwrap_or_else(|| coll.borrower.today()),
     )
 }
 
@@ -200,7 +202,7 @@ pub async fn repayment_options(
     ctx: &AppContext,
     tenant: &Tenant,
     r: &BorrowerRef,
-    as_of: NaiveDate,
+    as_of: Option<NaiveDate>,
 ) -> Result<rules::Assessment, ApiError> {
     let (input, notes) = input_for(ctx, tenant, r, as_of).await?;
     // Returned as the struct, so the response is written straight to text (no Value tree in
@@ -221,10 +223,11 @@ pub async fn forgiveness_options(
     ctx: &AppContext,
     tenant: &Tenant,
     r: &BorrowerRef,
-    as_of: NaiveDate,
+    as_of: Option<NaiveDate>,
 ) -> Result<Value, ApiError> {
     let (coll, spouse) = collections(ctx, tenant, r).await?;
     let (input, _) = input_of(&coll, spouse.as_ref(), as_of)?;
+    let as_of = input.as_of;
     let options = rules::forgiveness_options(&input).map_err(|e| rules_error(&input, e))?;
     let b = &coll.borrower;
     // The match is extra information: if the employer lists cannot be read, the options are
@@ -391,7 +394,8 @@ pub fn scenario_input(case: &Value) -> Result<(AssessmentInput, Vec<Assumption>)
     use crate::borrowers::{apply_fields, Mode};
     use crate::model::payload::parse_borrower_payload;
 
-    let as_of = as_of(case.get("as_of").and_then(Value::as_str))?;
+    let as_of = as_of(case.get("as_of").and_then(Value::as_str))?
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
     let empty = serde_json::Map::new();
     let payload = case
         .get("borrower")

@@ -99,8 +99,8 @@ pub fn consistency_warnings(b: &Borrower) -> Vec<String> {
     let f = &b.financial;
     if f.spouse_agi.is_some() && !f.spouse_agi_applies() {
         w.push(format!(
-            "spouse_agi is ignored because filing_status is {}; set filing_status to \
-             married_filing_jointly or married_filing_separately for it to count.",
+            "spouse_agi is ignored because filing_status is {}: only a joint return \
+             (married_filing_jointly) counts the spouse's income.",
             f.filing_status().as_str()
         ));
     }

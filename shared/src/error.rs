@@ -141,7 +141,7 @@ pub struct ErrorDetail<'a> {
     /// Only on 422: each invalid field (a dotted path for nested ones) and its problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<&'a BTreeMap<String, String>>,
-    /// On a 409 from an enrollment: every failing precondition.
+    /// On a 409 that refuses an Enrollment Request: every reason (each failing precondition).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasons: Option<&'a [String]>,
 }

@@ -447,6 +447,20 @@ async fn spouse_agi_for_single_filers_is_kept_with_a_warning() {
         ),
     )
     .await;
+    // A separate return does not count the spouse's income either (the engine ignores
+    // spouse_agi for it): it warned for single filers only.
+    assert_eq!(
+        p["warnings"],
+        json!(["spouse_agi is ignored because filing_status is married_filing_separately: only a joint return (married_filing_jointly) counts the spouse's income."])
+    );
+    let (_, p) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(1)
+            .json(json!({"borrower": {"filing_status": "married_filing_jointly"}})),
+    )
+    .await;
     assert_eq!(p["warnings"], json!([]));
 }
 

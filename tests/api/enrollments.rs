@@ -313,6 +313,8 @@ async fn plans_are_checked_against_the_law_today() {
             e["error"]["detail"].as_str().unwrap().contains("ended"),
             "{e}"
         );
+        // Every refusal lists its reasons, as the preconditions do (these had none).
+        assert_eq!(e["error"]["reasons"], json!([e["error"]["detail"]]), "{e}");
     }
     let (s, e) = enroll(
         &t,
@@ -406,10 +408,20 @@ async fn the_lifecycle_runs_on_the_sandbox_clock_and_approval_moves_the_loans() 
     assert_eq!(
         done["status"]["updated_at"],
         json!(format!(
-            "{}T12:00:00.000000Z",
+            "{}T00:00:00.000000Z",
             e["estimated_approval_date"].as_str().unwrap()
         ))
     );
+    // Every time in the history is on the borrower's clock, in order.
+    let times: Vec<&str> = done["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["at"].as_str().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "{done}");
     let steps: Vec<&str> = done["history"]
         .as_array()
         .unwrap()
@@ -738,4 +750,63 @@ async fn a_borrower_keeps_at_most_100_enrollment_requests() {
         out["error"]["detail"],
         "A borrower keeps at most 100 Enrollment Requests; this one has reached it."
     );
+}
+
+/// The sandbox clock moves every time and date of a borrower's enrollments, and the default
+/// `as_of` of the assessments (found by testing as a new user: after an advance, created_at
+/// was the wall clock's while the estimated date was the borrower's, a cancel was stamped
+/// before the submission it cancelled, and Repayment Options offered plans the borrower's
+/// date had closed).
+#[tokio::test]
+async fn the_sandbox_clock_moves_every_time_and_the_default_as_of() {
+    let t = app().await;
+    let b = borrower(
+        &t,
+        ready_payload(),
+        vec![loan("Nelnet", 20000), loan("MOHELA", 8000)],
+    )
+    .await;
+    let v = advance(&t, &b["id"], 40).await;
+    assert_eq!(v["sandbox_clock"]["days_ahead"], 40);
+    let borrower_today = (chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string();
+    let (s, e) = enroll(&t, &b["id"], rap()).await;
+    assert_eq!(s, 201, "{e}");
+    assert!(
+        e["created_at"]
+            .as_str()
+            .unwrap()
+            .starts_with(&borrower_today),
+        "{} is not on the borrower's date {borrower_today}",
+        e["created_at"]
+    );
+    advance(&t, &b["id"], 1).await;
+    let (s, out) = send(
+        &t.ctx,
+        enrollments::cancel,
+        call("POST", "/cancel")
+            .id(&b["id"])
+            .param("enrollment_id", e["id"].clone())
+            .json(json!({"reason": "changed mind"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{out}");
+    let times: Vec<&str> = out["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["at"].as_str().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "history out of order: {out}");
+    // Repayment Options without as_of assess the borrower's today.
+    let (s, o) = send(
+        &t.ctx,
+        shared::api::assessments::repayment_options,
+        call("GET", "/").id(&b["id"]),
+    )
+    .await;
+    assert_eq!(s, 200, "{o}");
+    let moved = (chrono::Utc::now().date_naive() + chrono::Duration::days(41)).to_string();
+    assert_eq!(o["as_of"], moved);
 }

@@ -86,10 +86,11 @@ pub fn estimated_approval_date(created_on: NaiveDate, servicers: usize) -> Naive
     created_on + Duration::days(days)
 }
 
-/// The time the sandbox stamps on a step due on `day` (noon UTC, so it is the same in every
-/// run).
+/// The time the sandbox stamps on a step due on `day`: the day's start, UTC (the same in every
+/// run, after the request that started it, and never later than the borrower's own time when
+/// the step is applied on that day).
 pub fn stamp(day: NaiveDate) -> String {
-    format!("{day}T12:00:00.000000Z")
+    format!("{day}T00:00:00.000000Z")
 }
 
 /// Applies every sandbox step due by `today`, in order. Returns the status changes made (the
@@ -194,7 +195,7 @@ mod tests {
         );
         assert_eq!(
             e.submissions[0].submitted_at.as_deref(),
-            Some("2026-12-02T12:00:00.000000Z")
+            Some("2026-12-02T00:00:00.000000Z")
         );
         assert_eq!(e.submissions[1].status, SubmissionStatus::Pending);
         assert!(progress(&mut e, day("2026-12-02")).is_empty(), "idempotent");
@@ -205,9 +206,9 @@ mod tests {
         );
         assert_eq!(
             e.submissions[1].submitted_at.as_deref(),
-            Some("2026-12-03T12:00:00.000000Z")
+            Some("2026-12-03T00:00:00.000000Z")
         );
-        assert_eq!(e.status_updated_at, "2026-12-04T12:00:00.000000Z");
+        assert_eq!(e.status_updated_at, "2026-12-04T00:00:00.000000Z");
         assert_eq!(e.estimated_approval_date, day("2026-12-31"));
         assert!(progress(&mut e, day("2026-12-30")).is_empty());
         let c = progress(&mut e, day("2027-01-15"));
@@ -233,7 +234,7 @@ mod tests {
             vec![Status::Complete, Status::Approved]
         );
         assert_eq!(c[0].from, Some(Status::Pending));
-        assert_eq!(c[0].at, "2026-12-03T12:00:00.000000Z");
+        assert_eq!(c[0].at, "2026-12-03T00:00:00.000000Z");
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn parse_request(body: &Map<String, Value>) -> Result<EnrollmentRequest, Api
             let want = s.trim().to_ascii_lowercase();
             if let Some((_, why)) = ENDED.iter().find(|(e, _)| *e == want) {
                 ApiError::fields(fields)?;
-                return Err(ApiError::Conflict((*why).to_string()));
+                return Err(refused((*why).to_string()));
             }
             let found = PlanType::ALL.into_iter().find(|p| p.as_str() == want);
             if found.is_none() {
@@ -218,7 +218,7 @@ pub async fn create(
     // Finished requests are kept as the borrower's history; the history is bounded, so every
     // read of it stays bounded (issue 12 §1).
     if before.len() >= MAX_ENROLLMENTS_PER_BORROWER {
-        return Err(ApiError::Conflict(format!(
+        return Err(refused(format!(
             "A borrower keeps at most {MAX_ENROLLMENTS_PER_BORROWER} Enrollment Requests; this one has reached it."
         )));
     }
@@ -240,7 +240,7 @@ pub async fn create(
         });
     }
     if let Some(open) = existing.iter().find(|e| e.status.is_open()) {
-        return Err(ApiError::Conflict(format!(
+        return Err(refused(format!(
             "Enrollment {} ({}) is still {}: a borrower has one open enrollment at a time. \
              Cancel it (POST /api/v1/borrowers/{}/enrollments/{}/cancel) or wait until it is approved.",
             open.id,
@@ -264,14 +264,15 @@ pub async fn create(
         } else {
             option.ineligible_reasons.join(" ")
         };
-        return Err(ApiError::Conflict(format!(
+        return Err(refused(format!(
             "The borrower is not eligible for the {} ({}) on {today}: {why}",
             option.repayment_plan.description,
             req.plan.as_str()
         )));
     }
     let eligible: HashSet<&str> = option.eligible_loans.iter().map(String::as_str).collect();
-    let stamp = now();
+    // On the borrower's clock, like `today` and the dates that follow from it.
+    let stamp = b.now();
     let mut by_servicer: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
     for l in preconditions::federal_open(&coll.loans) {
         if eligible.contains(l.uuid.to_string().as_str()) {
@@ -336,7 +337,8 @@ pub async fn create(
             request_hash: fingerprint.clone(),
             status: 201,
             body: body_text.clone(),
-            created_at: stamp,
+            // The wall clock: the key's 24 hours are real ones, whatever the sandbox clock.
+            created_at: now(),
         };
         tx.put_new(
             &ctx.store,
@@ -372,6 +374,15 @@ pub async fn create(
 }
 
 /// The loans an approval moves to the new plan.
+/// A 409 that refuses an Enrollment Request: the reason is the detail and the one entry of
+/// `reasons`, as for the preconditions, so a client reads every refusal the same way.
+fn refused(detail: String) -> ApiError {
+    ApiError::Precondition {
+        reasons: vec![detail.clone()],
+        detail,
+    }
+}
+
 fn approved_loans(e: &Enrollment, loans: &[Loan], stamp: &str) -> Vec<(Loan, u64)> {
     let covered: HashSet<&Uuid> = e.loan_uuids().collect();
     loans
@@ -397,7 +408,7 @@ async fn commit_moves(
     moved: &[Moved],
     profile: Option<&Borrower>,
 ) -> Result<Vec<Event>, TxError> {
-    let stamp = now();
+    let stamp = coll.borrower.now();
     let mut tx = Tx::new();
     let mut events = Vec::new();
     let mut loans_written = false;
@@ -554,8 +565,8 @@ pub async fn cancel(
     let (coll, list) = read(ctx, tenant, r).await?;
     let current = find(&list, wanted)?;
     let mut next = current.clone();
-    let change =
-        lifecycle::transition(&mut next, Status::Cancelled, reason, &now()).map_err(|_| {
+    let change = lifecycle::transition(&mut next, Status::Cancelled, reason, &coll.borrower.now())
+        .map_err(|_| {
             ApiError::Conflict(format!(
                 "Enrollment {} is {}: only an open enrollment can be cancelled.",
                 current.id,

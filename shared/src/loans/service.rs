@@ -506,7 +506,8 @@ pub async fn portfolio(
     };
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     check_stored(&coll.loans)?;
-    let today = chrono::Utc::now().date_naive();
+    // The payoff quote is as of the borrower's today (the sandbox clock moves it).
+    let today = coll.borrower.today();
     // Each linked servicer account: its status and when it last synced (Loanpath addition).
     let links: Vec<Value> = coll
         .links

@@ -125,9 +125,11 @@ impl FinancialDetails {
     pub fn rap_dependents(&self) -> u32 {
         self.children.unwrap_or(0) + self.dependents.unwrap_or(0)
     }
-    /// `spouse_agi` only counts for married filers.
+    /// `spouse_agi` only counts for a joint return.
     pub fn spouse_agi_applies(&self) -> bool {
-        self.filing_status().is_married()
+        // Only a joint return adds the spouse's income; a separate one uses the borrower's own
+        // (the engine ignores spouse_agi otherwise, docs/rules.md).
+        self.filing_status() == FilingStatus::MarriedFilingJointly
     }
 }
 
@@ -194,6 +196,13 @@ impl Borrower {
     /// The borrower's date: today, moved by the sandbox clock.
     pub fn today(&self) -> NaiveDate {
         chrono::Utc::now().date_naive() + chrono::Duration::days(self.sandbox_clock_days)
+    }
+
+    /// The borrower's time, as records stamp it (`model::now`'s format): now, moved by the
+    /// sandbox clock, so an enrollment's times follow the same clock as its dates.
+    pub fn now(&self) -> String {
+        (chrono::Utc::now() + chrono::Duration::days(self.sandbox_clock_days))
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
 }
 

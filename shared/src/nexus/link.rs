@@ -97,10 +97,6 @@ impl PendingChallenge {
     }
 }
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// The session borrower's date: the sandbox servicers answer as of the borrower's sandbox
 /// clock (`POST /sandbox/borrowers/{id}/advance`), like the sandbox enrollments.
 async fn borrower_today(ctx: &AppContext, session: &NexusSession) -> Result<NaiveDate, ApiError> {
@@ -536,7 +532,8 @@ pub async fn repayment_options(
         ctx,
         &session.tenant(),
         &session.borrower_ref(),
-        today(),
+        // The borrower's today (the sandbox clock moves it).
+        None,
     )
     .await
     {
