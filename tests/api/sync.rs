@@ -699,7 +699,9 @@ async fn sync_sends_connectivity_and_delinquency_webhooks() {
         .iter()
         .map(|r| {
             wh.verify(r.body.as_bytes(), &r.headers).expect("signed");
-            serde_json::from_str(&r.body).unwrap()
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            loanpath_tests::contract::check_webhook(&body);
+            body
         })
         .collect();
     let mut types: Vec<&str> = bodies

@@ -30,6 +30,7 @@ fn verify(r: &Received, secret: &str) -> Value {
         r.headers["webhook-id"].to_str().unwrap(),
         body["id"].as_str().unwrap()
     );
+    loanpath_tests::contract::check_webhook(&body);
     body
 }
 

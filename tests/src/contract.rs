@@ -200,3 +200,45 @@ pub fn request_example_problems() -> (Vec<String>, usize) {
     }
     (out, checked)
 }
+
+/// Checks a delivered webhook body against the document's `webhooks` entry for its
+/// `event_type` (OpenAPI 3.1): every receiver in the tests calls it, so an event whose shape
+/// drifts from the contract fails the test that received it.
+pub fn check_webhook(body: &Value) {
+    static EVENTS: LazyLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let event_type = body["event_type"].as_str().unwrap_or_default().to_string();
+    let validator = {
+        let mut cache = EVENTS.lock().unwrap();
+        cache
+            .entry(event_type.clone())
+            .or_insert_with(|| {
+                let doc = document();
+                let schema = &doc["webhooks"][&event_type]["post"]["requestBody"]["content"]
+                    ["application/json"]["schema"];
+                assert!(
+                    schema.is_object(),
+                    "the OpenAPI document has no webhook {event_type:?}"
+                );
+                let root = json!({
+                    "$schema": "https://json-schema.org/draft/2020-12/schema",
+                    "components": doc["components"],
+                    "allOf": [schema],
+                });
+                Arc::new(
+                    jsonschema::options()
+                        .should_validate_formats(true)
+                        .build(&root)
+                        .unwrap_or_else(|e| {
+                            panic!("the {event_type} schema does not compile: {e}")
+                        }),
+                )
+            })
+            .clone()
+    };
+    let errors = problems(&validator, body);
+    assert!(
+        errors.is_empty(),
+        "a delivered {event_type} breaks its OpenAPI webhook schema:\n{errors}\nbody: {body}"
+    );
+}

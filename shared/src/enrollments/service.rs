@@ -130,10 +130,12 @@ fn status_event(e: &Enrollment, previous: Option<Status>) -> Event {
     Event::new(
         &e.client_id,
         "enrollment.status_changed",
-        &json!({
-            "enrollment": e.view(),
-            "previous_status": previous,
-            "borrower": {"uuid": e.borrower_uuid},
+        &json!(crate::webhooks::EnrollmentEvent {
+            enrollment: e.view(),
+            previous_status: previous,
+            borrower: crate::webhooks::EventBorrower {
+                uuid: e.borrower_uuid
+            },
         }),
     )
 }
@@ -153,10 +155,12 @@ fn change_event(e: &Enrollment, change: &Change) -> Event {
     Event::new(
         &e.client_id,
         "enrollment.status_changed",
-        &json!({
-            "enrollment": view,
-            "previous_status": change.from,
-            "borrower": {"uuid": e.borrower_uuid},
+        &json!(crate::webhooks::EnrollmentEvent {
+            enrollment: view,
+            previous_status: change.from,
+            borrower: crate::webhooks::EventBorrower {
+                uuid: e.borrower_uuid
+            },
         }),
     )
 }

@@ -268,10 +268,6 @@ fn moved_on(mut next: ServicerLink, outcome: SyncOutcome, due_in: i64) -> Servic
     next
 }
 
-fn servicer_view(name: &str) -> serde_json::Value {
-    serde_json::json!({"name": name})
-}
-
 /// `connectivity.interrupted` / `connectivity.restored` for a link.
 pub(crate) fn connectivity_event(
     client_id: &str,
@@ -280,15 +276,15 @@ pub(crate) fn connectivity_event(
     servicer: &str,
     reason: Option<FailureReason>,
 ) -> Event {
-    let mut data = serde_json::json!({
-        "borrower_id": borrower,
-        "servicer_id": servicer,
-        "servicer": servicer_view(servicer),
-    });
-    if let Some(r) = reason {
-        data["reason"] = serde_json::json!(r);
-    }
-    Event::new(client_id, kind, &data)
+    let data = crate::webhooks::ConnectivityEvent {
+        borrower_id: *borrower,
+        servicer_id: servicer.to_string(),
+        servicer: crate::webhooks::EventServicer {
+            name: servicer.to_string(),
+        },
+        reason,
+    };
+    Event::new(client_id, kind, &serde_json::json!(data))
 }
 
 /// `borrower.delinquent`: the borrower (without financial details) and the servicer.
@@ -301,11 +297,13 @@ pub(crate) fn delinquent_event(
     if let Some(o) = view.as_object_mut() {
         o.remove("financial_details");
     }
-    Event::new(
-        client_id,
-        "borrower.delinquent",
-        &serde_json::json!({"borrower": view, "servicer": servicer_view(servicer)}),
-    )
+    let data = crate::webhooks::DelinquentEvent {
+        borrower: view,
+        servicer: crate::webhooks::EventServicer {
+            name: servicer.to_string(),
+        },
+    };
+    Event::new(client_id, "borrower.delinquent", &serde_json::json!(data))
 }
 
 #[allow(clippy::too_many_arguments)]

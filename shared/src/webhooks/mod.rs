@@ -62,6 +62,66 @@ impl Event {
     }
 }
 
+/// `enrollment.status_changed`'s `data`: the Enrollment as it stood right after the change.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct EnrollmentEvent {
+    /// The Enrollment (its status and history up to this change).
+    #[schemars(schema_with = "enrollment_ref")]
+    pub enrollment: Value,
+    /// The status before this change; `null` for a new request.
+    pub previous_status: Option<crate::enrollments::Status>,
+    pub borrower: EventBorrower,
+}
+
+/// The borrower an event is about.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct EventBorrower {
+    pub uuid: uuid::Uuid,
+}
+
+/// `connectivity.interrupted` and `connectivity.restored`'s `data`: a linked servicer account
+/// that stopped (or started again) answering with its saved login.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ConnectivityEvent {
+    /// The borrower's uuid.
+    pub borrower_id: uuid::Uuid,
+    /// The servicer's name (as `servicer.name`).
+    pub servicer_id: String,
+    pub servicer: EventServicer,
+    /// Why the servicer refused the saved login (interrupted only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "crate::nexus::connector::FailureReason")]
+    pub reason: Option<crate::nexus::connector::FailureReason>,
+}
+
+/// The servicer an event is about.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct EventServicer {
+    pub name: String,
+}
+
+/// `borrower.delinquent`'s `data`: a loan turned past due at a linked servicer.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct DelinquentEvent {
+    /// The Borrower, without its `financial_details`.
+    #[schemars(schema_with = "borrower_without_financials")]
+    pub borrower: Value,
+    pub servicer: EventServicer,
+}
+
+fn enrollment_ref(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"$ref": "#/components/schemas/Enrollment"})
+}
+
+fn borrower_without_financials(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"$ref": "#/components/schemas/BorrowerWithoutFinancials"})
+}
+
 /// Publishes committed events to the delivery queue. Best effort: an event that could not be
 /// published stays pending in the outbox, and the relay publishes it later.
 pub async fn publish(ctx: &crate::context::AppContext, events: &[Event]) {

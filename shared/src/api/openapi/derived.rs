@@ -40,6 +40,9 @@ pub fn components() -> Map<String, Value> {
     crate::loans::add_loan_schema(&mut g);
     add::<crate::nexus::link::ProfileView>(&mut g);
     add::<crate::borrowers::IncomeCertificationCreated>(&mut g);
+    add::<crate::webhooks::EnrollmentEvent>(&mut g);
+    add::<crate::webhooks::ConnectivityEvent>(&mut g);
+    add::<crate::webhooks::DelinquentEvent>(&mut g);
     let mut defs = g.take_definitions(true);
     for schema in defs.values_mut() {
         unwrap_doc_lines(schema);

@@ -265,6 +265,16 @@ fn build() -> Value {
     let mut components: Value =
         serde_json::from_str(include_str!("components.json")).expect("components.json is JSON");
     enums_from_code(&mut components);
+    // borrower.delinquent's borrower: the Borrower without its financial details.
+    let mut without = components["Borrower"].clone();
+    if let Some(p) = without["properties"].as_object_mut() {
+        p.remove("financial_details");
+    }
+    if let Some(r) = without["required"].as_array_mut() {
+        r.retain(|f| f != "financial_details");
+    }
+    without["description"] = json!("The Borrower, without its financial details.");
+    components["BorrowerWithoutFinancials"] = without;
     let data = components
         .as_object_mut()
         .expect("components.json is an object");
@@ -291,6 +301,7 @@ fn build() -> Value {
             {"name": "Reference"}, {"name": "Nexus"}, {"name": "Sandbox"}, {"name": "Meta"},
         ],
         "paths": paths,
+        "webhooks": webhooks(),
         "components": {
             "securitySchemes": {
                 "secretKey": {"type": "http", "scheme": "bearer", "description": "Your secret API key. A Nexus key is never accepted here."},
@@ -312,6 +323,81 @@ fn build() -> Value {
             "schemas": components,
         },
     })
+}
+
+/// The events a registered endpoint receives (`webhooks`, OpenAPI 3.1): each a POST of the
+/// signed envelope `{id, event_type, created_at, data}`, with its own `data`.
+fn webhooks() -> Value {
+    let events: [(&str, &str, Value); 5] = [
+        (
+            "enrollment.status_changed",
+            "An Enrollment Request changed status (one event per change, in order).",
+            json!({"$ref": "#/components/schemas/EnrollmentEvent"}),
+        ),
+        (
+            "connectivity.interrupted",
+            "A linked servicer refused the saved login at a scheduled sync; the link needs the borrower (Nexus link again).",
+            json!({"$ref": "#/components/schemas/ConnectivityEvent"}),
+        ),
+        (
+            "connectivity.restored",
+            "A link that needed attention works again (a sync, or the borrower linked again).",
+            json!({"$ref": "#/components/schemas/ConnectivityEvent"}),
+        ),
+        (
+            "borrower.delinquent",
+            "A loan at a linked servicer turned past due.",
+            json!({"$ref": "#/components/schemas/DelinquentEvent"}),
+        ),
+        (
+            "webhook.test",
+            "Sent by POST /api/v1/webhooks/test; its data is null.",
+            json!({"type": "null"}),
+        ),
+    ];
+    assert_eq!(events.len(), crate::webhooks::EVENT_TYPES.len());
+    let header = |name: &str, description: &str| {
+        json!({"name": name, "in": "header", "required": true, "description": description,
+               "schema": {"type": "string"}})
+    };
+    let mut out = Map::new();
+    for (event_type, description, data) in events {
+        assert!(
+            crate::webhooks::EVENT_TYPES.contains(&event_type),
+            "{event_type} is not an event type"
+        );
+        out.insert(
+            event_type.to_string(),
+            json!({"post": {
+                "operationId": format!("event-{}", event_type.replace('.', "-")),
+                "tags": ["Webhooks"],
+                "summary": event_type,
+                "description": format!("{description} Signed with Standard Webhooks: verify `webhook-signature` over `webhook-id.webhook-timestamp.body` with your endpoint's secret. A delivery may come twice: `webhook-id` (the event's `id`) tells."),
+                "parameters": [
+                    header("webhook-id", "The event's id (evt_...), the same on every retry."),
+                    header("webhook-timestamp", "Unix seconds when this attempt was signed."),
+                    header("webhook-signature", "`v1,<base64 HMAC-SHA256>`, space-separated when the secret is being rotated."),
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["id", "event_type", "created_at", "data"],
+                    "properties": {
+                        "id": {"type": "string", "pattern": "^evt_[0-9a-f]{32}$"},
+                        "event_type": {"const": event_type},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "data": data,
+                    },
+                }}}},
+                "responses": {
+                    "200": {"description": "Any 2xx acknowledges the event."},
+                    "410": {"description": "Gone: the endpoint is disabled and gets no more events until its secret is rotated."},
+                    "default": {"description": "Anything else (or no answer in time) is retried with backoff."},
+                },
+            }}),
+        );
+    }
+    Value::Object(out)
 }
 
 /// Every closed set of values the code defines is written into the schemas from the code
