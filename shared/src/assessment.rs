@@ -118,20 +118,21 @@ pub async fn input_for(
     as_of: Option<NaiveDate>,
 ) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
     let (coll, spouse) = collections(ctx, tenant, r).await?;
-    input_of(&coll, spouse.as_ref(), as_of)
+    input_of(&coll, spouse.as_ref(), as_of, tenant)
 }
 
 fn input_of(
     coll: &BorrowerCollection,
     spouse: Option<&BorrowerCollection>,
     as_of: Option<NaiveDate>,
+    tenant: &Tenant,
 ) -> Result<(AssessmentInput, Vec<Assumption>), ApiError> {
     build_input(
         &coll.borrower,
         &coll.loans,
         spouse.map(|s| (&s.borrower, s.loans.as_slice())),
         // The borrower's today: the sandbox clock moves it, as it moves enrollments.
-        as_of.unwrap_or_else(|| coll.borrower.today()),
+        as_of.unwrap_or_else(|| coll.borrower.today_in(tenant.mode)),
     )
 }
 
@@ -226,7 +227,7 @@ pub async fn forgiveness_options(
     as_of: Option<NaiveDate>,
 ) -> Result<Value, ApiError> {
     let (coll, spouse) = collections(ctx, tenant, r).await?;
-    let (input, _) = input_of(&coll, spouse.as_ref(), as_of)?;
+    let (input, _) = input_of(&coll, spouse.as_ref(), as_of, tenant)?;
     let as_of = input.as_of;
     let options = rules::forgiveness_options(&input).map_err(|e| rules_error(&input, e))?;
     let b = &coll.borrower;
@@ -245,11 +246,7 @@ pub async fn forgiveness_options(
     let loan_views: std::collections::HashMap<String, Value> = std::iter::once(&coll)
         .chain(spouse.as_ref())
         .flat_map(|c| c.loans.iter().map(move |l| (c.borrower.id, l)))
-        .map(|(owner, l)| {
-            let mut v = crate::loans::loan_view(l);
-            v["borrower_id"] = json!(owner);
-            (l.uuid.to_string(), v)
-        })
+        .map(|(owner, l)| (l.uuid.to_string(), crate::loans::loan_view(l, owner)))
         .collect();
     let forgiveness_options = options
         .iter()

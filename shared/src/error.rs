@@ -140,9 +140,12 @@ pub struct ErrorDetail<'a> {
     pub detail: &'a str,
     /// Only on 422: each invalid field (a dotted path for nested ones) and its problem.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub fields: Option<&'a BTreeMap<String, String>>,
-    /// On a 409 that refuses an Enrollment Request: every reason (each failing precondition).
+    /// On a 409 from an Enrollment Request whose preconditions fail: each failing one (the
+    /// things to fix). Other 409s carry `detail` only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
     pub reasons: Option<&'a [String]>,
 }
 

@@ -34,7 +34,19 @@ pub fn parse_plain(v: &Value) -> Result<rust_decimal::Decimal, String> {
             if !plain {
                 return Err(format!("{WHAT}; got {v}"));
             }
-            Decimal::from_str_exact(t).map_err(|_| format!("{WHAT}; got {v}"))
+            // A long plain string ("65000.000...0") can hold more digits than a Decimal (28):
+            // its fraction's trailing zeros change no value, so it is read without them then
+            // (and only then: "1000.50" keeps its digits).
+            Decimal::from_str_exact(t).or_else(|_| {
+                let shorter = match t.split_once('.') {
+                    Some((int, frac)) => match frac.trim_end_matches('0') {
+                        "" => int.to_string(),
+                        frac => format!("{int}.{frac}"),
+                    },
+                    None => t.to_string(),
+                };
+                Decimal::from_str_exact(&shorter).map_err(|_| format!("{WHAT}; got {v}"))
+            })
         }
         _ => Err(WHAT.to_string()),
     }

@@ -313,8 +313,8 @@ async fn plans_are_checked_against_the_law_today() {
             e["error"]["detail"].as_str().unwrap().contains("ended"),
             "{e}"
         );
-        // Every refusal lists its reasons, as the preconditions do (these had none).
-        assert_eq!(e["error"]["reasons"], json!([e["error"]["detail"]]), "{e}");
+        // Not a precondition (nothing to fix): detail only, as documented.
+        assert!(e["error"].get("reasons").is_none(), "{e}");
     }
     let (s, e) = enroll(
         &t,
@@ -809,4 +809,34 @@ async fn the_sandbox_clock_moves_every_time_and_the_default_as_of() {
     assert_eq!(s, 200, "{o}");
     let moved = (chrono::Utc::now().date_naive() + chrono::Duration::days(41)).to_string();
     assert_eq!(o["as_of"], moved);
+    let (s, f) = send(
+        &t.ctx,
+        shared::api::assessments::forgiveness_options,
+        call("GET", "/").id(&b["id"]),
+    )
+    .await;
+    assert_eq!((s, &f["as_of"]), (200, &json!(moved)), "{f}");
+    // The Portfolio's payoff quote is as of the borrower's date too (MM/DD/YYYY).
+    let (s, p) = send(
+        &t.ctx,
+        loans::portfolio,
+        call("GET", "/").id(b["uuid"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(s, 200, "{p}");
+    let quote = (chrono::Utc::now().date_naive() + chrono::Duration::days(41))
+        .format("%m/%d/%Y")
+        .to_string();
+    assert_eq!(p["loans"][0]["payoff"]["quote_date"], quote);
+    // A clock is never moved past the engine's last date: an assessment still answers.
+    for _ in 0..80 {
+        advance(&t, &b["id"], 366).await;
+    }
+    let (s, o) = send(
+        &t.ctx,
+        shared::api::assessments::repayment_options,
+        call("GET", "/").id(&b["id"]),
+    )
+    .await;
+    assert_eq!((s, &o["as_of"]), (200, &json!("2100-12-31")), "{o}");
 }

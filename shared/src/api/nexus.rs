@@ -126,17 +126,10 @@ pub async fn demo(_ctx: &AppContext, _req: Request) -> Response<Body> {
 }
 
 /// `POST /nexus/sessions` `{nexus_key, borrower, origin, workflow}` or `{token, origin, workflow}`.
-/// It takes no `Idempotency-Key`: a stored answer would hand out a live session token again
-/// without the checks a start makes (the origin, the key, a single-use token). A retry starts
-/// a new session; a token is used once, so mint another.
+/// An `Idempotency-Key` is not used here (a key sent is ignored): a stored answer would hand out
+/// a live session token again without the checks a start makes (the origin, the key, a
+/// single-use token). A retry starts a new session; a token is used once, so mint another.
 pub async fn sessions_create(ctx: &AppContext, req: Request) -> Response<Body> {
-    if crate::idempotency::key_of(&req).is_some() {
-        let e = crate::error::ApiError::field(
-            "Idempotency-Key",
-            "is not taken by POST /nexus/sessions: a retry simply starts a new session (mint a new init token for it)",
-        );
-        return scoped(e.into_response(), &req, None);
-    }
     sessions_create_once(ctx, &req).await
 }
 
@@ -193,6 +186,7 @@ async fn once_in_session<F, Fut>(
     req: &Request,
     s: &NexusSession,
     secret: &[&str],
+    keep_failed: bool,
     run: F,
 ) -> Response<Body>
 where
@@ -204,8 +198,10 @@ where
         Some(key) => {
             let scope = format!("{}#nexus-session#{}", s.client_id, s.session_id);
             let fp = crate::idempotency::fingerprint_without(req, secret);
-            // A refused login or answer changed nothing, and its credentials are not part of
-            // the comparison: it is not kept, so a corrected retry with the key runs afresh.
+            // A refused login changed nothing, and its credentials are not part of the
+            // comparison: it is not kept, so a corrected retry with the key runs afresh. A
+            // refused challenge answer used the challenge up: it is kept, so a retry gets the
+            // same outcome.
             crate::idempotency::once(
                 ctx,
                 &s.client_id,
@@ -215,8 +211,9 @@ where
                 crate::idempotency::Stored::Plain,
                 run,
                 |text| {
-                    serde_json::from_str::<serde_json::Value>(text)
-                        .map_or(true, |v| v["status"] != "failed")
+                    keep_failed
+                        || serde_json::from_str::<serde_json::Value>(text)
+                            .map_or(true, |v| v["status"] != "failed")
                 },
             )
             .await
@@ -238,7 +235,7 @@ pub async fn links_create(ctx: &AppContext, req: Request) -> Response<Body> {
                 .await,
             )
         };
-        Ok(once_in_session(ctx, r, &s, &["password"], run).await)
+        Ok(once_in_session(ctx, r, &s, &["password"], false, run).await)
     })
     .await
 }
@@ -256,7 +253,7 @@ pub async fn links_challenge(ctx: &AppContext, req: Request) -> Response<Body> {
                 .await,
             )
         };
-        Ok(once_in_session(ctx, r, &s, &["answer"], run).await)
+        Ok(once_in_session(ctx, r, &s, &["answer"], true, run).await)
     })
     .await
 }

@@ -233,7 +233,10 @@ pub async fn create(
         coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     }
     let b = &coll.borrower;
-    let today = b.today();
+    // One reading of the borrower's clock for the request's date and its time.
+    let clock = b.clock_in(tenant.mode);
+    let stamp = crate::model::stamp_of(clock);
+    let today = clock.date_naive();
     let spouse = spouse_of(ctx, tenant, b).await?;
     let spouse_view = spouse.as_ref().map(|s| (&s.borrower, s.loans.as_slice()));
     let reasons = preconditions::check(b, &coll.loans, spouse_view, req.plan);
@@ -275,8 +278,6 @@ pub async fn create(
         )));
     }
     let eligible: HashSet<&str> = option.eligible_loans.iter().map(String::as_str).collect();
-    // On the borrower's clock, like `today` and the dates that follow from it.
-    let stamp = b.now();
     let mut by_servicer: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
     for l in preconditions::federal_open(&coll.loans) {
         if eligible.contains(l.uuid.to_string().as_str()) {
@@ -378,13 +379,11 @@ pub async fn create(
 }
 
 /// The loans an approval moves to the new plan.
-/// A 409 that refuses an Enrollment Request: the reason is the detail and the one entry of
-/// `reasons`, as for the preconditions, so a client reads every refusal the same way.
+/// A 409 that refuses an Enrollment Request for another reason than its preconditions (an
+/// ended plan, one already open, not eligible, the limit): `detail` only. `reasons` is kept
+/// for the preconditions, the things the borrower can fix (the widget lists them so).
 fn refused(detail: String) -> ApiError {
-    ApiError::Precondition {
-        reasons: vec![detail.clone()],
-        detail,
-    }
+    ApiError::Conflict(detail)
 }
 
 fn approved_loans(e: &Enrollment, loans: &[Loan], stamp: &str) -> Vec<(Loan, u64)> {
@@ -412,7 +411,9 @@ async fn commit_moves(
     moved: &[Moved],
     profile: Option<&Borrower>,
 ) -> Result<Vec<Event>, TxError> {
-    let stamp = coll.borrower.now();
+    // A record's own metadata (the moved loans' updated_at) is on the wall clock, as every
+    // other loan write; the enrollments' times are on the borrower's clock.
+    let stamp = now();
     let mut tx = Tx::new();
     let mut events = Vec::new();
     let mut loans_written = false;
@@ -485,7 +486,7 @@ async fn catch_up(
     if tenant.mode != ClientMode::Sandbox {
         return Ok(enrollments);
     }
-    let today = coll.borrower.today();
+    let today = coll.borrower.today_in(tenant.mode);
     let (out, moved) = progress_all(enrollments, today);
     if moved.is_empty() {
         return Ok(out);
@@ -569,14 +570,19 @@ pub async fn cancel(
     let (coll, list) = read(ctx, tenant, r).await?;
     let current = find(&list, wanted)?;
     let mut next = current.clone();
-    let change = lifecycle::transition(&mut next, Status::Cancelled, reason, &coll.borrower.now())
-        .map_err(|_| {
-            ApiError::Conflict(format!(
-                "Enrollment {} is {}: only an open enrollment can be cancelled.",
-                current.id,
-                current.status.as_str()
-            ))
-        })?;
+    let change = lifecycle::transition(
+        &mut next,
+        Status::Cancelled,
+        reason,
+        &coll.borrower.now_in(tenant.mode),
+    )
+    .map_err(|_| {
+        ApiError::Conflict(format!(
+            "Enrollment {} is {}: only an open enrollment can be cancelled.",
+            current.id,
+            current.status.as_str()
+        ))
+    })?;
     let moved = vec![(current.version, next.clone(), vec![change])];
     match commit_moves(ctx, &coll, &moved, None).await {
         Ok(events) => crate::webhooks::publish(ctx, &events).await,
@@ -622,10 +628,13 @@ pub async fn advance(
     let uuid = coll.borrower.uuid;
     let list = ctx.store.enrollments(&uuid).await?;
     let mut b = coll.borrower.clone();
-    b.sandbox_clock_days = b.sandbox_clock_days.saturating_add(days).min(100 * 366);
+    // Never past the last date the engine assesses, so an assessment on the borrower's today
+    // still answers.
+    let last = (crate::rules::limits::AS_OF_LATEST - chrono::Utc::now().date_naive()).num_days();
+    b.sandbox_clock_days = b.sandbox_clock_days.saturating_add(days).min(last);
     b.version += 1;
     b.updated_at = now();
-    let today = b.today();
+    let today = b.today_in(tenant.mode);
     let (out, moved) = progress_all(list, today);
     match commit_moves(ctx, &coll, &moved, Some(&b)).await {
         Ok(events) => crate::webhooks::publish(ctx, &events).await,

@@ -76,8 +76,7 @@ pub fn parse_loans_body(body: &Map<String, Value>) -> Result<LoansBody, ApiError
 
 /// The v1 Loan object with its borrower's integer id.
 pub fn loan_view(l: &Loan, b: &Borrower) -> Value {
-    let mut v = loans::loan_view(l);
-    v["borrower_id"] = json!(b.id);
+    let mut v = loans::loan_view(l, b.id);
     v["borrower_uuid"] = json!(b.uuid);
     v
 }
@@ -507,7 +506,7 @@ pub async fn portfolio(
     let coll = ctx.store.borrower_collection(tenant, &uuid).await?;
     check_stored(&coll.loans)?;
     // The payoff quote is as of the borrower's today (the sandbox clock moves it).
-    let today = coll.borrower.today();
+    let today = coll.borrower.today_in(tenant.mode);
     // Each linked servicer account: its status and when it last synced (Loanpath addition).
     let links: Vec<Value> = coll
         .links

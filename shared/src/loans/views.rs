@@ -37,8 +37,8 @@ const PSLF_PAYMENTS: u32 = 120;
 /// the caller should set it (`v["borrower_id"] = json!(id)`). `loan_type` and
 /// `loan_status` are the canonical descriptions (as in the docs' payload
 /// example); `loan_type_code` / `loan_status_code` carry the codes.
-pub fn loan_view(loan: &Loan) -> Value {
-    serde_json::to_value(LoanView::of(loan)).expect("a Loan view is JSON")
+pub fn loan_view(loan: &Loan, borrower_id: i64) -> Value {
+    serde_json::to_value(LoanView::of(loan, borrower_id)).expect("a Loan view is JSON")
 }
 
 /// A money value of the v1 Loan: a JSON number with two decimals, or `null`.
@@ -77,9 +77,8 @@ pub struct LoanView<'a> {
     /// Not kept (Payitoff's field; always `null`).
     #[schemars(with = "Option<Money>")]
     pub balance_entering_repayment: Option<Decimal>,
-    /// The borrower's integer id (set in every response).
-    #[schemars(with = "i64")]
-    pub borrower_id: Option<i64>,
+    /// The borrower's integer id.
+    pub borrower_id: i64,
     pub borrower_uuid: Uuid,
     #[serde(serialize_with = "ser_money")]
     #[schemars(with = "Option<Money>")]
@@ -112,6 +111,7 @@ pub struct LoanView<'a> {
     pub loan_status: Option<&'a str>,
     pub loan_status_code: Option<&'a str>,
     /// Each date a status began, and the status code.
+    #[schemars(extend("propertyNames" = {"format": "date"}))]
     pub loan_status_history: &'a std::collections::BTreeMap<NaiveDate, String>,
     /// The type in words (the file's own words for a type our list does not know);
     /// `loan_type_code` has the code.
@@ -166,12 +166,12 @@ pub struct LoanRepaymentPlan<'a> {
 }
 
 impl<'a> LoanView<'a> {
-    fn of(loan: &'a Loan) -> Self {
+    fn of(loan: &'a Loan, borrower_id: i64) -> Self {
         let d = &loan.data;
         LoanView {
             account_number: d.account_number.as_deref(),
             balance_entering_repayment: None,
-            borrower_id: None,
+            borrower_id,
             borrower_uuid: loan.borrower_uuid,
             capitalized_amount: d.capitalized_amount,
             created_at: &loan.created_at,

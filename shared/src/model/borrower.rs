@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::client::ClientMode;
 use crate::money;
 
 /// Payitoff `Address` (`{street1, street2, street3, city, state, zipcode}`): borrowers,
@@ -193,18 +194,40 @@ impl Borrower {
         matches!(self.school_enrollment.as_deref(), Some("F" | "Q"))
     }
 
-    /// The borrower's date: today, moved by the sandbox clock.
-    pub fn today(&self) -> NaiveDate {
-        chrono::Utc::now().date_naive() + chrono::Duration::days(self.sandbox_clock_days)
+    /// The days a sandbox client's borrower is moved ahead (`POST /sandbox/.../advance`); a
+    /// live client's borrowers are on the real date, whatever clock they kept from a sandbox
+    /// past.
+    fn clock_days(&self, mode: ClientMode) -> i64 {
+        match mode {
+            ClientMode::Sandbox => self.sandbox_clock_days,
+            ClientMode::Live => 0,
+        }
     }
 
-    /// The borrower's time, as records stamp it (`model::now`'s format): now, moved by the
-    /// sandbox clock, so an enrollment's times follow the same clock as its dates.
-    pub fn now(&self) -> String {
-        (chrono::Utc::now() + chrono::Duration::days(self.sandbox_clock_days))
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    /// The borrower's clock: now, moved by the sandbox clock (sandbox clients only).
+    pub fn clock_in(&self, mode: ClientMode) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::days(self.clock_days(mode))
+    }
+
+    /// The borrower's date: today, moved by the sandbox clock (sandbox clients only).
+    pub fn today_in(&self, mode: ClientMode) -> NaiveDate {
+        self.clock_in(mode).date_naive()
+    }
+
+    /// The borrower's time, as records stamp it (`model::now`'s format), moved by the sandbox
+    /// clock (sandbox clients only), so an enrollment's times follow the same clock as its
+    /// dates.
+    pub fn now_in(&self, mode: ClientMode) -> String {
+        stamp_of(self.clock_in(mode))
     }
 }
+
+/// A time as records stamp it: RFC 3339, UTC, microseconds.
+pub fn stamp_of(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+impl Borrower {}
 
 /// A borrower as stored. Identity (`id`, `uuid`, `client_id`) never changes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

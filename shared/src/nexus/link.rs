@@ -104,7 +104,7 @@ async fn borrower_today(ctx: &AppContext, session: &NexusSession) -> Result<Naiv
         .store
         .borrower(&session.tenant(), &session.borrower_ref())
         .await?
-        .today())
+        .today_in(session.mode))
 }
 
 fn required_text(body: &Map<String, Value>, field: &str, max: usize) -> Result<String, ApiError> {

@@ -167,7 +167,7 @@ async fn sync_link_inner(
         if link.sync_claim.as_deref() != Some(m.claim.as_str()) {
             return Ok(LinkReport::new(m).skip("duplicate", attempt));
         }
-        let today = coll.borrower.today();
+        let today = coll.borrower.today_in(client.mode);
         let fetched = match connector::picker_servicer(&link.servicer) {
             Some(servicer) => {
                 Connector::for_mode(client.mode)

@@ -389,8 +389,8 @@ async fn relinking_a_servicer_with_another_account_replaces_its_loans() {
 /// `Idempotency-Key` on the Nexus POSTs (it was ignored there): a retried link gets the first
 /// outcome back and does not send the credentials to the servicer again; the same key with
 /// another request is a 422; the password and a challenge answer are left out of the
-/// comparison, so no hash of them is stored, and a refused login is not kept. A session start
-/// takes no key.
+/// comparison, so no hash of them is stored; a refused login is not kept (a refused challenge
+/// answer is: the challenge is used up). A session start ignores a key.
 #[tokio::test]
 async fn idempotency_keys_work_on_the_nexus_posts_and_store_no_credential() {
     let t = app().await;
@@ -486,22 +486,32 @@ async fn idempotency_keys_work_on_the_nexus_posts_and_store_no_credential() {
     ))
     .await;
     assert_eq!((s, replayed), (200, false), "{retried}");
-    // A session start takes no key: a stored answer would hand out a live session token
-    // again without the start's checks.
-    let (s, out) = send(
-        &t.ctx,
-        nexus::sessions_create,
+    // A wrong answer to a challenge is kept (the challenge is used up either way): a retry
+    // with the same key gets the same outcome, not "already answered".
+    let c = link(&t, &tok, "EdFinancial", "user_mfa").await;
+    let id = c["challenge"]["id"].as_str().unwrap().to_string();
+    let wrong = || {
+        call("POST", "/nexus/links/challenge")
+            .session(&tok)
+            .header("idempotency-key", "answer-2")
+            .json(json!({"challenge_id": id, "answer": "000000"}))
+    };
+    let (_, w1) = send(&t.ctx, nexus::links_challenge, wrong()).await;
+    assert_eq!(w1["reason"], "challenge_failed", "{w1}");
+    let (_, w2) = send(&t.ctx, nexus::links_challenge, wrong()).await;
+    assert_eq!(w2, w1);
+    // A session start does not use a key (a stored answer would hand out a live session token
+    // again without the start's checks): it is ignored, and each start is a new session.
+    let begin = || {
         call("POST", "/nexus/sessions")
             .auth(None)
             .header("idempotency-key", "start-1")
             .json(
                 json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "idem-start", "origin": ORIGIN}),
-            ),
-    )
-    .await;
-    assert_eq!(s, 422, "{out}");
-    assert!(out["error"]["fields"]["Idempotency-Key"]
-        .as_str()
-        .unwrap()
-        .starts_with("is not taken by POST /nexus/sessions"));
+            )
+    };
+    let (s1, one) = send(&t.ctx, nexus::sessions_create, begin()).await;
+    let (s2, two) = send(&t.ctx, nexus::sessions_create, begin()).await;
+    assert_eq!((s1, s2), (201, 201), "{one} {two}");
+    assert_ne!(one["session_token"], two["session_token"]);
 }

@@ -190,7 +190,9 @@ fn operation_object(op: &Operation, route: &Route, operation_id: &str) -> Value 
     }
     match op.auth {
         Auth::Secret => o["security"] = json!([{"secretKey": []}]),
-        Auth::Nexus => o["security"] = json!([{"nexusKey": []}]),
+        // The public Nexus key travels in the body (`nexus_key`) or the page's query, not in a
+        // header: no security scheme describes it.
+        Auth::Nexus => o["security"] = json!([]),
         Auth::Session => o["security"] = json!([{"nexusSession": []}]),
         Auth::None => o["security"] = json!([]),
     }
@@ -292,20 +294,26 @@ fn build() -> Value {
             "title": "Loanpath API",
             "version": env!("CARGO_PKG_VERSION"),
             "summary": "Federal student loans: borrowers, loans, assessments under the law in force on any date, Nexus account linking, enrollments and signed webhooks.",
-            "description": "Wire-compatible with the Payitoff API v1: code written for Payitoff's v1 sandbox works with only the base URL changed. Every error answers `{\"error\": {\"title\", \"detail\"}}`, with `fields` on a 422. Every POST takes an `Idempotency-Key` (but `POST /nexus/sessions`). Money is a JSON number or a plain decimal string, in whole cents; rates are percents.",
+            "description": "Wire-compatible with the Payitoff API v1: code written for Payitoff's v1 sandbox works with only the base URL changed. Every error answers `{\"error\": {\"title\", \"detail\"}}`, with `fields` on a 422. Every POST takes an `Idempotency-Key` (`POST /nexus/sessions` ignores one). Money is a JSON number or a plain decimal string, in whole cents; rates are percents.",
         },
         "servers": [{"url": "/", "description": "This deployment"}],
         "tags": [
-            {"name": "Borrowers"}, {"name": "Loans"}, {"name": "Assessments"},
-            {"name": "Enrollments"}, {"name": "Webhooks"}, {"name": "Employers"},
-            {"name": "Reference"}, {"name": "Nexus"}, {"name": "Sandbox"}, {"name": "Meta"},
+            {"name": "Borrowers", "description": "Your borrowers: identity, contact and the financial details an assessment reads."},
+            {"name": "Loans", "description": "A borrower's federal loans, as LoanPayloads or a MyStudentData.txt file, and the Portfolio."},
+            {"name": "Assessments", "description": "Repayment and Forgiveness Options under the law in force on any date."},
+            {"name": "Enrollments", "description": "Enrollment Requests into a repayment plan, their lifecycle and income documents."},
+            {"name": "Webhooks", "description": "Signed event deliveries to your endpoints."},
+            {"name": "Employers", "description": "The PSLF and Teacher Loan Forgiveness employer lists."},
+            {"name": "Reference", "description": "Loan types, loan statuses, repayment plans and servicers."},
+            {"name": "Nexus", "description": "The drop-in widget's routes: sessions, servicer links, assess and enroll. Started with your public Nexus key (in the body) or an init token."},
+            {"name": "Sandbox", "description": "Sandbox clients only: move a borrower's clock."},
+            {"name": "Meta", "description": "Health and this document."},
         ],
         "paths": paths,
         "webhooks": webhooks(),
         "components": {
             "securitySchemes": {
                 "secretKey": {"type": "http", "scheme": "bearer", "description": "Your secret API key. A Nexus key is never accepted here."},
-                "nexusKey": {"type": "http", "scheme": "bearer", "description": "Your public Nexus key, for the widget's pages only."},
                 "nexusSession": {"type": "http", "scheme": "bearer", "description": "A Nexus session token (nxs_...), from POST /nexus/sessions."},
             },
             "headers": {
@@ -376,7 +384,7 @@ fn webhooks() -> Value {
                 "parameters": [
                     header("webhook-id", "The event's id (evt_...), the same on every retry."),
                     header("webhook-timestamp", "Unix seconds when this attempt was signed."),
-                    header("webhook-signature", "`v1,<base64 HMAC-SHA256>`, space-separated when the secret is being rotated."),
+                    header("webhook-signature", "`v1,<base64 HMAC-SHA256>` with the endpoint's secret (one signature: a rotated secret replaces the old one at once)."),
                 ],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
                     "type": "object",
