@@ -452,6 +452,31 @@ async fn the_lifecycle_runs_on_the_sandbox_clock_and_approval_moves_the_loans() 
         .unwrap()
         .iter()
         .all(|l| l["repayment_plan"]["type"] == "rap"));
+    // The approval sets the plan's payment on the loans, as a servicer would (they kept the
+    // old plan's): the Portfolio's total and the assessment's current payment agree, and the
+    // loans' parts add up to it.
+    let (s, o) = send(
+        &t.ctx,
+        shared::api::assessments::repayment_options,
+        call("GET", "/").id(&b["id"]),
+    )
+    .await;
+    assert_eq!(s, 200, "{o}");
+    let current = o["original"]["monthly_payment"].to_string();
+    assert_eq!(p["summary"]["monthly_payment"], json!(current), "{p}");
+    let parts: rust_decimal::Decimal = p["loans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["monthly_payment"]["scheduled_amount"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(parts.to_string(), current);
     // Approved is final: cancel is refused; a new request can start.
     let (s, c) = send(
         &t.ctx,

@@ -168,6 +168,7 @@ mod tests {
             status_updated_at: "t0".into(),
             created_at: "t0".into(),
             created_on,
+            monthly_payment: None,
             estimated_approval_date: estimated_approval_date(created_on, servicers.len()),
             submissions: servicers
                 .iter()

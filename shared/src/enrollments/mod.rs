@@ -130,6 +130,11 @@ pub struct Enrollment {
     pub submissions: Vec<Submission>,
     pub history: Vec<Change>,
     pub version: u64,
+    /// The plan's first monthly payment for the loans the request covers, as the assessment
+    /// gave it when the request was made: an approval sets it on those loans, as a servicer
+    /// would (none on requests made before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_payment: Option<rust_decimal::Decimal>,
 }
 
 impl Enrollment {

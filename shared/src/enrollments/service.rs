@@ -313,6 +313,7 @@ pub async fn create(
         status_updated_at: stamp.clone(),
         created_at: stamp.clone(),
         created_on: today,
+        monthly_payment: Some(option.starting_monthly_payment),
         estimated_approval_date: estimated_approval_date(today, submissions.len()),
         submissions,
         history: vec![Change {
@@ -388,18 +389,59 @@ fn refused(detail: String) -> ApiError {
 
 fn approved_loans(e: &Enrollment, loans: &[Loan], stamp: &str) -> Vec<(Loan, u64)> {
     let covered: HashSet<&Uuid> = e.loan_uuids().collect();
-    loans
+    let moved: Vec<&Loan> = loans.iter().filter(|l| covered.contains(&l.uuid)).collect();
+    let payments = e.monthly_payment.map(|total| split_payment(total, &moved));
+    moved
         .iter()
-        .filter(|l| covered.contains(&l.uuid))
-        .map(|l| {
-            let mut moved = l.clone();
-            moved.data.repayment_plan_type = Some(e.plan.clone());
-            moved.data.repayment_plan_begin_date = Some(e.estimated_approval_date);
-            moved.version += 1;
-            moved.updated_at = stamp.to_string();
-            (moved, l.version)
+        .enumerate()
+        .map(|(i, l)| {
+            let mut next = (*l).clone();
+            next.data.repayment_plan_type = Some(e.plan.clone());
+            next.data.repayment_plan_begin_date = Some(e.estimated_approval_date);
+            if let Some(p) = &payments {
+                next.data.monthly_payment = Some(p[i]);
+            }
+            next.version += 1;
+            next.updated_at = stamp.to_string();
+            (next, l.version)
         })
         .collect()
+}
+
+/// The plan's monthly payment, split over its loans by balance (principal and interest) to the
+/// cent; the cents left by rounding go to the largest loan, so the parts add up to `total`.
+/// Equal parts when no balance is known.
+fn split_payment(total: rust_decimal::Decimal, loans: &[&Loan]) -> Vec<rust_decimal::Decimal> {
+    use rust_decimal::Decimal;
+    if loans.is_empty() {
+        return Vec::new();
+    }
+    let balance = |l: &Loan| {
+        l.data.outstanding_principal.unwrap_or_default()
+            + l.data.outstanding_interest.unwrap_or_default()
+    };
+    let weights: Vec<Decimal> = loans
+        .iter()
+        .map(|l| balance(l).max(Decimal::ZERO))
+        .collect();
+    let sum: Decimal = weights.iter().copied().sum();
+    let mut parts: Vec<Decimal> = weights
+        .iter()
+        .map(|w| {
+            let share = if sum.is_zero() {
+                total / Decimal::from(loans.len())
+            } else {
+                total * *w / sum
+            };
+            share.round_dp(2)
+        })
+        .collect();
+    let left = total - parts.iter().copied().sum::<Decimal>();
+    let largest = (0..loans.len())
+        .max_by(|a, b| weights[*a].cmp(&weights[*b]))
+        .unwrap_or(0);
+    parts[largest] += left;
+    parts
 }
 
 /// Writes the enrollments that moved (with their events, and the loans an approval moves) in
