@@ -155,45 +155,27 @@ pub fn string(d: Decimal) -> String {
     cents(d).to_string()
 }
 
-/// The JSON Schema of [`string`] money, for `#[schemars(with = "money::MoneyText")]`: a
-/// decimal string with exactly two decimals.
-pub struct MoneyText;
+crate::rules::money::inline_schema!(
+    /// [`string`] money, for `#[schemars(with = "money::MoneyText")]`: a decimal string with
+    /// exactly two decimals.
+    MoneyText,
+    {
+        "type": "string",
+        "pattern": "^-?[0-9]+\\.[0-9]{2}$",
+        "description": "Dollars, as a decimal string with exactly two decimals.",
+    }
+);
 
-impl schemars::JsonSchema for MoneyText {
-    fn inline_schema() -> bool {
-        true
+crate::rules::money::inline_schema!(
+    /// A [`rate_string`] rate: a percent as a decimal string with at least two decimals and
+    /// every digit kept (`"6.875"`).
+    RateText,
+    {
+        "type": "string",
+        "pattern": "^-?[0-9]+\\.[0-9]{2,}$",
+        "description": "A percent, as a decimal string with at least two decimals.",
     }
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "MoneyText".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "pattern": "^-?[0-9]+\\.[0-9]{2}$",
-            "description": "Dollars, as a decimal string with exactly two decimals.",
-        })
-    }
-}
-
-/// The JSON Schema of a [`rate_string`] rate: a percent as a decimal string with at least two
-/// decimals and every digit kept (`"6.875"`).
-pub struct RateText;
-
-impl schemars::JsonSchema for RateText {
-    fn inline_schema() -> bool {
-        true
-    }
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "RateText".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "pattern": "^-?[0-9]+\\.[0-9]{2,}$",
-            "description": "A percent, as a decimal string with at least two decimals.",
-        })
-    }
-}
+);
 
 fn exact(d: Decimal) -> Value {
     d.to_string()

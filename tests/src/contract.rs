@@ -61,26 +61,27 @@ fn validator(op: &Operation, route: &Route, part: Part) -> Option<Arc<jsonschema
             &resp["content"]["application/json"]
         }
     };
-    let compiled = media.get("schema").map(|schema| {
-        let root = json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "components": doc["components"],
-            "allOf": [schema],
-        });
-        Arc::new(
-            jsonschema::options()
-                .should_validate_formats(true)
-                .build(&root)
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "the schema of {} {part:?} does not compile: {e}",
-                        op.function
-                    )
-                }),
-        )
-    });
+    let compiled = media
+        .get("schema")
+        .map(|schema| compile(schema, &format!("{} {part:?}", op.function)));
     VALIDATORS.lock().unwrap().insert(key, compiled.clone());
     compiled
+}
+
+/// A schema of the document, compiled with its components (so the `#/components/...`
+/// references resolve), with formats checked.
+fn compile(schema: &Value, what: &str) -> Arc<jsonschema::Validator> {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": document()["components"],
+        "allOf": [schema],
+    });
+    Arc::new(
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("the schema of {what} does not compile: {e}")),
+    )
 }
 
 /// The first ten ways `instance` breaks `v`, one per line.
@@ -220,19 +221,7 @@ pub fn check_webhook(body: &Value) {
                     schema.is_object(),
                     "the OpenAPI document has no webhook {event_type:?}"
                 );
-                let root = json!({
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "components": doc["components"],
-                    "allOf": [schema],
-                });
-                Arc::new(
-                    jsonschema::options()
-                        .should_validate_formats(true)
-                        .build(&root)
-                        .unwrap_or_else(|e| {
-                            panic!("the {event_type} schema does not compile: {e}")
-                        }),
-                )
+                compile(schema, &event_type)
             })
             .clone()
     };

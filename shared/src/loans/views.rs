@@ -51,20 +51,11 @@ fn ser_rate<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S:
     rate_number(*d).serialize(s)
 }
 
-/// The JSON Schema of a rate written as a number (a percent, `7.08`).
-struct RateNumber;
-
-impl JsonSchema for RateNumber {
-    fn inline_schema() -> bool {
-        true
-    }
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "RateNumber".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({"type": "number", "description": "A percent (7.08 is 7.08%)."})
-    }
-}
+crate::rules::money::inline_schema!(
+    /// A rate written as a number (a percent, `7.08`).
+    RateNumber,
+    {"type": "number", "description": "A percent (7.08 is 7.08%)."}
+);
 
 type Money = crate::rules::money::Money2;
 

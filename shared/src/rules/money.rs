@@ -174,21 +174,35 @@ pub mod money2 {
     }
 }
 
-/// The JSON Schema of [`money2`] money, for `#[schemars(with = "money::Money2")]`: a JSON
-/// number of dollars with two decimals (written from the exact decimal, never through `f64`).
-pub struct Money2;
+/// Declares a type that only stands for a JSON Schema, for `#[schemars(with = "...")]` on a
+/// field whose serialiser writes a value the field's Rust type does not say (a money
+/// `Decimal` written as a number or a string): the schema is inlined where it is used.
+macro_rules! inline_schema {
+    ($(#[$doc:meta])* $name:ident, $schema:tt) => {
+        $(#[$doc])*
+        pub struct $name;
 
-impl schemars::JsonSchema for Money2 {
-    fn inline_schema() -> bool {
-        true
-    }
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Money2".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({"type": "number"})
-    }
+        impl schemars::JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!($schema)
+            }
+        }
+    };
 }
+pub(crate) use inline_schema;
+
+inline_schema!(
+    /// [`money2`] money: a JSON number of dollars with two decimals (written from the exact
+    /// decimal, never through `f64`).
+    Money2,
+    {"type": "number"}
+);
 
 /// A decimal as an exact JSON number (no rounding).
 pub mod number {
