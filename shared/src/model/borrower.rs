@@ -306,55 +306,190 @@ impl Borrower {
 
     /// The Payitoff `Borrower` response object. The SSN is reduced to `has_ssn`.
     pub fn view(&self) -> Value {
-        let f = &self.financial;
-        json!({
-            "id": self.id,
-            "uuid": self.uuid,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "email": self.email,
-            "phone": self.phone,
-            "address": self.address.clone().unwrap_or_default(),
-            "date_of_birth": self.date_of_birth,
-            "collecting_unemployment": self.collecting_unemployment.unwrap_or(false),
-            "employer": self.employer,
-            "employer_start_date": self.employer_start_date,
-            "employer_ein": self.employer_ein,
-            "employer_state": f.employer_state,
-            "external_id": self.external_id,
-            "spouse_id": self.spouse.as_ref().map(|s| s.id),
-            "spouse_uuid": self.spouse.as_ref().map(|s| s.uuid),
-            "has_ssn": self.ssn_sealed.is_some(),
-            "school_enrollment_status": self.school_enrollment.as_deref().and_then(school_enrollment_name),
-            "financial_details": {
-                "agi": f.agi.map(money::number),
-                "children": f.children.unwrap_or(0),
-                "dependents": f.dependents.unwrap_or(0),
-                "employer_state": f.employer_state,
-                "extra_monthly_payment": f.extra_monthly_payment.map(money::number),
-                "family_size": f.family_size(),
-                "filing_status": f.filing_status().as_str(),
-                "income_growth": money::rate_number(f.income_growth()),
-                "new_borrower_date": f.new_borrower_date,
-                "pslf": f.pslf,
-                "refinance_rate": f.refinance_rate.map(money::rate_number),
-                "refinance_term": f.refinance_term,
-                "related_to_major": f.related_to_major,
-                "spouse_agi": f.spouse_agi.map(money::number),
-                "state_of_residence": f.state_of_residence,
-                "tcli_enabled": f.tcli_enabled,
-                "tcli_end_year": f.tcli_end_year,
-                "tcli_start_year": f.tcli_start_year,
-                "teaching_level": f.teaching_level,
-                "teaching_state": f.teaching_state,
-                "teaching_subject": f.teaching_subject,
+        json!(BorrowerView::of(self))
+    }
+}
+
+/// The Borrower (Payitoff Borrower). The SSN itself is never returned: `has_ssn` says whether
+/// one is on file.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "Borrower")]
+pub struct BorrowerView<'a> {
+    pub id: i64,
+    pub uuid: Uuid,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    /// The mailing address (every part `null` when none is on file).
+    #[schemars(schema_with = "address_ref")]
+    pub address: Address,
+    pub date_of_birth: Option<NaiveDate>,
+    pub collecting_unemployment: bool,
+    pub employer: Option<&'a str>,
+    pub employer_start_date: Option<NaiveDate>,
+    pub employer_ein: Option<&'a str>,
+    pub employer_state: Option<&'a str>,
+    /// Your id for the borrower (unique per client).
+    pub external_id: Option<&'a str>,
+    /// The linked spouse's integer id and uuid.
+    pub spouse_id: Option<i64>,
+    pub spouse_uuid: Option<Uuid>,
+    pub has_ssn: bool,
+    /// The NSLDS school enrollment status, in words.
+    pub school_enrollment_status: Option<&'static str>,
+    pub financial_details: FinancialView<'a>,
+    /// The income documents on file (their content is never returned).
+    pub income_certifications: Vec<CertificationSummary<'a>>,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
+    pub created_at: &'a str,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
+    pub updated_at: &'a str,
+    /// What in the request was ignored or will not count, on a create or update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
+    pub warnings: Option<Vec<String>>,
+}
+
+/// The inputs an assessment reads: money as JSON numbers, rates as numbers keeping their
+/// digits.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "FinancialDetails")]
+pub struct FinancialView<'a> {
+    #[serde(serialize_with = "ser_number")]
+    #[schemars(with = "Option<crate::rules::money::Money2>")]
+    pub agi: Option<Decimal>,
+    pub children: u32,
+    pub dependents: u32,
+    pub employer_state: Option<&'a str>,
+    #[serde(serialize_with = "ser_number")]
+    #[schemars(with = "Option<crate::rules::money::Money2>")]
+    pub extra_monthly_payment: Option<Decimal>,
+    pub family_size: u32,
+    #[schemars(schema_with = "filing_status_schema")]
+    pub filing_status: &'static str,
+    /// Percent per year (5.0 when not set).
+    #[serde(serialize_with = "ser_rate_required")]
+    #[schemars(with = "f64")]
+    pub income_growth: Decimal,
+    pub new_borrower_date: Option<NaiveDate>,
+    pub pslf: Option<bool>,
+    #[serde(serialize_with = "ser_rate")]
+    #[schemars(with = "Option<f64>")]
+    pub refinance_rate: Option<Decimal>,
+    pub refinance_term: Option<u32>,
+    pub related_to_major: Option<bool>,
+    /// What was set on this borrower (a joint return's assessment may use the linked
+    /// spouse's own agi instead, and says so).
+    #[serde(serialize_with = "ser_number")]
+    #[schemars(with = "Option<crate::rules::money::Money2>")]
+    pub spouse_agi: Option<Decimal>,
+    pub state_of_residence: Option<&'a str>,
+    pub tcli_enabled: Option<bool>,
+    pub tcli_end_year: Option<i32>,
+    pub tcli_start_year: Option<i32>,
+    pub teaching_level: Option<&'a str>,
+    pub teaching_state: Option<&'a str>,
+    pub teaching_subject: Option<&'a str>,
+}
+
+/// One income document on file.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "IncomeCertificationSummary")]
+pub struct CertificationSummary<'a> {
+    pub id: i64,
+    /// pay_stub, tax_return, determination_summary or offer_letter.
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`, as Payitoff writes it.
+    pub inserted_at: &'a str,
+    pub content_type: Option<&'a str>,
+    pub size_bytes: usize,
+}
+
+fn ser_number<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    d.map(money::number).serialize(s)
+}
+
+fn ser_rate<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    d.map(money::rate_number).serialize(s)
+}
+
+fn ser_rate_required<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    money::rate_number(*d).serialize(s)
+}
+
+fn address_ref(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"$ref": "#/components/schemas/Address"})
+}
+
+fn filing_status_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let all: Vec<&str> = FilingStatus::ALL.iter().map(|(s, _)| *s).collect();
+    schemars::json_schema!({"type": "string", "enum": all})
+}
+
+impl<'a> BorrowerView<'a> {
+    pub fn of(b: &'a Borrower) -> Self {
+        let f = &b.financial;
+        BorrowerView {
+            id: b.id,
+            uuid: b.uuid,
+            first_name: b.first_name.as_deref(),
+            last_name: b.last_name.as_deref(),
+            email: b.email.as_deref(),
+            phone: b.phone.as_deref(),
+            address: b.address.clone().unwrap_or_default(),
+            date_of_birth: b.date_of_birth,
+            collecting_unemployment: b.collecting_unemployment.unwrap_or(false),
+            employer: b.employer.as_deref(),
+            employer_start_date: b.employer_start_date,
+            employer_ein: b.employer_ein.as_deref(),
+            employer_state: f.employer_state.as_deref(),
+            external_id: b.external_id.as_deref(),
+            spouse_id: b.spouse.as_ref().map(|s| s.id),
+            spouse_uuid: b.spouse.as_ref().map(|s| s.uuid),
+            has_ssn: b.ssn_sealed.is_some(),
+            school_enrollment_status: b
+                .school_enrollment
+                .as_deref()
+                .and_then(school_enrollment_name),
+            financial_details: FinancialView {
+                agi: f.agi,
+                children: f.children.unwrap_or(0),
+                dependents: f.dependents.unwrap_or(0),
+                employer_state: f.employer_state.as_deref(),
+                extra_monthly_payment: f.extra_monthly_payment,
+                family_size: f.family_size(),
+                filing_status: f.filing_status().as_str(),
+                income_growth: f.income_growth(),
+                new_borrower_date: f.new_borrower_date,
+                pslf: f.pslf,
+                refinance_rate: f.refinance_rate,
+                refinance_term: f.refinance_term,
+                related_to_major: f.related_to_major,
+                spouse_agi: f.spouse_agi,
+                state_of_residence: f.state_of_residence.as_deref(),
+                tcli_enabled: f.tcli_enabled,
+                tcli_end_year: f.tcli_end_year,
+                tcli_start_year: f.tcli_start_year,
+                teaching_level: f.teaching_level.as_deref(),
+                teaching_state: f.teaching_state.as_deref(),
+                teaching_subject: f.teaching_subject.as_deref(),
             },
-            "income_certifications": self.income_certifications.iter().map(|c| json!({
-                "id": c.id, "type": c.kind, "inserted_at": c.inserted_at,
-                "content_type": c.content_type, "size_bytes": c.size_bytes,
-            })).collect::<Vec<_>>(),
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        })
+            income_certifications: b
+                .income_certifications
+                .iter()
+                .map(|c| CertificationSummary {
+                    id: c.id,
+                    kind: &c.kind,
+                    inserted_at: &c.inserted_at,
+                    content_type: c.content_type.as_deref(),
+                    size_bytes: c.size_bytes,
+                })
+                .collect(),
+            created_at: &b.created_at,
+            updated_at: &b.updated_at,
+            warnings: None,
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! these types changes the document with it.
 //!
 //! Derived: the Repayment Options (API and Nexus), the Forgiveness Options, the Portfolio and
-//! the employer search, the v1 Loan, the error envelope, and every type they hold. Each type's own name (or its
+//! the employer search, the Borrower, the v1 Loan, the error envelope, and every type they
+//! hold. Each type's own name (or its
 //! `#[schemars(rename)]`) is its component name, and the types it holds become components
 //! of their own, referenced as `#/components/schemas/<Name>`.
 //!
@@ -40,6 +41,7 @@ pub fn components() -> Map<String, Value> {
     crate::loans::add_loan_schema(&mut g);
     add::<crate::nexus::link::ProfileView>(&mut g);
     add::<crate::borrowers::IncomeCertificationCreated>(&mut g);
+    add::<crate::model::BorrowerView>(&mut g);
     add::<crate::webhooks::EnrollmentEvent>(&mut g);
     add::<crate::webhooks::ConnectivityEvent>(&mut g);
     add::<crate::webhooks::DelinquentEvent>(&mut g);

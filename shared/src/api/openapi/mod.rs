@@ -267,16 +267,6 @@ fn build() -> Value {
     let mut components: Value =
         serde_json::from_str(include_str!("components.json")).expect("components.json is JSON");
     enums_from_code(&mut components);
-    // borrower.delinquent's borrower: the Borrower without its financial details.
-    let mut without = components["Borrower"].clone();
-    if let Some(p) = without["properties"].as_object_mut() {
-        p.remove("financial_details");
-    }
-    if let Some(r) = without["required"].as_array_mut() {
-        r.retain(|f| f != "financial_details");
-    }
-    without["description"] = json!("The Borrower, without its financial details.");
-    components["BorrowerWithoutFinancials"] = without;
     let data = components
         .as_object_mut()
         .expect("components.json is an object");
@@ -287,6 +277,17 @@ fn build() -> Value {
             "{name} is both derived from a Rust type and written in components.json"
         );
     }
+    // borrower.delinquent's borrower: the Borrower without its financial details.
+    let mut without = components["Borrower"].clone();
+    if let Some(p) = without["properties"].as_object_mut() {
+        p.remove("financial_details");
+        p.remove("warnings");
+    }
+    if let Some(r) = without["required"].as_array_mut() {
+        r.retain(|f| f != "financial_details");
+    }
+    without["description"] = json!("The Borrower, without its financial details.");
+    components["BorrowerWithoutFinancials"] = without;
     json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -492,12 +493,6 @@ fn enums_from_code(c: &mut Value) {
         c,
         "/Enrollment/properties/status/properties/type",
         &statuses,
-        false,
-    );
-    set(
-        c,
-        "/FinancialDetails/properties/filing_status",
-        &filing,
         false,
     );
     set(
