@@ -177,6 +177,18 @@ crate::rules::money::inline_schema!(
     }
 );
 
+/// Serde `serialize_with` for a money value of the v1 objects (Borrower, Loan): a JSON number
+/// with two decimals ([`number`]), or `null`.
+pub fn ser_opt_number<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&d.map(number), s)
+}
+
+/// Serde `serialize_with` for a rate of the v1 objects: a JSON number keeping its digits
+/// ([`rate_number`]), or `null`.
+pub fn ser_opt_rate<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&d.map(rate_number), s)
+}
+
 fn exact(d: Decimal) -> Value {
     d.to_string()
         .parse::<Number>()

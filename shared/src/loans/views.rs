@@ -16,7 +16,7 @@
 
 use crate::money::Overflow;
 
-use super::{money_number, payoff_quote, rate_number, Loan, LoanData};
+use super::{payoff_quote, Loan, LoanData};
 use crate::money::{MoneyText, RateText};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -41,16 +41,6 @@ pub fn loan_view(loan: &Loan, borrower_id: i64) -> Value {
     serde_json::to_value(LoanView::of(loan, borrower_id)).expect("a Loan view is JSON")
 }
 
-/// A money value of the v1 Loan: a JSON number with two decimals, or `null`.
-fn ser_money<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
-    money_number(*d).serialize(s)
-}
-
-/// A rate of the v1 Loan: a JSON number keeping its digits, or `null`.
-fn ser_rate<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
-    rate_number(*d).serialize(s)
-}
-
 crate::rules::money::inline_schema!(
     /// A rate written as a number (a percent, `7.08`).
     RateNumber,
@@ -71,7 +61,7 @@ pub struct LoanView<'a> {
     /// The borrower's integer id.
     pub borrower_id: i64,
     pub borrower_uuid: Uuid,
-    #[serde(serialize_with = "ser_money")]
+    #[serde(serialize_with = "crate::money::ser_opt_number")]
     #[schemars(with = "Option<Money>")]
     pub capitalized_amount: Option<Decimal>,
     #[schemars(with = "chrono::DateTime<chrono::Utc>")]
@@ -86,15 +76,15 @@ pub struct LoanView<'a> {
     pub guarantor: Option<&'a str>,
     pub id: i64,
     pub idr_renewal_date: Option<NaiveDate>,
-    #[serde(serialize_with = "ser_rate")]
+    #[serde(serialize_with = "crate::money::ser_opt_rate")]
     #[schemars(with = "Option<RateNumber>")]
     pub interest_rate: Option<Decimal>,
     pub is_overdue: Option<bool>,
-    #[serde(serialize_with = "ser_money")]
+    #[serde(serialize_with = "crate::money::ser_opt_number")]
     #[schemars(with = "Option<Money>")]
     pub last_payment: Option<Decimal>,
     pub last_payment_date: Option<NaiveDate>,
-    #[serde(serialize_with = "ser_money")]
+    #[serde(serialize_with = "crate::money::ser_opt_number")]
     #[schemars(with = "Option<Money>")]
     pub last_statement_balance: Option<Decimal>,
     pub last_statement_date: Option<NaiveDate>,
@@ -111,10 +101,10 @@ pub struct LoanView<'a> {
     pub maturity_date: Option<NaiveDate>,
     /// Free-form text values kept with the loan.
     pub metadata: &'a std::collections::BTreeMap<String, String>,
-    #[serde(serialize_with = "ser_money")]
+    #[serde(serialize_with = "crate::money::ser_opt_number")]
     #[schemars(with = "Option<Money>")]
     pub min_payment: Option<Decimal>,
-    #[serde(serialize_with = "ser_money")]
+    #[serde(serialize_with = "crate::money::ser_opt_number")]
     #[schemars(with = "Option<Money>")]
     pub monthly_payment: Option<Decimal>,
     /// Loanpath addition, only on a linked loan the servicer stopped reporting: the day the
@@ -122,14 +112,14 @@ pub struct LoanView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "NaiveDate")]
     pub no_longer_reported_since: Option<NaiveDate>,
-    #[serde(serialize_with = "ser_money")]
+    #[serde(serialize_with = "crate::money::ser_opt_number")]
     #[schemars(with = "Option<Money>")]
     pub original_principal: Option<Decimal>,
     pub origination_date: Option<NaiveDate>,
-    #[serde(serialize_with = "ser_money")]
+    #[serde(serialize_with = "crate::money::ser_opt_number")]
     #[schemars(with = "Option<Money>")]
     pub outstanding_interest: Option<Decimal>,
-    #[serde(serialize_with = "ser_money")]
+    #[serde(serialize_with = "crate::money::ser_opt_number")]
     #[schemars(with = "Option<Money>")]
     pub outstanding_principal: Option<Decimal>,
     pub pslf_cumulative_periods: Option<u32>,

@@ -356,13 +356,13 @@ pub struct BorrowerView<'a> {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields, rename = "FinancialDetails")]
 pub struct FinancialView<'a> {
-    #[serde(serialize_with = "ser_number")]
+    #[serde(serialize_with = "money::ser_opt_number")]
     #[schemars(with = "Option<crate::rules::money::Money2>")]
     pub agi: Option<Decimal>,
     pub children: u32,
     pub dependents: u32,
     pub employer_state: Option<&'a str>,
-    #[serde(serialize_with = "ser_number")]
+    #[serde(serialize_with = "money::ser_opt_number")]
     #[schemars(with = "Option<crate::rules::money::Money2>")]
     pub extra_monthly_payment: Option<Decimal>,
     pub family_size: u32,
@@ -374,14 +374,14 @@ pub struct FinancialView<'a> {
     pub income_growth: Decimal,
     pub new_borrower_date: Option<NaiveDate>,
     pub pslf: Option<bool>,
-    #[serde(serialize_with = "ser_rate")]
+    #[serde(serialize_with = "money::ser_opt_rate")]
     #[schemars(with = "Option<f64>")]
     pub refinance_rate: Option<Decimal>,
     pub refinance_term: Option<u32>,
     pub related_to_major: Option<bool>,
     /// What was set on this borrower (a joint return's assessment may use the linked
     /// spouse's own agi instead, and says so).
-    #[serde(serialize_with = "ser_number")]
+    #[serde(serialize_with = "money::ser_opt_number")]
     #[schemars(with = "Option<crate::rules::money::Money2>")]
     pub spouse_agi: Option<Decimal>,
     pub state_of_residence: Option<&'a str>,
@@ -405,14 +405,6 @@ pub struct CertificationSummary<'a> {
     pub inserted_at: &'a str,
     pub content_type: Option<&'a str>,
     pub size_bytes: usize,
-}
-
-fn ser_number<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
-    d.map(money::number).serialize(s)
-}
-
-fn ser_rate<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
-    d.map(money::rate_number).serialize(s)
 }
 
 fn ser_rate_required<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
