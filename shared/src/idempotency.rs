@@ -46,27 +46,7 @@ pub fn key_of(req: &Request) -> Option<String> {
 /// compared by its value (keys in any order, any whitespace), as Stripe compares parameters;
 /// any other body byte for byte.
 pub fn fingerprint(req: &Request) -> String {
-    use lambda_http::RequestExt;
-    use sha2::{Digest, Sha256};
-    let body: &[u8] = match req.body() {
-        Body::Text(t) => t.as_bytes(),
-        Body::Binary(b) => b,
-        _ => &[],
-    };
-    let canonical = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| serde_json::to_vec(&v).ok());
-    let mut query: Vec<(String, String)> = req
-        .query_string_parameters()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    query.sort();
-    let mut h = Sha256::new();
-    h.update(format!("{} {}\n", req.method(), req.uri().path()).as_bytes());
-    h.update(format!("{query:?}\n").as_bytes());
-    h.update(canonical.as_deref().unwrap_or(body));
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    fingerprint_without(req, &[])
 }
 
 /// The `Idempotency-Key` header: 1 to 255 visible ASCII characters.
@@ -171,9 +151,10 @@ where
     finish(ctx, client_id, &pk, fp, &lease, stored, resp, kept).await
 }
 
-/// The fingerprint of a Nexus request: method, path and the JSON body without the fields in
-/// `secret` (a password, a challenge answer), which are never stored, not even hashed.
+/// [`fingerprint`], with the JSON body's fields in `secret` (a password, a challenge answer)
+/// left out: they are never stored, not even hashed.
 pub fn fingerprint_without(req: &Request, secret: &[&str]) -> String {
+    use lambda_http::RequestExt;
     use sha2::{Digest, Sha256};
     let body: &[u8] = match req.body() {
         Body::Text(t) => t.as_bytes(),
@@ -185,14 +166,21 @@ pub fn fingerprint_without(req: &Request, secret: &[&str]) -> String {
             for k in secret {
                 m.remove(*k);
             }
-            serde_json::to_vec(&m).unwrap_or_default()
+            serde_json::to_vec(&m).ok()
         }
-        Ok(other) => serde_json::to_vec(&other).unwrap_or_default(),
-        Err(_) => body.to_vec(),
+        Ok(other) => serde_json::to_vec(&other).ok(),
+        Err(_) => None,
     };
+    let mut query: Vec<(String, String)> = req
+        .query_string_parameters()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    query.sort();
     let mut h = Sha256::new();
     h.update(format!("{} {}\n", req.method(), req.uri().path()).as_bytes());
-    h.update(&canonical);
+    h.update(format!("{query:?}\n").as_bytes());
+    h.update(canonical.as_deref().unwrap_or(body));
     crate::crypto::hex(&h.finalize())
 }
 

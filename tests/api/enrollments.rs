@@ -68,6 +68,19 @@ async fn advance(t: &TestApp, id: &Value, days: i64) -> Value {
     v
 }
 
+/// An enrollment's history times are in order (RFC 3339 in one format sorts as text).
+fn assert_history_in_order(e: &Value) {
+    let times: Vec<&str> = e["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["at"].as_str().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "history out of order: {e}");
+}
+
 fn rap() -> Value {
     json!({"repayment_plan": "rap", "signature": true, "cursive_signature": true})
 }
@@ -413,15 +426,7 @@ async fn the_lifecycle_runs_on_the_sandbox_clock_and_approval_moves_the_loans() 
         ))
     );
     // Every time in the history is on the borrower's clock, in order.
-    let times: Vec<&str> = done["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["at"].as_str().unwrap())
-        .collect();
-    let mut sorted = times.clone();
-    sorted.sort();
-    assert_eq!(times, sorted, "{done}");
+    assert_history_in_order(done);
     let steps: Vec<&str> = done["history"]
         .as_array()
         .unwrap()
@@ -815,15 +820,7 @@ async fn the_sandbox_clock_moves_every_time_and_the_default_as_of() {
     )
     .await;
     assert_eq!(s, 200, "{out}");
-    let times: Vec<&str> = out["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["at"].as_str().unwrap())
-        .collect();
-    let mut sorted = times.clone();
-    sorted.sort();
-    assert_eq!(times, sorted, "history out of order: {out}");
+    assert_history_in_order(&out);
     // Repayment Options without as_of assess the borrower's today.
     let (s, o) = send(
         &t.ctx,

@@ -130,11 +130,6 @@ pub async fn demo(_ctx: &AppContext, _req: Request) -> Response<Body> {
 /// a live session token again without the checks a start makes (the origin, the key, a
 /// single-use token). A retry starts a new session; a token is used once, so mint another.
 pub async fn sessions_create(ctx: &AppContext, req: Request) -> Response<Body> {
-    sessions_create_once(ctx, &req).await
-}
-
-async fn sessions_create_once(ctx: &AppContext, req: &Request) -> Response<Body> {
-    let req = req.clone();
     let result = async {
         let body = json_object(&req)?;
         session::start(

@@ -15,7 +15,6 @@
 //! (`7.08` means 7.08 %); dates are `NaiveDate`.
 
 mod import;
-mod money;
 pub(crate) mod payload;
 mod payoff;
 pub mod service;
@@ -25,7 +24,6 @@ mod views;
 mod tests;
 
 pub use import::{loans_from_file, profile_fill, ProfileFill};
-pub use money::{cents, money_number, money_string, rate_number, rate_string};
 pub use payload::{parse_loan_payload, parse_loans_payload, parse_loans_payload_with_warnings};
 pub use payoff::{payoff_quote, Payoff, DAYS_PER_YEAR};
 pub use views::{

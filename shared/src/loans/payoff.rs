@@ -27,7 +27,8 @@
 //!   the 2012–2014 grace-period subsidy loss and SULA subsidy loss.
 //! * A missing rate accrues nothing (the quote is then the stored balance).
 
-use super::{cents, Loan};
+use super::Loan;
+use crate::money::cents;
 use crate::reference::StatusGroup;
 use chrono::NaiveDate;
 use rust_decimal::{dec, Decimal};

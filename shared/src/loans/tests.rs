@@ -1,4 +1,5 @@
 use super::*;
+use crate::money::cents;
 use crate::mystudentdata::parse;
 use rust_decimal::dec;
 use serde_json::{json, Value};

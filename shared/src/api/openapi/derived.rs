@@ -46,16 +46,16 @@ pub fn components() -> Map<String, Value> {
     add::<crate::webhooks::ConnectivityEvent>(&mut g);
     add::<crate::webhooks::DelinquentEvent>(&mut g);
     let mut defs = g.take_definitions(true);
-    for schema in defs.values_mut() {
-        unwrap_doc_lines(schema);
-        drop_rust_formats(schema);
-    }
+    defs.values_mut().for_each(tidy);
     defs
 }
 
-/// schemars names Rust's unsigned integers as formats (`uint32`, `uint`); OpenAPI's formats are
-/// `int32` and `int64`, and code generators warn on the others. `minimum: 0` says the rest.
-fn drop_rust_formats(v: &mut Value) {
+/// What schemars writes that the contract says otherwise, fixed in one walk of a schema:
+/// - doc comments are wrapped at 100 columns; a description is one paragraph per blank line;
+/// - Rust's unsigned integers are named as formats (`uint32`, `uint`), but OpenAPI's formats
+///   are `int32` and `int64`, and code generators warn on the others: `minimum: 0` says the
+///   rest.
+fn tidy(v: &mut Value) {
     match v {
         Value::Object(m) => {
             if m.get("format")
@@ -64,17 +64,6 @@ fn drop_rust_formats(v: &mut Value) {
             {
                 m.remove("format");
             }
-            m.values_mut().for_each(drop_rust_formats);
-        }
-        Value::Array(a) => a.iter_mut().for_each(drop_rust_formats),
-        _ => {}
-    }
-}
-
-/// Doc comments are wrapped at 100 columns; a description is one paragraph per blank line.
-fn unwrap_doc_lines(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
             for (k, x) in m.iter_mut() {
                 match x {
                     Value::String(text) if k == "description" => {
@@ -84,11 +73,11 @@ fn unwrap_doc_lines(v: &mut Value) {
                             .collect::<Vec<_>>()
                             .join("\n\n");
                     }
-                    _ => unwrap_doc_lines(x),
+                    _ => tidy(x),
                 }
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(unwrap_doc_lines),
+        Value::Array(a) => a.iter_mut().for_each(tidy),
         _ => {}
     }
 }
