@@ -15,12 +15,12 @@ pub mod service;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use uuid::Uuid;
 
 /// Payitoff's EnrollmentStatus types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "EnrollmentStatusType")]
 pub enum Status {
     Pending,
     PartiallySubmitted,
@@ -79,11 +79,12 @@ impl Status {
     }
 }
 
-/// Where one servicer's part of the request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where one servicer's part of the request stands: `pending` (not sent yet), `submitted`,
+/// `approved` or `cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "EnrollmentServicerStatus")]
 pub enum SubmissionStatus {
-    /// Not sent yet.
     Pending,
     Submitted,
     Approved,
@@ -101,11 +102,16 @@ pub struct Submission {
 }
 
 /// One status change, kept for good.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "EnrollmentChange")]
 pub struct Change {
+    /// The status before; `null` for the request's creation.
     pub from: Option<Status>,
     pub to: Status,
+    /// When it changed (the borrower's sandbox clock in the sandbox).
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
     pub at: String,
+    /// Why, in words.
     pub reason: String,
 }
 
@@ -139,36 +145,113 @@ pub struct Enrollment {
 
 impl Enrollment {
     /// Payitoff's Enrollment, plus the loans by servicer, the history and the borrower.
-    pub fn view(&self) -> Value {
-        json!({
-            "id": self.id,
-            "uuid": self.uuid,
-            "created_at": self.created_at,
-            "estimated_approval_date": self.estimated_approval_date,
-            "repayment_plan": {"description": self.plan_description, "type": self.plan},
-            "status": {
-                "type": self.status,
-                "description": self.status.description(),
-                "updated_at": self.status_updated_at,
+    pub fn view(&self) -> EnrollmentView {
+        EnrollmentView {
+            id: self.id,
+            uuid: self.uuid,
+            created_at: self.created_at.clone(),
+            estimated_approval_date: self.estimated_approval_date,
+            repayment_plan: PlanRef {
+                description: self.plan_description.clone(),
+                plan_type: self.plan.clone(),
             },
-            "signature": self.signature,
-            "cursive_signature": self.cursive_signature,
-            "borrower_uuid": self.borrower_uuid,
-            "servicers": self.submissions.iter().map(|s| json!({
-                "name": s.servicer,
-                "status": s.status,
-                "submitted_at": s.submitted_at,
-                "updated_at": s.updated_at,
-                "loans": s.loans,
-            })).collect::<Vec<_>>(),
-            "history": self.history.iter().map(|c| json!({
-                "from": c.from, "to": c.to, "at": c.at, "reason": c.reason,
-            })).collect::<Vec<_>>(),
-        })
+            status: StatusView::of(self.status, &self.status_updated_at),
+            signature: self.signature,
+            cursive_signature: self.cursive_signature,
+            borrower_uuid: self.borrower_uuid,
+            servicers: self
+                .submissions
+                .iter()
+                .map(|s| SubmissionView {
+                    name: s.servicer.clone(),
+                    status: s.status,
+                    submitted_at: s.submitted_at.clone(),
+                    updated_at: s.updated_at.clone(),
+                    loans: s.loans.clone(),
+                })
+                .collect(),
+            history: self.history.clone(),
+        }
     }
 
     /// Every loan the request covers.
     pub fn loan_uuids(&self) -> impl Iterator<Item = &Uuid> {
         self.submissions.iter().flat_map(|s| s.loans.iter())
     }
+}
+
+/// An Enrollment Request as the API writes it: Payitoff's Enrollment, plus the loans by
+/// servicer, the history and the borrower.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "Enrollment")]
+pub struct EnrollmentView {
+    pub id: i64,
+    pub uuid: Uuid,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
+    pub created_at: String,
+    /// When the servicers are expected to have approved it (the sandbox's schedule).
+    pub estimated_approval_date: NaiveDate,
+    pub repayment_plan: PlanRef,
+    pub status: StatusView,
+    pub signature: bool,
+    pub cursive_signature: bool,
+    pub borrower_uuid: Uuid,
+    /// The loans the request covers, by servicer, and where each servicer's part stands.
+    pub servicers: Vec<SubmissionView>,
+    /// Every status change, oldest first.
+    pub history: Vec<Change>,
+}
+
+/// The repayment plan an Enrollment Request moves the loans to.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "EnrollmentPlan")]
+pub struct PlanRef {
+    pub description: String,
+    /// The plan's `repayment_plan.type` in the Repayment Options (`rap`, `ibr`, ...).
+    #[serde(rename = "type")]
+    pub plan_type: String,
+}
+
+/// Payitoff's EnrollmentStatus.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "EnrollmentStatus")]
+pub struct StatusView {
+    #[serde(rename = "type")]
+    pub status: Status,
+    pub description: &'static str,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
+    pub updated_at: String,
+}
+
+impl StatusView {
+    pub fn of(status: Status, updated_at: &str) -> Self {
+        StatusView {
+            status,
+            description: status.description(),
+            updated_at: updated_at.to_string(),
+        }
+    }
+}
+
+/// One servicer's part of an Enrollment Request.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "EnrollmentServicer")]
+pub struct SubmissionView {
+    /// The servicer's name (as `servicer.name`).
+    pub name: String,
+    pub status: SubmissionStatus,
+    /// When it was sent; `null` while it is not.
+    #[schemars(with = "Option<chrono::DateTime<chrono::Utc>>")]
+    pub submitted_at: Option<String>,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
+    pub updated_at: String,
+    /// The loans' uuids.
+    pub loans: Vec<Uuid>,
+}
+
+/// `GET /borrowers/{id}/enrollments`: newest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct EnrollmentList {
+    pub enrollments: Vec<EnrollmentView>,
 }

@@ -144,13 +144,9 @@ fn status_event(e: &Enrollment, previous: Option<Status>) -> Event {
 /// after that change (its status and the history up to it).
 fn change_event(e: &Enrollment, change: &Change) -> Event {
     let mut view = e.view();
-    view["status"] = json!({
-        "type": change.to,
-        "description": change.to.description(),
-        "updated_at": change.at,
-    });
+    view.status = super::StatusView::of(change.to, &change.at);
     if let Some(i) = e.history.iter().position(|c| c == change) {
-        view["history"] = json!(view["history"].as_array().map(|h| h[..=i].to_vec()));
+        view.history.truncate(i + 1);
     }
     Event::new(
         &e.client_id,
@@ -324,7 +320,7 @@ pub async fn create(
         }],
         version: 1,
     };
-    let body_text = e.view().to_string();
+    let body_text = serde_json::to_string(&e.view()).expect("an Enrollment always serialises");
     let events = vec![status_event(&e, None)];
     let mut tx = Tx::new();
     tx.put_new(&ctx.store, "enrollment", items::to_item(&e)?);
@@ -563,9 +559,15 @@ fn find<'a>(list: &'a [Enrollment], wanted: &str) -> Result<&'a Enrollment, ApiE
 }
 
 /// `GET /borrowers/{id}/enrollments` -> `{"enrollments": [Enrollment]}`, newest first.
-pub async fn list(ctx: &AppContext, tenant: &Tenant, r: &BorrowerRef) -> Result<Value, ApiError> {
+pub async fn list(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    r: &BorrowerRef,
+) -> Result<super::EnrollmentList, ApiError> {
     let (_, list) = read(ctx, tenant, r).await?;
-    Ok(json!({"enrollments": list.iter().rev().map(Enrollment::view).collect::<Vec<_>>()}))
+    Ok(super::EnrollmentList {
+        enrollments: list.iter().rev().map(Enrollment::view).collect(),
+    })
 }
 
 /// `GET /borrowers/{id}/enrollments/{enrollment_id}` (integer id or uuid).
@@ -574,7 +576,7 @@ pub async fn get(
     tenant: &Tenant,
     r: &BorrowerRef,
     wanted: &str,
-) -> Result<Value, ApiError> {
+) -> Result<super::EnrollmentView, ApiError> {
     let (_, list) = read(ctx, tenant, r).await?;
     Ok(find(&list, wanted)?.view())
 }
@@ -586,7 +588,7 @@ pub async fn cancel(
     r: &BorrowerRef,
     wanted: &str,
     body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<super::EnrollmentView, ApiError> {
     let reason = match body.get("reason") {
         None | Some(Value::Null) => "Cancelled through the API.".to_string(),
         Some(Value::String(s))
@@ -646,7 +648,7 @@ pub async fn advance(
     tenant: &Tenant,
     r: &BorrowerRef,
     body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<SandboxAdvance, ApiError> {
     if tenant.mode != ClientMode::Sandbox {
         return Err(ApiError::NotFound("Not found.".into()));
     }
@@ -693,10 +695,39 @@ pub async fn advance(
     } else {
         crate::sync::make_due(ctx, &uuid).await?
     };
-    Ok(json!({
-        "borrower": {"id": b.id, "uuid": b.uuid},
-        "sandbox_clock": {"days_ahead": b.sandbox_clock_days, "today": today},
-        "links_due_for_sync": links_due,
-        "enrollments": out.iter().rev().map(Enrollment::view).collect::<Vec<_>>(),
-    }))
+    Ok(SandboxAdvance {
+        borrower: crate::model::BorrowerIds {
+            id: b.id,
+            uuid: b.uuid,
+        },
+        sandbox_clock: SandboxClock {
+            days_ahead: b.sandbox_clock_days,
+            today,
+        },
+        links_due_for_sync: links_due,
+        enrollments: out.iter().rev().map(Enrollment::view).collect(),
+    })
+}
+
+/// `POST /sandbox/borrowers/{id}/advance`'s answer: the borrower's state after the jump.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SandboxAdvance {
+    pub borrower: crate::model::BorrowerIds,
+    pub sandbox_clock: SandboxClock,
+    /// How many of the borrower's linked servicer accounts the next scheduled sync reads
+    /// again, as of the new date.
+    pub links_due_for_sync: usize,
+    /// The borrower's Enrollment Requests after everything due by the new date, newest first.
+    pub enrollments: Vec<super::EnrollmentView>,
+}
+
+/// The borrower's sandbox clock.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SandboxClock {
+    /// Days ahead of the real date.
+    pub days_ahead: i64,
+    /// The borrower's date.
+    pub today: chrono::NaiveDate,
 }

@@ -485,3 +485,11 @@ impl<'a> BorrowerView<'a> {
         }
     }
 }
+
+/// A borrower's two ids.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct BorrowerIds {
+    pub id: i64,
+    pub uuid: Uuid,
+}

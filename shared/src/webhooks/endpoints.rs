@@ -11,7 +11,7 @@
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{Event, EVENT_TYPES};
 use crate::context::AppContext;
@@ -22,8 +22,11 @@ use crate::store::{outbox, Tx};
 pub const MAX_ENDPOINTS: usize = 10;
 const MAX_URL: usize = 2048;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `active`, or `disabled` (it answered 410, or every retry of a delivery failed): a disabled
+/// endpoint gets no events until its secret is rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "WebhookStatus")]
 pub enum EndpointStatus {
     Active,
     Disabled,
@@ -48,16 +51,24 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn view(&self) -> Value {
-        json!({
-            "id": self.id,
-            "url": self.url,
-            "events": self.events,
-            "status": self.status,
-            "disabled_reason": self.disabled_reason,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        })
+    pub fn view(&self) -> EndpointView {
+        EndpointView {
+            id: self.id.clone(),
+            url: self.url.clone(),
+            events: self.events.clone(),
+            status: self.status,
+            disabled_reason: self.disabled_reason.clone(),
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+        }
+    }
+
+    /// The view with the signing secret, as create and rotate show it (once).
+    fn view_with(&self, secret: String) -> EndpointWithSecret {
+        EndpointWithSecret {
+            endpoint: self.view(),
+            secret,
+        }
     }
 
     pub fn wants(&self, event_type: &str) -> bool {
@@ -73,20 +84,107 @@ impl Endpoint {
     }
 }
 
+/// A registered webhook endpoint.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "Webhook")]
+pub struct EndpointView {
+    /// `we_` and 32 hex digits.
+    pub id: String,
+    pub url: String,
+    /// The event types it gets; empty means all of them.
+    #[schemars(schema_with = "event_types")]
+    pub events: Vec<String>,
+    pub status: EndpointStatus,
+    /// Why it was disabled; `null` while it is active.
+    pub disabled_reason: Option<String>,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
+    pub created_at: String,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
+    pub updated_at: String,
+}
+
+/// A webhook endpoint with its signing secret, shown once: when it is created and when its
+/// secret is rotated.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "WebhookWithSecret")]
+pub struct EndpointWithSecret {
+    #[serde(flatten)]
+    pub endpoint: EndpointView,
+    /// The signing secret (`whsec_`...): keep it, it is never shown again.
+    pub secret: String,
+}
+
+/// `GET /webhooks`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct WebhookList {
+    pub webhooks: Vec<EndpointView>,
+}
+
+/// `POST /webhooks/test`'s answer (202): the test event is queued.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct WebhookTest {
+    pub event: QueuedEvent,
+    /// The endpoint's id.
+    pub webhook: String,
+    pub queued: bool,
+}
+
+/// The event a test queued.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct QueuedEvent {
+    pub id: String,
+    pub event_type: String,
+}
+
+/// `GET /webhooks/{id}/deliveries`: the endpoint's latest attempts, newest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct WebhookDeliveries {
+    /// The endpoint's id.
+    pub webhook: String,
+    pub deliveries: Vec<Attempt>,
+}
+
+/// The event types an endpoint can subscribe to: every delivered type (the test event goes
+/// to the endpoint it names whatever it subscribes to).
+fn event_types(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let delivered: Vec<&str> = EVENT_TYPES
+        .iter()
+        .copied()
+        .filter(|e| *e != "webhook.test")
+        .collect();
+    schemars::json_schema!({"type": "array", "items": {"type": "string", "enum": delivered}})
+}
+
 /// One delivery attempt, as `GET /webhooks/{id}/deliveries` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "WebhookDelivery")]
 pub struct Attempt {
     pub endpoint_id: String,
     pub event_id: String,
     pub event_type: String,
+    /// 1 for the first attempt.
     pub attempt: u32,
+    #[schemars(with = "chrono::DateTime<chrono::Utc>")]
     pub at: String,
+    /// The endpoint's HTTP status; null when it could not be reached.
     pub status_code: Option<u16>,
+    /// What went wrong, in words (never the response body); null on success.
     pub error: Option<String>,
     pub duration_ms: u64,
     /// `delivered`, `retrying`, `failed` (no retries left) or `disabled` (the endpoint said 410).
+    #[schemars(schema_with = "outcome")]
     pub outcome: String,
+    /// When the next retry goes; null when none will.
+    #[schemars(with = "Option<chrono::DateTime<chrono::Utc>>")]
     pub next_attempt_at: Option<String>,
+}
+
+fn outcome(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": ["delivered", "retrying", "failed", "disabled"]})
 }
 
 /// Whether this process is a local stack (its AWS services are emulators on this machine):
@@ -290,7 +388,7 @@ pub async fn create(
     ctx: &AppContext,
     tenant: &Tenant,
     body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<EndpointWithSecret, ApiError> {
     only(body, &["url", "events"])?;
     let url = valid_url(body, tenant.mode).await?;
     let events = parse_events(body.get("events"))?;
@@ -323,14 +421,14 @@ pub async fn create(
     };
     e.secret_sealed = ctx.cipher()?.seal(&secret, &e.secret_record());
     ctx.store.put_webhook_endpoint(&e, None).await?;
-    let mut v = e.view();
-    v["secret"] = json!(secret);
-    Ok(v)
+    Ok(e.view_with(secret))
 }
 
-pub async fn list(ctx: &AppContext, tenant: &Tenant) -> Result<Value, ApiError> {
+pub async fn list(ctx: &AppContext, tenant: &Tenant) -> Result<WebhookList, ApiError> {
     let all = ctx.store.webhook_endpoints(&tenant.client_id).await?;
-    Ok(json!({"webhooks": all.iter().map(Endpoint::view).collect::<Vec<_>>()}))
+    Ok(WebhookList {
+        webhooks: all.iter().map(Endpoint::view).collect(),
+    })
 }
 
 async fn owned(ctx: &AppContext, tenant: &Tenant, id: &str) -> Result<Endpoint, ApiError> {
@@ -359,7 +457,11 @@ pub async fn delete(ctx: &AppContext, tenant: &Tenant, id: &str) -> Result<(), A
 
 /// `POST /webhooks/{id}/rotate_secret` -> the endpoint with its new secret (shown once). The
 /// old one stops signing at once; a disabled endpoint is active again.
-pub async fn rotate(ctx: &AppContext, tenant: &Tenant, id: &str) -> Result<Value, ApiError> {
+pub async fn rotate(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    id: &str,
+) -> Result<EndpointWithSecret, ApiError> {
     let mut e = owned(ctx, tenant, id).await?;
     let expected = e.version;
     let secret = new_secret();
@@ -369,9 +471,7 @@ pub async fn rotate(ctx: &AppContext, tenant: &Tenant, id: &str) -> Result<Value
     e.updated_at = now();
     e.version += 1;
     ctx.store.put_webhook_endpoint(&e, Some(expected)).await?;
-    let mut v = e.view();
-    v["secret"] = json!(secret);
-    Ok(v)
+    Ok(e.view_with(secret))
 }
 
 /// `POST /webhooks/test {url}`: queues the documented test event (`data: null`) for the
@@ -380,7 +480,7 @@ pub async fn test(
     ctx: &AppContext,
     tenant: &Tenant,
     body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<WebhookTest, ApiError> {
     only(body, &["url"])?;
     let url = match body.get("url") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
@@ -417,16 +517,28 @@ pub async fn test(
     tx.put_new(&ctx.store, "event", outbox::event_item(&event)?);
     tx.commit(&ctx.store).await?;
     super::publish(ctx, std::slice::from_ref(&event)).await;
-    Ok(
-        json!({"event": {"id": event.id, "event_type": event.event_type}, "webhook": e.id, "queued": true}),
-    )
+    Ok(WebhookTest {
+        event: QueuedEvent {
+            id: event.id,
+            event_type: event.event_type,
+        },
+        webhook: e.id.clone(),
+        queued: true,
+    })
 }
 
 /// `GET /webhooks/{id}/deliveries`: the endpoint's latest attempts, newest first.
-pub async fn deliveries(ctx: &AppContext, tenant: &Tenant, id: &str) -> Result<Value, ApiError> {
+pub async fn deliveries(
+    ctx: &AppContext,
+    tenant: &Tenant,
+    id: &str,
+) -> Result<WebhookDeliveries, ApiError> {
     let e = owned(ctx, tenant, id).await?;
     let attempts = ctx.store.attempts(&e.id, 100).await?;
-    Ok(json!({"webhook": e.id, "deliveries": attempts}))
+    Ok(WebhookDeliveries {
+        webhook: e.id,
+        deliveries: attempts,
+    })
 }
 
 #[cfg(test)]

@@ -67,8 +67,7 @@ impl Event {
 #[schemars(deny_unknown_fields)]
 pub struct EnrollmentEvent {
     /// The Enrollment (its status and history up to this change).
-    #[schemars(schema_with = "enrollment_ref")]
-    pub enrollment: Value,
+    pub enrollment: crate::enrollments::EnrollmentView,
     /// The status before this change; `null` for a new request.
     pub previous_status: Option<crate::enrollments::Status>,
     pub borrower: EventBorrower,
@@ -112,10 +111,6 @@ pub struct DelinquentEvent {
     #[schemars(schema_with = "borrower_without_financials")]
     pub borrower: Value,
     pub servicer: EventServicer,
-}
-
-fn enrollment_ref(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"$ref": "#/components/schemas/Enrollment"})
 }
 
 fn borrower_without_financials(_: &mut schemars::SchemaGenerator) -> schemars::Schema {

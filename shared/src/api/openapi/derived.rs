@@ -42,6 +42,12 @@ pub fn components() -> Map<String, Value> {
     add::<crate::nexus::link::ProfileView>(&mut g);
     add::<crate::borrowers::IncomeCertificationCreated>(&mut g);
     add::<crate::model::BorrowerView>(&mut g);
+    add::<crate::enrollments::EnrollmentList>(&mut g);
+    add::<crate::enrollments::service::SandboxAdvance>(&mut g);
+    add::<crate::webhooks::endpoints::EndpointWithSecret>(&mut g);
+    add::<crate::webhooks::endpoints::WebhookList>(&mut g);
+    add::<crate::webhooks::endpoints::WebhookTest>(&mut g);
+    add::<crate::webhooks::endpoints::WebhookDeliveries>(&mut g);
     add::<crate::webhooks::EnrollmentEvent>(&mut g);
     add::<crate::webhooks::ConnectivityEvent>(&mut g);
     add::<crate::webhooks::DelinquentEvent>(&mut g);

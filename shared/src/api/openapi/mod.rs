@@ -423,10 +423,6 @@ fn enums_from_code(c: &mut Value) {
         .copied()
         .filter(|e| *e != "webhook.test")
         .collect();
-    let statuses: Vec<&str> = crate::enrollments::Status::ALL
-        .iter()
-        .map(|s| s.as_str())
-        .collect();
     let filing: Vec<&str> = crate::model::FilingStatus::ALL
         .iter()
         .map(|(s, _)| *s)
@@ -480,19 +476,6 @@ fn enums_from_code(c: &mut Value) {
         c,
         "/WebhookPayload/properties/events/items",
         &delivered,
-        false,
-    );
-    set(c, "/Webhook/properties/events/items", &delivered, false);
-    set(
-        c,
-        "/WebhookWithSecret/properties/events/items",
-        &delivered,
-        false,
-    );
-    set(
-        c,
-        "/Enrollment/properties/status/properties/type",
-        &statuses,
         false,
     );
     set(
