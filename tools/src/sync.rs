@@ -182,7 +182,7 @@ pub async fn sync_now(rest: &[&str]) -> Result<(), String> {
             now = links(&ctx, u).await?;
         }
         for l in now {
-            println!("  link {}", l.view());
+            println!("  link {}", serde_json::json!(l.view()));
         }
     }
     Ok(())

@@ -508,7 +508,7 @@ pub async fn portfolio(
     // The payoff quote is as of the borrower's today (the sandbox clock moves it).
     let today = coll.borrower.today_in(tenant.mode);
     // Each linked servicer account: its status and when it last synced (Loanpath addition).
-    let links: Vec<Value> = coll
+    let links: Vec<crate::nexus::LinkView> = coll
         .links
         .iter()
         .map(crate::nexus::ServicerLink::view)

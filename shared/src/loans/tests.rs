@@ -1129,7 +1129,16 @@ fn the_wire_bytes_of_the_portfolio_and_the_loan_are_unchanged() {
     }
     // With links (as GET portfolio writes it): the earlier code set `view["links"]` on the
     // Value, so they came first ("links" < "loans"), before the same bytes.
-    let links = vec![json!({"servicer": "Nelnet", "status": "linked", "last_synced_at": null})];
+    let links = vec![crate::nexus::LinkView {
+        servicer: "Nelnet".into(),
+        status: crate::nexus::link::LinkStatus::Linked,
+        loan_count: 2,
+        linked_at: "2026-11-01T00:00:00Z".into(),
+        last_synced_at: "2026-11-01T00:00:00Z".into(),
+        last_attempt_at: None,
+        last_sync_outcome: None,
+        next_sync_at: "2026-11-02T00:00:00Z".into(),
+    }];
     let with_links = write_portfolio(&loans, d(2026, 11, 22), Some(&links)).unwrap();
     let expected = format!(
         "{{\"links\":{},{}",

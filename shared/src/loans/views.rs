@@ -424,7 +424,7 @@ struct Summary {
 /// The Portfolio: `{"loans": [PortfolioLoan], "servicers": [PortfolioServicer], "summary":
 /// PortfolioSummary}`, plus `links` (Loanpath addition) when given.
 struct Portfolio<'a> {
-    links: Option<&'a [Value]>,
+    links: Option<&'a [crate::nexus::LinkView]>,
     groups: &'a [Vec<PaymentGroup<'a>>],
     loans: Vec<PortfolioLoan<'a>>,
     servicers: Vec<ServicerEntry<'a>>,
@@ -793,7 +793,7 @@ pub fn portfolio_view(loans: &[Loan], quote_date: NaiveDate) -> Result<Value, Ov
 pub fn write_portfolio(
     loans: &[Loan],
     quote_date: NaiveDate,
-    links: Option<&[Value]>,
+    links: Option<&[crate::nexus::LinkView]>,
 ) -> Result<String, Overflow> {
     let mut names: Vec<Option<&str>> = Vec::new();
     let mut index: Vec<usize> = Vec::with_capacity(loans.len());

@@ -415,7 +415,7 @@ fn address_ref(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"$ref": "#/components/schemas/Address"})
 }
 
-fn filing_status_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+pub fn filing_status_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     let all: Vec<&str> = FilingStatus::ALL.iter().map(|(s, _)| *s).collect();
     schemars::json_schema!({"type": "string", "enum": all})
 }

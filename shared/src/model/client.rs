@@ -30,8 +30,14 @@ pub struct ApiKeyInfo {
 /// Whether a client works against the sandbox (simulated servicers, sandbox-only routes) or
 /// live. Stored on the client and on its key lookup items; a missing value is `Live`, so an
 /// unmarked client never gets sandbox data or sandbox routes (fail closed).
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[schemars(
+    rename = "Mode",
+    description = "`sandbox` (simulated servicers and the sandbox routes) or `live`."
+)]
 pub enum ClientMode {
     Sandbox,
     #[default]

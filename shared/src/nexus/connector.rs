@@ -112,17 +112,22 @@ impl Later {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `question` (a security question) or `otp` (a one-time code sent by text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "NexusChallengeType")]
 pub enum ChallengeKind {
-    /// A security question.
     Question,
-    /// A one-time code sent by text.
     Otp,
 }
 
+/// Why a login or an answer was refused: `invalid_credentials`, `locked` (the servicer locked
+/// the account), `servicer_unavailable`, `challenge_failed` (a wrong answer),
+/// `challenge_expired` (or already answered), or `no_connector` (no live connector on this
+/// deployment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "NexusFailureReason")]
 pub enum FailureReason {
     InvalidCredentials,
     Locked,

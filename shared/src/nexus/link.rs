@@ -11,11 +11,15 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::connector::{self, ChallengeKind, Connector, FailureReason, LinkFailure, LoginOutcome};
 use super::session::Workflow;
+use super::views::{
+    money_text, BorrowerUpdate, ChallengeView, LinkResult, NexusFinancial, PickerServicer,
+    ProfileView, SandboxUsername, SessionBorrower, SessionView,
+};
 use super::{epoch, expired, in_seconds, NexusSession, Secret, ServicerAccount};
 use crate::borrowers::{self, Mode};
 use crate::context::AppContext;
@@ -28,7 +32,9 @@ use crate::rules::limits;
 pub const CHALLENGE_SECONDS: i64 = 10 * 60;
 const MAX_CREDENTIAL: usize = 256;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `linked`, or `needs_attention`: the servicer refused the saved login at a scheduled sync,
+/// and the borrower must log in again in Nexus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkStatus {
     Linked,
@@ -64,21 +70,6 @@ pub struct ServicerLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_claim: Option<String>,
     pub version: u64,
-}
-
-impl ServicerLink {
-    pub fn view(&self) -> Value {
-        json!({
-            "servicer": self.servicer,
-            "status": self.status,
-            "loan_count": self.loan_count,
-            "linked_at": self.linked_at,
-            "last_synced_at": self.last_synced_at,
-            "last_attempt_at": self.last_attempt_at,
-            "last_sync_outcome": self.last_sync_outcome,
-            "next_sync_at": self.next_sync_at,
-        })
-    }
 }
 
 /// A challenge waiting for its answer, bound to the session that asked for it.
@@ -128,134 +119,65 @@ fn required_text(body: &Map<String, Value>, field: &str, max: usize) -> Result<S
     }
 }
 
-fn money_text(d: Decimal) -> String {
-    format!("{:.2}", d.round_dp(2))
-}
-
-/// The enroll step's prefill. The SSN itself never leaves: only whether one is on file.
-fn profile_view(b: &crate::model::Borrower) -> Value {
-    json!(ProfileView {
-        first_name: b.first_name.as_deref(),
-        last_name: b.last_name.as_deref(),
-        phone: b.phone.as_deref(),
-        address: b.address.clone().unwrap_or_default(),
-        date_of_birth: b.date_of_birth,
-        has_ssn: b.ssn_sealed.is_some(),
-        collecting_unemployment: b.collecting_unemployment.unwrap_or(false),
-        income_certifications: b
-            .income_certifications
-            .iter()
-            .rev()
-            .map(|c| ProfileCertification {
-                id: c.id,
-                kind: &c.kind,
-                inserted_at: &c.inserted_at,
-            })
-            .collect(),
-    })
-}
-
-/// The enroll step's prefill: what the borrower may confirm or correct. The SSN itself never
-/// leaves: only whether one is on file.
-#[derive(Debug, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields, rename = "NexusProfile")]
-pub struct ProfileView<'a> {
-    pub first_name: Option<&'a str>,
-    pub last_name: Option<&'a str>,
-    pub phone: Option<&'a str>,
-    /// The mailing address (every part `null` when none is on file).
-    #[schemars(schema_with = "address_schema")]
-    pub address: crate::model::Address,
-    pub date_of_birth: Option<NaiveDate>,
-    /// Whether an SSN is on file.
-    pub has_ssn: bool,
-    pub collecting_unemployment: bool,
-    /// The income documents on file, newest first.
-    pub income_certifications: Vec<ProfileCertification<'a>>,
-}
-
-/// One income document on file (its content is never returned).
-#[derive(Debug, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields, rename = "NexusProfileIncomeCertification")]
-pub struct ProfileCertification<'a> {
-    pub id: i64,
-    /// pay_stub, tax_return, determination_summary or offer_letter.
-    #[serde(rename = "type")]
-    pub kind: &'a str,
-    /// UTC, `YYYY-MM-DD HH:MM:SS`, as Payitoff writes it.
-    pub inserted_at: &'a str,
-}
-
-fn address_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"$ref": "#/components/schemas/Address"})
-}
-
 /// `GET /nexus/session`: what the widget shows.
-pub async fn session_view(ctx: &AppContext, session: &NexusSession) -> Result<Value, ApiError> {
+pub async fn session_view(
+    ctx: &AppContext,
+    session: &NexusSession,
+) -> Result<SessionView, ApiError> {
     let coll = ctx
         .store
         .borrower_collection(&session.tenant(), &session.borrower_uuid)
         .await?;
     let b = &coll.borrower;
-    let f = &b.financial;
-    let open_loans = coll.loans.iter().filter(|l| l.is_open()).count();
-    let servicers: Vec<Value> = connector::PICKER
+    let servicers = connector::PICKER
         .iter()
         .filter_map(|n| connector::picker_servicer(n))
-        .map(|row| json!({"name": row.name, "aliases": row.aliases}))
+        .map(|row| PickerServicer {
+            name: row.name,
+            aliases: row.aliases,
+        })
         .collect();
     // A session reads what its workflow needs: the assess inputs from assess on, the
     // identity, contact and income details and the enrollments in enroll only.
     let assess = session.workflow.allows(Workflow::Assess);
     let enroll = session.workflow.allows(Workflow::Enroll);
-    let mut view = json!({
-        "session_id": session.session_id,
-        "mode": session.mode,
-        "workflow": session.workflow,
-        "expires_at": session.expires_at,
-        "borrower": {
-            "uuid": b.uuid,
-            "first_name": b.first_name,
-            "last_name": b.last_name,
-            "loan_count": open_loans,
-            "financial": {
-                "agi": f.agi.map(money_text),
-            "spouse_agi": f.spouse_agi.map(money_text),
-                "filing_status": f.filing_status().as_str(),
-                "family_size": f.family_size(),
-                "state_of_residence": f.state_of_residence.clone()
-                    .or_else(|| b.address.as_ref().and_then(|a| a.state.clone())),
-            },
-        },
-        "links": coll.links.iter().map(ServicerLink::view).collect::<Vec<_>>(),
-        "servicers": servicers,
-        "profile": if enroll { profile_view(b) } else { Value::Null },
-        "enrollments": if enroll {
-            ctx.store
-                .enrollments(&b.uuid)
-                .await?
-                .iter()
-                .rev()
-                .map(crate::enrollments::Enrollment::view)
-                .collect::<Vec<_>>()
-        } else {
-            Vec::new()
-        },
-    });
-    if !assess {
-        view["borrower"]["financial"] = Value::Null;
-    }
-    if session.mode == crate::model::ClientMode::Sandbox {
-        view["sandbox_usernames"] = connector::SANDBOX_USERNAMES
+    let enrollments = if enroll {
+        ctx.store
+            .enrollments(&b.uuid)
+            .await?
             .iter()
-            .map(|(u, b)| json!({"username": u, "behaviour": b}))
-            .collect();
-    }
-    Ok(view)
-}
-
-fn failed(f: &LinkFailure) -> Value {
-    json!({"status": "failed", "reason": f.reason, "message": f.message, "retryable": f.retryable})
+            .rev()
+            .map(crate::enrollments::Enrollment::view)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(SessionView {
+        session_id: session.session_id.clone(),
+        mode: session.mode,
+        workflow: session.workflow,
+        expires_at: session.expires_at.clone(),
+        borrower: SessionBorrower {
+            uuid: b.uuid,
+            first_name: b.first_name.clone(),
+            last_name: b.last_name.clone(),
+            loan_count: coll.loans.iter().filter(|l| l.is_open()).count(),
+            financial: assess.then(|| NexusFinancial::of(b)),
+        },
+        links: coll.links.iter().map(ServicerLink::view).collect(),
+        servicers,
+        profile: enroll.then(|| ProfileView::of(b)),
+        enrollments,
+        sandbox_usernames: (session.mode == crate::model::ClientMode::Sandbox).then(|| {
+            connector::SANDBOX_USERNAMES
+                .iter()
+                .map(|&(username, behaviour)| SandboxUsername {
+                    username,
+                    behaviour,
+                })
+                .collect()
+        }),
+    })
 }
 
 /// `POST /nexus/links` `{servicer, username, password}`.
@@ -263,7 +185,7 @@ pub async fn link(
     ctx: &AppContext,
     session: &NexusSession,
     body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<LinkResult, ApiError> {
     session.require(Workflow::Link, "link servicer accounts")?;
     let name = required_text(body, "servicer", 100)?;
     let servicer = connector::picker_servicer(name.trim()).ok_or_else(|| {
@@ -286,7 +208,7 @@ pub async fn answer(
     ctx: &AppContext,
     session: &NexusSession,
     body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<LinkResult, ApiError> {
     let id = required_text(body, "challenge_id", 100)?;
     let answer = Secret::new(required_text(body, "answer", MAX_CREDENTIAL)?);
     let pending = ctx
@@ -295,7 +217,7 @@ pub async fn answer(
         .await?
         .filter(|c| c.session_id == session.session_id && !expired(&c.expires_at));
     let Some(pending) = pending else {
-        return Ok(failed(&LinkFailure {
+        return Ok(LinkResult::failed(&LinkFailure {
             reason: FailureReason::ChallengeExpired,
             message: "This challenge has expired or was already answered. Log in again.".into(),
             retryable: true,
@@ -321,12 +243,12 @@ async fn finish(
     session: &NexusSession,
     servicer: &str,
     outcome: LoginOutcome,
-) -> Result<Value, ApiError> {
+) -> Result<LinkResult, ApiError> {
     match outcome {
         // A login refused in the widget says nothing of the saved connection (a typo, or
         // another account): the saved link keeps its state. Only the scheduled sync's re-read of
         // the saved connection marks it `needs_attention` (`crate::sync::worker`).
-        LoginOutcome::Failed(f) => Ok(failed(&f)),
+        LoginOutcome::Failed(f) => Ok(LinkResult::failed(&f)),
         LoginOutcome::Challenge {
             kind,
             prompt,
@@ -341,9 +263,9 @@ async fn finish(
                 expires_at: in_seconds(CHALLENGE_SECONDS),
             };
             ctx.store.put_challenge(&id, &pending).await?;
-            Ok(
-                json!({"status": "challenge", "challenge": {"id": id, "type": kind, "prompt": prompt}}),
-            )
+            Ok(LinkResult::Challenge {
+                challenge: ChallengeView { id, kind, prompt },
+            })
         }
         LoginOutcome::Linked(account) => save_link(ctx, session, servicer, *account).await,
     }
@@ -354,7 +276,7 @@ async fn save_link(
     session: &NexusSession,
     servicer: &str,
     account: ServicerAccount,
-) -> Result<Value, ApiError> {
+) -> Result<LinkResult, ApiError> {
     let stamp = crate::model::now();
     let interval = crate::sync::interval_for(ctx, &session.client_id).await?;
     let link = ServicerLink {
@@ -391,16 +313,15 @@ async fn save_link(
         other => other?,
     };
     let link = written.link.as_ref().unwrap_or(&link);
-    Ok(json!({
-        "status": "linked",
-        "link": link.view(),
-        "loans_linked": written.loans.len(),
-        "created": written.created,
-        "updated": written.updated,
-        "unchanged": written.unchanged,
-        "removed": written.removed,
-        "profile_fields_filled": written.profile_fields_filled,
-    }))
+    Ok(LinkResult::Linked {
+        link: link.view(),
+        loans_linked: written.loans.len(),
+        created: written.created,
+        updated: written.updated,
+        unchanged: written.unchanged,
+        removed: written.removed,
+        profile_fields_filled: written.profile_fields_filled.clone(),
+    })
 }
 
 /// What the widget may change on its borrower: the assess inputs, and (for enroll) the
@@ -436,7 +357,7 @@ pub async fn update_financials(
     ctx: &AppContext,
     session: &NexusSession,
     body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<BorrowerUpdate, ApiError> {
     let mut fields = std::collections::BTreeMap::new();
     for k in body.keys().filter(|k| !EDITABLE.contains(&k.as_str())) {
         fields.insert(
@@ -471,18 +392,11 @@ pub async fn update_financials(
         Mode::Merge,
     )
     .await?;
-    let f = &out.borrower.financial;
-    Ok(json!({
-        "profile": profile_view(&out.borrower),
-        "financial": {
-            "agi": f.agi.map(money_text),
-            "spouse_agi": f.spouse_agi.map(money_text),
-            "filing_status": f.filing_status().as_str(),
-            "family_size": f.family_size(),
-            "state_of_residence": f.state_of_residence,
-        },
-        "warnings": out.warnings,
-    }))
+    Ok(BorrowerUpdate {
+        profile: ProfileView::of(&out.borrower),
+        financial: NexusFinancial::of(&out.borrower),
+        warnings: out.warnings,
+    })
 }
 
 /// A plain decimal (`-?\d+(\.\d+)?`) from a query string; nothing else is money.

@@ -8,6 +8,8 @@
 //! * [`sandbox`]: the simulated servicers' deterministic portfolios.
 //! * [`link`]: linking a servicer (credentials, challenges), the session view, the assess
 //!   inputs and the what-if assessment.
+//! * [`views`]: what the routes answer, as typed views (the OpenAPI document derives their
+//!   schemas).
 //! * [`assets`]: the loader script, the widget page and the demo page.
 //!
 //! See docs/nexus.md for the contract.
@@ -18,10 +20,12 @@ pub mod link;
 pub mod origins;
 pub mod sandbox;
 pub mod session;
+pub mod views;
 
 pub use connector::{Connector, LinkFailure, LoginOutcome, ServicerAccount};
 pub use link::{PendingChallenge, ServicerLink};
 pub use session::{InitToken, NexusSession, Workflow};
+pub use views::LinkView;
 
 /// A credential typed into Nexus (password, challenge answer). It is handed to the connector
 /// and dropped; `Debug` never shows it, and it has no `Serialize`.

@@ -28,9 +28,11 @@ pub const BAD_NEXUS_KEY: &str = "Invalid Nexus key. Please check and try again."
 pub const BAD_INIT_TOKEN: &str =
     "This Nexus token is not valid: it is unknown, expired or already used. Mint a new one.";
 
-/// The workflows the widget runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The workflows the widget runs: `link` (servicer accounts), `assess` (link, then the
+/// repayment options) and `enroll` (assess, then an Enrollment Request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "NexusWorkflow")]
 pub enum Workflow {
     Link,
     Assess,
@@ -148,15 +150,18 @@ pub struct Started {
 }
 
 impl Started {
-    pub fn view(&self) -> Value {
-        json!({
-            "session_token": self.token,
-            "session_id": self.session.session_id,
-            "expires_at": self.session.expires_at,
-            "mode": self.session.mode,
-            "workflow": self.session.workflow,
-            "borrower": {"uuid": self.session.borrower_uuid, "created": self.borrower_created},
-        })
+    pub fn view(&self) -> super::views::SessionCreated<'_> {
+        super::views::SessionCreated {
+            session_token: &self.token,
+            session_id: &self.session.session_id,
+            expires_at: &self.session.expires_at,
+            mode: self.session.mode,
+            workflow: self.session.workflow,
+            borrower: super::views::ResolvedBorrower {
+                uuid: self.session.borrower_uuid,
+                created: self.borrower_created,
+            },
+        }
     }
 }
 
@@ -378,7 +383,7 @@ pub async fn mint_init_token(
     ctx: &AppContext,
     tenant: &Tenant,
     body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+) -> Result<super::views::TokenView, ApiError> {
     if let Some(k) = body
         .keys()
         .find(|k| !["borrower", "workflow"].contains(&k.as_str()))
@@ -418,10 +423,10 @@ pub async fn mint_init_token(
         workflow,
     };
     ctx.store.put_init_token(&token, &t).await?;
-    Ok(json!({
-        "token": token,
-        "expires_at": t.expires_at,
-        "workflow": workflow,
-        "borrower": {"uuid": uuid, "created": created},
-    }))
+    Ok(super::views::TokenView {
+        token,
+        expires_at: t.expires_at,
+        workflow,
+        borrower: super::views::ResolvedBorrower { uuid, created },
+    })
 }

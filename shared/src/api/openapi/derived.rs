@@ -39,7 +39,12 @@ pub fn components() -> Map<String, Value> {
     add::<crate::employers::search::EmployerSearch>(&mut g);
     add::<crate::error::ErrorBody>(&mut g);
     crate::loans::add_loan_schema(&mut g);
-    add::<crate::nexus::link::ProfileView>(&mut g);
+    add::<crate::nexus::views::ProfileView>(&mut g);
+    add::<crate::nexus::views::SessionView>(&mut g);
+    add::<crate::nexus::views::SessionCreated>(&mut g);
+    add::<crate::nexus::views::TokenView>(&mut g);
+    add::<crate::nexus::views::LinkResult>(&mut g);
+    add::<crate::nexus::views::BorrowerUpdate>(&mut g);
     add::<crate::borrowers::IncomeCertificationCreated>(&mut g);
     add::<crate::model::BorrowerView>(&mut g);
     add::<crate::enrollments::EnrollmentList>(&mut g);

@@ -558,7 +558,7 @@ pub const OPERATIONS: &[Operation] = &[
         auth: Auth::Session,
         query: &[],
         body: ReqBody::Json("NexusChallengeRequest", r#"{"challenge_id": "chl_...", "answer": "123456"}"#),
-        ok: &[ok(200, "The outcome.", "NexusChallengeResult")],
+        ok: &[ok(200, "The outcome: linked, failed, or another challenge.", "NexusLinkResult")],
         errors: &[(404, "The session's borrower was deleted since the session started.")],
     },
     Operation {
