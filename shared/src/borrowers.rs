@@ -861,7 +861,7 @@ pub async fn list(
     limit: Option<&str>,
     cursor: Option<&str>,
     external_id: Option<&str>,
-) -> Result<Value, ApiError> {
+) -> Result<BorrowerList, ApiError> {
     let limit = match limit {
         None => DEFAULT_PAGE,
         Some(l) => match l.trim().parse::<i32>() {
@@ -884,14 +884,28 @@ pub async fn list(
             ));
         }
         let found = ctx.store.borrower_by_external_id(tenant, ext).await?;
-        let list: Vec<Value> = found.iter().map(Borrower::view).collect();
-        return Ok(json!({"borrowers": list, "next_cursor": null}));
+        return Ok(BorrowerList {
+            borrowers: found.iter().map(Borrower::view).collect(),
+            next_cursor: None,
+        });
     }
     let (page, next) = ctx.store.list_borrowers(tenant, limit, cursor).await?;
-    Ok(json!({
-        "borrowers": page.iter().map(Borrower::view).collect::<Vec<_>>(),
-        "next_cursor": next,
-    }))
+    Ok(BorrowerList {
+        borrowers: page.iter().map(Borrower::view).collect(),
+        next_cursor: next,
+    })
+}
+
+/// `GET /borrowers`: a page of the client's borrowers.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct BorrowerList {
+    // Each written through the Borrower's typed view.
+    #[schemars(with = "Vec<crate::model::BorrowerView<'static>>")]
+    pub borrowers: Vec<Value>,
+    /// Pass it as `cursor` for the next page; `null` on the last page (and for an
+    /// `external_id` lookup).
+    pub next_cursor: Option<String>,
 }
 
 #[cfg(test)]

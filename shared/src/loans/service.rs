@@ -3,6 +3,7 @@
 //! is all-or-nothing, a retried batch can't duplicate loans, and a borrower deleted meanwhile is
 //! never given orphan loans.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -405,16 +406,41 @@ pub struct LoansWritten {
 
 impl LoansWritten {
     /// The `?summary=true` body: the loans plus what happened to them.
-    pub fn summary(&self) -> Value {
-        json!({
-            "loans": self.loans,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "profile_fields_filled": self.profile_fields_filled,
-            "warnings": self.warnings,
-        })
+    pub fn summary(&self) -> LoanImport<'_> {
+        LoanImport {
+            loans: &self.loans,
+            created: self.created,
+            updated: self.updated,
+            unchanged: self.unchanged,
+            profile_fields_filled: &self.profile_fields_filled,
+            warnings: &self.warnings,
+        }
     }
+}
+
+/// `POST /borrowers/{id}/loans?summary=true`: the loans, plus what the request did to them.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LoanImport<'a> {
+    /// The v1 Loan objects, in request order.
+    #[schemars(with = "Vec<crate::loans::views::LoanView<'static>>")]
+    pub loans: &'a [Value],
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// The borrower's empty profile fields that the file filled in.
+    pub profile_fields_filled: &'a [&'static str],
+    /// What in the file was skipped or needs a look, in words.
+    pub warnings: &'a [String],
+}
+
+/// `GET /borrowers/{id}/loans`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LoanList {
+    // Each written through the Loan's typed view.
+    #[schemars(with = "Vec<crate::loans::views::LoanView<'static>>")]
+    pub loans: Vec<Value>,
 }
 
 /// A stored loan outside the bounds the views compute within (written by an older version) is a
@@ -433,11 +459,15 @@ pub async fn list_loans(
     ctx: &AppContext,
     tenant: &Tenant,
     r: &BorrowerRef,
-) -> Result<Value, ApiError> {
+) -> Result<LoanList, ApiError> {
     let coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
-    Ok(
-        json!({"loans": coll.loans.iter().map(|l| loan_view(l, &coll.borrower)).collect::<Vec<_>>()}),
-    )
+    Ok(LoanList {
+        loans: coll
+            .loans
+            .iter()
+            .map(|l| loan_view(l, &coll.borrower))
+            .collect(),
+    })
 }
 
 /// Deletes a loan created through the API. Imported and linked loans stay: they would come

@@ -11,7 +11,11 @@ use crate::money;
 
 /// Payitoff `Address` (`{street1, street2, street3, city, state, zipcode}`): borrowers,
 /// servicers and the MyStudentData student section all use it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    description = "Payitoff's Address: `{street1, street2, street3, city, state, zipcode}`."
+)]
 pub struct Address {
     pub street1: Option<String>,
     pub street2: Option<String>,
@@ -322,7 +326,6 @@ pub struct BorrowerView<'a> {
     pub email: Option<&'a str>,
     pub phone: Option<&'a str>,
     /// The mailing address (every part `null` when none is on file).
-    #[schemars(schema_with = "address_ref")]
     pub address: Address,
     pub date_of_birth: Option<NaiveDate>,
     pub collecting_unemployment: bool,
@@ -409,10 +412,6 @@ pub struct CertificationSummary<'a> {
 
 fn ser_rate_required<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     money::rate_number(*d).serialize(s)
-}
-
-fn address_ref(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"$ref": "#/components/schemas/Address"})
 }
 
 pub fn filing_status_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {

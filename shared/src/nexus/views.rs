@@ -253,7 +253,6 @@ pub struct ProfileView {
     pub last_name: Option<String>,
     pub phone: Option<String>,
     /// The mailing address (every part `null` when none is on file).
-    #[schemars(schema_with = "address_schema")]
     pub address: crate::model::Address,
     pub date_of_birth: Option<NaiveDate>,
     /// Whether an SSN is on file.
@@ -297,8 +296,4 @@ pub struct ProfileCertification {
     pub kind: String,
     /// UTC, `YYYY-MM-DD HH:MM:SS`, as Payitoff writes it.
     pub inserted_at: String,
-}
-
-fn address_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"$ref": "#/components/schemas/Address"})
 }

@@ -13,19 +13,27 @@ use super::{as_code, match_key, CoercionError, CoercionFailure};
 use serde::{Deserialize, Serialize};
 
 /// Coarse grouping of NSLDS statuses used by the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(
+    rename = "LoanStatusGroup",
+    description = "`active`: owed and repayable (repayment, grace, school, deferment, forbearance, ...); \
+    `in_default`: ineligible for income-driven plans until resolved; `closed`: no longer owed \
+    (paid in full, consolidated, discharged, cancelled, ...)."
+)]
 pub enum StatusGroup {
-    /// Owed and repayable (repayment, grace, school, deferment, forbearance, ...).
     Active,
-    /// In default: ineligible for IDR until resolved.
     InDefault,
-    /// No longer owed (paid in full, consolidated, discharged, cancelled, ...).
     Closed,
 }
 
 /// One NSLDS loan status. Serializes to `{code, description, group, source}`.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    rename = "LoanStatus",
+    description = "One NSLDS loan status, with its group and the source."
+)]
 pub struct LoanStatusRow {
     pub code: &'static str,
     pub description: &'static str,

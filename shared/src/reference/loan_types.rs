@@ -25,16 +25,32 @@ use serde::{Deserialize, Serialize};
 
 /// Product family of a loan. The rules engine uses this same enum as
 /// `rules::LoanProgram`; its eligibility helpers (`is_direct`, `is_ffel`, ...) live there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[schemars(
+    description = "The loan's product family, as the rules engine groups them. \
+    `direct_consolidation` repaid no Parent PLUS loan; `direct_consolidation_parent_plus` did."
+)]
 pub enum LoanFamily {
     DirectSubsidized,
     DirectUnsubsidized,
     DirectGradPlus,
     DirectParentPlus,
-    /// Direct Consolidation Loan that did not repay a Parent PLUS loan.
+    // A Direct Consolidation Loan that did not repay a Parent PLUS loan.
     DirectConsolidation,
-    /// Direct Consolidation Loan that repaid a Parent PLUS loan.
+    // A Direct Consolidation Loan that repaid a Parent PLUS loan.
     DirectConsolidationParentPlus,
     FfelStafford,
     FfelPlusGrad,
@@ -48,7 +64,12 @@ pub enum LoanFamily {
 /// One NSLDS loan type. Serializes to Payitoff's `LoanType` object
 /// (`code, description, federal, guarantor, lender, subsidized, sula_eligible`)
 /// plus `family` and `source`.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    rename = "LoanType",
+    description = "One NSLDS loan type: Payitoff's LoanType, plus its family and the source."
+)]
 pub struct LoanTypeRow {
     pub code: &'static str,
     pub description: &'static str,

@@ -32,6 +32,34 @@ pub use servicers::{servicer, ServicerAddress, ServicerRow, SERVICERS};
 use serde::Serialize;
 use std::fmt;
 
+/// `GET /loan_types`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LoanTypes {
+    pub loan_types: &'static [LoanTypeRow],
+}
+
+/// `GET /loan_statuses`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LoanStatuses {
+    pub loan_statuses: &'static [LoanStatusRow],
+}
+
+/// `GET /repayment_plans`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RepaymentPlans {
+    pub repayment_plans: &'static [RepaymentPlanRow],
+}
+
+/// `GET /servicers`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Servicers {
+    pub servicers: &'static [ServicerRow],
+}
+
 /// Why a coercion failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

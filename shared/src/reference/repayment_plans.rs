@@ -13,7 +13,13 @@ use serde::Serialize;
 /// One repayment plan. Serializes to Payitoff's `PortfolioRepaymentPlan`
 /// (`type, description, income_driven_repayment`) plus `name` (as on the v1
 /// `RepaymentPlan` object) and `source`.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    rename = "RepaymentPlanReference",
+    description = "One repayment plan: Payitoff's PortfolioRepaymentPlan (type, description, \
+    income_driven_repayment), plus the name the Loan and the options use and the source."
+)]
 pub struct RepaymentPlanRow {
     #[serde(rename = "type")]
     pub plan_type: &'static str,

@@ -13,7 +13,12 @@ use super::plain_tokens;
 use serde::Serialize;
 
 /// Payitoff `Address` shape: `{street1, street2, street3, city, state, zipcode}`.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    rename = "ServicerCorrespondenceAddress",
+    description = "Where the servicer takes borrower correspondence."
+)]
 pub struct ServicerAddress {
     pub street1: &'static str,
     pub street2: Option<&'static str>,
@@ -24,7 +29,13 @@ pub struct ServicerAddress {
 }
 
 /// One servicer. Serializes to `{name, address, aliases, active, source}`.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    rename = "Servicer",
+    description = "One federal loan servicer: its name, correspondence address, other names and \
+    whether it services loans today."
+)]
 pub struct ServicerRow {
     /// Canonical display name.
     pub name: &'static str,

@@ -47,6 +47,14 @@ pub fn components() -> Map<String, Value> {
     add::<crate::nexus::views::BorrowerUpdate>(&mut g);
     add::<crate::borrowers::IncomeCertificationCreated>(&mut g);
     add::<crate::model::BorrowerView>(&mut g);
+    add::<crate::api::health::Health>(&mut g);
+    add::<crate::borrowers::BorrowerList>(&mut g);
+    add::<crate::loans::service::LoanList>(&mut g);
+    add::<crate::loans::service::LoanImport>(&mut g);
+    add::<crate::reference::LoanTypes>(&mut g);
+    add::<crate::reference::LoanStatuses>(&mut g);
+    add::<crate::reference::RepaymentPlans>(&mut g);
+    add::<crate::reference::Servicers>(&mut g);
     add::<crate::enrollments::EnrollmentList>(&mut g);
     add::<crate::enrollments::service::SandboxAdvance>(&mut g);
     add::<crate::webhooks::endpoints::EndpointWithSecret>(&mut g);
