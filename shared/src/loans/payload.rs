@@ -97,12 +97,41 @@ pub fn parse_loan_payload(item: &Value, prefix: &str, errors: &mut Errors) -> Op
     parse_loan_payload_noting(item, prefix, errors, &mut Vec::new())
 }
 
+/// Every field a LoanPayload has: the fields the parser reads (it reads each one on every
+/// call, so parsing an empty object lists them all). The OpenAPI document's LoanPayload must
+/// list the same (a test checks it).
+#[cfg(test)]
+pub fn loan_payload_fields() -> Vec<&'static str> {
+    let mut read = Vec::new();
+    parse_loan_payload_reading(
+        &Value::Object(Map::new()),
+        "",
+        &mut Errors::new(),
+        &mut Vec::new(),
+        &mut read,
+    );
+    read.sort_unstable();
+    read.dedup();
+    read
+}
+
 /// [`parse_loan_payload`], adding to `warnings` each field it does not read.
-fn parse_loan_payload_noting(
+pub(crate) fn parse_loan_payload_noting(
     item: &Value,
     prefix: &str,
     errors: &mut Errors,
     warnings: &mut Vec<String>,
+) -> Option<NewLoan> {
+    parse_loan_payload_reading(item, prefix, errors, warnings, &mut Vec::new())
+}
+
+/// [`parse_loan_payload_noting`], also giving back the fields it read.
+fn parse_loan_payload_reading(
+    item: &Value,
+    prefix: &str,
+    errors: &mut Errors,
+    warnings: &mut Vec<String>,
+    read: &mut Vec<&'static str>,
 ) -> Option<NewLoan> {
     let Value::Object(obj) = item else {
         errors.insert(prefix.to_owned(), "must be a LoanPayload object".into());
@@ -179,6 +208,7 @@ fn parse_loan_payload_noting(
             k.chars().take(100).collect::<String>()
         ));
     }
+    read.extend_from_slice(&f.read);
     if f.errors.len() != before {
         return None;
     }

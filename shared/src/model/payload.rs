@@ -187,6 +187,9 @@ pub const PAYLOAD_FIELDS: &[&str] = &[
     "teaching_subject",
 ];
 
+/// An AddressPayload's fields (the rest are ignored, with a warning).
+pub const ADDRESS_FIELDS: &[&str] = &["street1", "street2", "street3", "city", "state", "zipcode"];
+
 /// Fields of the server's own, which a payload may echo back but cannot change.
 const READ_ONLY: &[&str] = &[
     "id",
@@ -576,9 +579,7 @@ pub fn parse_borrower_payload(map: &Map<String, Value>) -> Result<BorrowerPatch,
                 }
             }
             for k in a.keys() {
-                if !["street1", "street2", "street3", "city", "state", "zipcode"]
-                    .contains(&k.as_str())
-                {
+                if !ADDRESS_FIELDS.contains(&k.as_str()) {
                     p.warnings
                         .push(format!("Unknown field address.{k} was ignored."));
                 }

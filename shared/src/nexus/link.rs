@@ -326,7 +326,7 @@ async fn save_link(
 
 /// What the widget may change on its borrower: the assess inputs, and (for enroll) the
 /// identity, contact and income details a request needs.
-const EDITABLE: &[&str] = &[
+pub const EDITABLE: &[&str] = &[
     "agi",
     "spouse_agi",
     "filing_status",

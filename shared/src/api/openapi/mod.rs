@@ -490,6 +490,27 @@ fn enums_from_code(c: &mut Value) {
         &school,
         true,
     );
+    // What the widget may change on its borrower: the BorrowerPayload's fields that the Nexus
+    // parser takes, with the same schemas; any other field is a 422, and so is an empty body.
+    let payload = c["BorrowerPayload"]["properties"].clone();
+    let editable: Map<String, Value> = crate::nexus::link::EDITABLE
+        .iter()
+        .map(|f| {
+            let schema = payload
+                .get(*f)
+                .unwrap_or_else(|| panic!("BorrowerPayload has no {f}"));
+            (f.to_string(), schema.clone())
+        })
+        .collect();
+    c["NexusBorrowerRequest"] = json!({
+        "description": "The borrower details the widget may change: the assess inputs, and in an \
+            enroll session the identity, contact and income details an Enrollment Request needs \
+            (validated as in a BorrowerPayload).",
+        "type": "object",
+        "properties": editable,
+        "additionalProperties": false,
+        "minProperties": 1,
+    });
     // The batch limit is the code's (one DynamoDB transaction per request).
     let batch = c
         .pointer_mut("/LoansRequest/properties/loans/oneOf/0")
@@ -621,6 +642,73 @@ mod tests {
             "docs/openapi.json differs from the generated document: run \
              `LOANPATH_WRITE_OPENAPI=1 cargo test -p loanpath-shared openapi` and commit it"
         );
+    }
+
+    /// The request payloads are read field by field (to name each bad field in a 422), so their
+    /// schemas are written in components.json; this keeps each one's fields the parser's own.
+    /// The strict requests (`additionalProperties: false`) are held to their parsers by
+    /// schemathesis too: a documented field refused, or an undocumented one taken, fails it.
+    #[test]
+    fn the_request_schemas_hold_exactly_the_fields_the_parsers_read() {
+        let doc = document();
+        let fields = |name: &str| -> Vec<String> {
+            let mut v: Vec<String> = doc["components"]["schemas"][name]["properties"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{name} has properties"))
+                .keys()
+                .cloned()
+                .collect();
+            v.sort();
+            v
+        };
+        let sorted = |list: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            fields("BorrowerPayload"),
+            sorted(crate::model::payload::PAYLOAD_FIELDS)
+        );
+        assert_eq!(
+            fields("AddressPayload"),
+            sorted(crate::model::payload::ADDRESS_FIELDS)
+        );
+        assert_eq!(
+            fields("LoanPayload"),
+            sorted(&crate::loans::payload::loan_payload_fields())
+        );
+        assert_eq!(
+            fields("NexusBorrowerRequest"),
+            sorted(crate::nexus::link::EDITABLE)
+        );
+        // And each documented field is read: none of them draws an "unknown field" warning.
+        for f in fields("BorrowerPayload") {
+            let body = json!({ f.clone(): null });
+            if let Ok(p) = crate::model::payload::parse_borrower_payload(body.as_object().unwrap())
+            {
+                assert!(
+                    !p.warnings.iter().any(|w| w.contains("Unknown field")),
+                    "{f}: {:?}",
+                    p.warnings
+                );
+            }
+        }
+        let loan = doc["components"]["schemas"]["LoanPayload"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| (k.clone(), Value::Null))
+            .collect::<Map<String, Value>>();
+        let mut errors = std::collections::BTreeMap::new();
+        let mut warnings = Vec::new();
+        crate::loans::payload::parse_loan_payload_noting(
+            &Value::Object(loan),
+            "loans[0]",
+            &mut errors,
+            &mut warnings,
+        );
+        assert_eq!(warnings, Vec::<String>::new());
     }
 
     #[test]
