@@ -27,9 +27,9 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn view(&self) -> Value {
+    pub fn view(&self) -> crate::model::BorrowerView<'_> {
         let mut v = self.borrower.view();
-        v["warnings"] = json!(self.warnings);
+        v.warnings = Some(self.warnings.clone());
         v
     }
 }
@@ -885,13 +885,13 @@ pub async fn list(
         }
         let found = ctx.store.borrower_by_external_id(tenant, ext).await?;
         return Ok(BorrowerList {
-            borrowers: found.iter().map(Borrower::view).collect(),
+            borrowers: found.iter().map(Borrower::view_value).collect(),
             next_cursor: None,
         });
     }
     let (page, next) = ctx.store.list_borrowers(tenant, limit, cursor).await?;
     Ok(BorrowerList {
-        borrowers: page.iter().map(Borrower::view).collect(),
+        borrowers: page.iter().map(Borrower::view_value).collect(),
         next_cursor: next,
     })
 }

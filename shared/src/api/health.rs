@@ -6,7 +6,7 @@ use crate::context::AppContext;
 use crate::error::ApiError;
 use crate::http::{ok, respond};
 
-/// `GET /health`: the table answers.
+/// The service is up and its database answers.
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Health {

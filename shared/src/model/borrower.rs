@@ -309,8 +309,13 @@ impl Borrower {
     }
 
     /// The Payitoff `Borrower` response object. The SSN is reduced to `has_ssn`.
-    pub fn view(&self) -> Value {
-        json!(BorrowerView::of(self))
+    pub fn view(&self) -> BorrowerView<'_> {
+        BorrowerView::of(self)
+    }
+
+    /// [`Borrower::view`] as a JSON value, for a body that holds several borrowers.
+    pub fn view_value(&self) -> Value {
+        json!(self.view())
     }
 }
 

@@ -134,6 +134,7 @@ pub struct SessionView {
     pub enrollments: Vec<EnrollmentView>,
     /// Sandbox sessions only: the reserved usernames and what each does.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<SandboxUsername>")]
     pub sandbox_usernames: Option<Vec<SandboxUsername>>,
 }
 

@@ -55,14 +55,11 @@ pub const ATTENTION_RETRY_SECONDS: i64 = 7 * 24 * 60 * 60;
 /// (never later than the client's interval).
 const BACKOFF_SECONDS: [i64; 4] = [15 * 60, 60 * 60, 4 * 60 * 60, 12 * 60 * 60];
 
-/// What the last sync of a link came to:
-/// - `updated`: the servicer's data changed some loans;
-/// - `unchanged`: the servicer's data matched what was stored;
-/// - `servicer_unavailable`: the servicer did not answer; the link stays linked and is
-///   retried with backoff;
-/// - `needs_attention`: the servicer refused the saved login, and the borrower must log in
-///   again;
-/// - `no_connector`: no live connector on this deployment (live clients).
+/// What the last sync of a link came to: `updated` (the servicer's data changed some loans),
+/// `unchanged` (it matched what was stored), `servicer_unavailable` (the servicer did not
+/// answer; the link stays linked and is retried with backoff), `needs_attention` (the servicer
+/// refused the saved login, and the borrower must log in again), or `no_connector` (no live
+/// connector on this deployment, for live clients).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncOutcome {

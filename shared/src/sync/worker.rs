@@ -293,7 +293,7 @@ pub(crate) fn delinquent_event(
     borrower: &crate::model::Borrower,
     servicer: &str,
 ) -> Event {
-    let mut view = borrower.view();
+    let mut view = borrower.view_value();
     if let Some(o) = view.as_object_mut() {
         o.remove("financial_details");
     }

@@ -22,8 +22,8 @@ use crate::store::{outbox, Tx};
 pub const MAX_ENDPOINTS: usize = 10;
 const MAX_URL: usize = 2048;
 
-/// `active`, or `disabled` (it answered 410, or every retry of a delivery failed): a disabled
-/// endpoint gets no events until its secret is rotated.
+/// `active`, or `disabled` (it answered a delivery with 410 Gone): a disabled endpoint gets no
+/// events until its secret is rotated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[schemars(rename = "WebhookStatus")]
@@ -172,7 +172,8 @@ pub struct Attempt {
     pub at: String,
     /// The endpoint's HTTP status; null when it could not be reached.
     pub status_code: Option<u16>,
-    /// What went wrong, in words (never the response body); null on success.
+    /// What went wrong, in words (never the response body); null when the endpoint answered
+    /// (see `status_code`).
     pub error: Option<String>,
     pub duration_ms: u64,
     /// `delivered`, `retrying`, `failed` (no retries left) or `disabled` (the endpoint said 410).

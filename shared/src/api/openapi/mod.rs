@@ -7,11 +7,10 @@
 //! - each route's function has one [`Operation`] in [`operations::OPERATIONS`]: its handler,
 //!   auth, parameters, body and responses (a test fails when a route has none, or one has no
 //!   route);
-//! - the schemas (JSON Schema 2020-12, as OpenAPI 3.1 uses it) are derived from the Rust types
-//!   that write the response where the response is typed ([`derived`]: the assessments, the
-//!   forgiveness options and their employer matches), and written in `components.json` for the
-//!   rest (responses still built as JSON values, and the request payloads, which are read field
-//!   by field); a component is in one place only.
+//! - the response schemas (JSON Schema 2020-12, as OpenAPI 3.1 uses it) are derived from the
+//!   Rust types that write each response ([`derived`]); the request payloads, which are read
+//!   field by field to name each bad field, are written in `components.json`, and a test holds
+//!   each one's fields to its parser's; a component is in one place only.
 //!
 //! What keeps the schemas true to the code: every response the integration tests receive is
 //! validated against the operation's documented status and schema (tests/src/contract.rs), and
@@ -490,27 +489,6 @@ fn enums_from_code(c: &mut Value) {
         &school,
         true,
     );
-    // What the widget may change on its borrower: the BorrowerPayload's fields that the Nexus
-    // parser takes, with the same schemas; any other field is a 422, and so is an empty body.
-    let payload = c["BorrowerPayload"]["properties"].clone();
-    let editable: Map<String, Value> = crate::nexus::link::EDITABLE
-        .iter()
-        .map(|f| {
-            let schema = payload
-                .get(*f)
-                .unwrap_or_else(|| panic!("BorrowerPayload has no {f}"));
-            (f.to_string(), schema.clone())
-        })
-        .collect();
-    c["NexusBorrowerRequest"] = json!({
-        "description": "The borrower details the widget may change: the assess inputs, and in an \
-            enroll session the identity, contact and income details an Enrollment Request needs \
-            (validated as in a BorrowerPayload).",
-        "type": "object",
-        "properties": editable,
-        "additionalProperties": false,
-        "minProperties": 1,
-    });
     // The batch limit is the code's (one DynamoDB transaction per request).
     let batch = c
         .pointer_mut("/LoansRequest/properties/loans/oneOf/0")
@@ -534,6 +512,27 @@ fn enums_from_code(c: &mut Value) {
             .unwrap_or_else(|| panic!("components.json has no {at}"));
         node["pattern"] = json!(state_pattern());
     }
+    // What the widget may change on its borrower: the BorrowerPayload's fields that the Nexus
+    // parser takes, with the same schemas; any other field is a 422, and so is an empty body.
+    let payload = c["BorrowerPayload"]["properties"].clone();
+    let editable: Map<String, Value> = crate::nexus::link::EDITABLE
+        .iter()
+        .map(|f| {
+            let schema = payload
+                .get(*f)
+                .unwrap_or_else(|| panic!("BorrowerPayload has no {f}"));
+            (f.to_string(), schema.clone())
+        })
+        .collect();
+    c["NexusBorrowerRequest"] = json!({
+        "description": "The borrower details the widget may change: the assess inputs, and in an \
+            enroll session the identity, contact and income details an Enrollment Request needs \
+            (validated as in a BorrowerPayload).",
+        "type": "object",
+        "properties": editable,
+        "additionalProperties": false,
+        "minProperties": 1,
+    });
 }
 
 /// `^(?:[Aa][Ll]|[Aa][Kk]|...)$`: every state and territory code, in any case.
@@ -682,6 +681,15 @@ mod tests {
             fields("NexusBorrowerRequest"),
             sorted(crate::nexus::link::EDITABLE)
         );
+        // With the BorrowerPayload's schemas, as finished (state patterns and enums included).
+        let schemas = &doc["components"]["schemas"];
+        for f in fields("NexusBorrowerRequest") {
+            assert_eq!(
+                schemas["NexusBorrowerRequest"]["properties"][&f],
+                schemas["BorrowerPayload"]["properties"][&f],
+                "{f}"
+            );
+        }
         // And each documented field is read: none of them draws an "unknown field" warning.
         for f in fields("BorrowerPayload") {
             let body = json!({ f.clone(): null });
