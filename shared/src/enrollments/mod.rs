@@ -17,7 +17,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Payitoff's EnrollmentStatus types.
+/// Where an Enrollment Request stands (Payitoff's EnrollmentStatus types): `pending`
+/// (submission in progress), `partially_submitted` (submitted to some but not yet all
+/// servicers), `complete` (submitted; the servicers confirm the new payment by letter),
+/// `approved`, `needs_attention`, `unprocessable` or `cancelled`. `approved`, `unprocessable`
+/// and `cancelled` are final; the others are open, and an open request blocks another one for
+/// the borrower.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[schemars(rename = "EnrollmentStatusType")]
@@ -207,12 +212,13 @@ pub struct EnrollmentView {
 #[schemars(deny_unknown_fields, rename = "EnrollmentPlan")]
 pub struct PlanRef {
     pub description: String,
-    /// The plan's `repayment_plan.type` in the Repayment Options (`rap`, `ibr`, ...).
+    /// The plan's `repayment_plan.type` in the Repayment Options.
     #[serde(rename = "type")]
+    #[schemars(with = "crate::rules::PlanType")]
     pub plan_type: String,
 }
 
-/// Payitoff's EnrollmentStatus.
+/// Payitoff's EnrollmentStatus: the type, its description in words, and when it was set.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields, rename = "EnrollmentStatus")]
 pub struct StatusView {

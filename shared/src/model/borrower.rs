@@ -340,8 +340,9 @@ pub struct BorrowerView<'a> {
     pub employer_state: Option<&'a str>,
     /// Your id for the borrower (unique per client).
     pub external_id: Option<&'a str>,
-    /// The linked spouse's integer id and uuid.
+    /// The linked spouse's integer id.
     pub spouse_id: Option<i64>,
+    /// The linked spouse's uuid.
     pub spouse_uuid: Option<Uuid>,
     pub has_ssn: bool,
     /// The NSLDS school enrollment status, in words.
@@ -374,7 +375,7 @@ pub struct FinancialView<'a> {
     #[schemars(with = "Option<crate::rules::money::Money2>")]
     pub extra_monthly_payment: Option<Decimal>,
     pub family_size: u32,
-    #[schemars(schema_with = "filing_status_schema")]
+    #[schemars(with = "FilingStatusName")]
     pub filing_status: &'static str,
     /// Percent per year (5.0 when not set).
     #[serde(serialize_with = "ser_rate_required")]
@@ -419,9 +420,22 @@ fn ser_rate_required<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S
     money::rate_number(*d).serialize(s)
 }
 
-pub fn filing_status_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    let all: Vec<&str> = FilingStatus::ALL.iter().map(|(s, _)| *s).collect();
-    schemars::json_schema!({"type": "string", "enum": all})
+/// The tax filing status as a response writes it: one named component (`FilingStatus`) for
+/// every response that holds one.
+pub struct FilingStatusName;
+
+impl schemars::JsonSchema for FilingStatusName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FilingStatus".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let all: Vec<&str> = FilingStatus::ALL.iter().map(|(s, _)| *s).collect();
+        schemars::json_schema!({
+            "type": "string",
+            "enum": all,
+            "description": "The tax filing status (`single` when none is on file)."
+        })
+    }
 }
 
 impl<'a> BorrowerView<'a> {

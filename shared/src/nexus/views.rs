@@ -81,8 +81,11 @@ pub enum LinkResult {
         link: LinkView,
         /// The account's open loans now in the portfolio.
         loans_linked: usize,
+        /// Loans new to the portfolio.
         created: usize,
+        /// Loans already in the portfolio (from an earlier link) whose data changed.
         updated: usize,
+        /// Loans already in the portfolio with the same data.
         unchanged: usize,
         /// Loans of an earlier link to this servicer that this account no longer holds.
         removed: usize,
@@ -159,7 +162,7 @@ pub struct NexusFinancial {
     pub agi: Option<String>,
     #[schemars(with = "Option<crate::money::MoneyText>")]
     pub spouse_agi: Option<String>,
-    #[schemars(schema_with = "crate::model::filing_status_schema")]
+    #[schemars(with = "crate::model::FilingStatusName")]
     pub filing_status: &'static str,
     pub family_size: u32,
     /// The state of residence, else the mailing address's state.

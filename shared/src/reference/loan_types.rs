@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "snake_case")]
 #[schemars(
-    description = "The loan's product family, as the rules engine groups them. \
+    description = "The loan's product family, as the federal repayment rules group them. \
     `direct_consolidation` repaid no Parent PLUS loan; `direct_consolidation_parent_plus` did."
 )]
 pub enum LoanFamily {

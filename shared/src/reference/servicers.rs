@@ -43,7 +43,7 @@ pub struct ServicerRow {
     /// Other names the servicer appears under (NSLDS contact names, Plaid
     /// institution names, former names).
     pub aliases: &'static [&'static str],
-    /// Servicing federal loans today (late 2026).
+    /// Servicing federal loans today.
     pub active: bool,
     pub source: &'static str,
 }

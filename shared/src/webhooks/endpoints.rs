@@ -167,6 +167,7 @@ pub struct Attempt {
     pub event_id: String,
     pub event_type: String,
     /// 1 for the first attempt.
+    #[schemars(range(min = 1))]
     pub attempt: u32,
     #[schemars(with = "chrono::DateTime<chrono::Utc>")]
     pub at: String,

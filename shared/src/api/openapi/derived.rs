@@ -2,15 +2,12 @@
 //! 2020-12 as OpenAPI 3.1 uses it), so a field added to, renamed in or removed from one of
 //! these types changes the document with it.
 //!
-//! Derived: the Repayment Options (API and Nexus), the Forgiveness Options, the Portfolio and
-//! the employer search, the Borrower, the v1 Loan, the error envelope, and every type they
-//! hold. Each type's own name (or its
-//! `#[schemars(rename)]`) is its component name, and the types it holds become components
-//! of their own, referenced as `#/components/schemas/<Name>`.
+//! Derived: every response body (the list in [`components`]) and every type they hold. Each
+//! type's own name (or its `#[schemars(rename)]`) is its component name, and the types it holds
+//! become components of their own, referenced as `#/components/schemas/<Name>`.
 //!
-//! The schemas still in `components.json` are those of responses built as JSON values and of
-//! the request payloads, which are read field by field; a component is in one place only (a
-//! test checks it).
+//! The schemas in `components.json` are the request payloads', which are read field by field;
+//! a component is in one place only (a test checks it).
 
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
@@ -66,7 +63,60 @@ pub fn components() -> Map<String, Value> {
     add::<crate::webhooks::DelinquentEvent>(&mut g);
     let mut defs = g.take_definitions(true);
     defs.values_mut().for_each(tidy);
+    name_tagged_variants(&mut defs);
     defs
+}
+
+/// An internally tagged enum (`#[serde(tag = "status")]`) is a `oneOf` of inline objects,
+/// which code generators name by position (`NexusLinkResultType0`, ...) and try one by one.
+/// Each variant becomes a component of its own, named after its tag value
+/// (`NexusLinkResultFailed`), and the `oneOf` gets a `discriminator` on the tag.
+fn name_tagged_variants(defs: &mut Map<String, Value>) {
+    let mut added = Vec::new();
+    for (name, schema) in defs.iter_mut() {
+        let Some(Value::Array(branches)) = schema.get("oneOf") else {
+            continue;
+        };
+        // The tag: a property that is a string `const` in every branch.
+        let tag_of = |b: &Value| -> Option<(String, String)> {
+            b["properties"].as_object()?.iter().find_map(|(k, p)| {
+                p.get("const")
+                    .and_then(Value::as_str)
+                    .map(|c| (k.clone(), c.to_string()))
+            })
+        };
+        let tags: Vec<(String, String)> = branches.iter().filter_map(tag_of).collect();
+        if tags.len() != branches.len() || tags.iter().any(|(k, _)| *k != tags[0].0) {
+            continue;
+        }
+        let mut refs = Vec::new();
+        let mut mapping = Map::new();
+        for (branch, (_, value)) in branches.iter().zip(&tags) {
+            let pascal: String = value
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let variant = format!("{name}{pascal}");
+            let at = format!("#/components/schemas/{variant}");
+            refs.push(serde_json::json!({ "$ref": at }));
+            mapping.insert(value.clone(), Value::String(at));
+            added.push((variant, branch.clone()));
+        }
+        schema["oneOf"] = Value::Array(refs);
+        schema["discriminator"] =
+            serde_json::json!({"propertyName": tags[0].0, "mapping": mapping});
+    }
+    for (variant, branch) in added {
+        assert!(
+            defs.insert(variant.clone(), branch).is_none(),
+            "{variant} is named twice"
+        );
+    }
 }
 
 /// What schemars writes that the contract says otherwise, fixed in one walk of a schema:
@@ -77,6 +127,7 @@ pub fn components() -> Map<String, Value> {
 fn tidy(v: &mut Value) {
     match v {
         Value::Object(m) => {
+            unit_enum(m);
             if m.get("format")
                 .and_then(Value::as_str)
                 .is_some_and(|f| f.starts_with("uint") || f == "int")
@@ -99,6 +150,63 @@ fn tidy(v: &mut Value) {
         Value::Array(a) => a.iter_mut().for_each(tidy),
         _ => {}
     }
+}
+
+/// A Rust enum whose variants carry doc comments comes out as a `oneOf` of string `const`s,
+/// which some generators read as its first value only (openapi-python-client #1044): it is
+/// written as a plain `enum`, with each value's text in the description.
+fn unit_enum(m: &mut Map<String, Value>) {
+    let Some(Value::Array(branches)) = m.get("oneOf") else {
+        return;
+    };
+    let values: Option<Vec<(String, Option<String>)>> = branches
+        .iter()
+        .map(|b| {
+            let c = b.get("const")?.as_str()?.to_string();
+            let d = b
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            (b.get("type") == Some(&Value::String("string".into()))).then_some((c, d))
+        })
+        .collect();
+    let Some(values) = values else {
+        return;
+    };
+    let words: Vec<String> = values
+        .iter()
+        .map(|(c, d)| match d {
+            Some(d) => {
+                let d = d.trim_end_matches('.');
+                // "Imported from ..." reads "`x`: imported from ..."; "POSTed" stays.
+                let mut chars = d.chars();
+                let first = chars.next().unwrap_or_default();
+                let second_lower = chars.clone().next().is_some_and(char::is_lowercase);
+                let first: String = if second_lower {
+                    first.to_lowercase().collect()
+                } else {
+                    first.into()
+                };
+                format!("`{c}`: {first}{}", chars.as_str())
+            }
+            None => format!("`{c}`"),
+        })
+        .collect();
+    let lead = m
+        .get("description")
+        .and_then(Value::as_str)
+        .map(|d| format!("{} ", d.trim_end_matches('.').to_string() + ":"))
+        .unwrap_or_default();
+    m.remove("oneOf");
+    m.insert("type".into(), Value::String("string".into()));
+    m.insert(
+        "enum".into(),
+        Value::Array(values.into_iter().map(|(c, _)| Value::String(c)).collect()),
+    );
+    m.insert(
+        "description".into(),
+        Value::String(format!("{lead}{}.", words.join("; "))),
+    );
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub const OPERATIONS: &[Operation] = &[
         query: &[],
         body: ReqBody::None,
         ok: &[ok(200, "Healthy.", "Health")],
-        errors: &[(503, "The table cannot be reached.")],
+        errors: &[(503, "The database cannot be reached yet.")],
     },
     Operation {
         function: super::FUNCTION,
