@@ -121,17 +121,30 @@ pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-/// The object under `key` in the body's envelope, e.g. `{"borrower": {...}}`.
-pub fn envelope(req: &Request, key: &str) -> Result<Map<String, Value>, ApiError> {
+/// The object under `key` in the body's envelope, e.g. `{"borrower": {...}}`, and a warning
+/// for each other key beside it (ignored, and said so, like an unknown field inside it).
+pub fn envelope(req: &Request, key: &str) -> Result<(Map<String, Value>, Vec<String>), ApiError> {
     let mut body = json_object(req)?;
-    match body.remove(key) {
-        Some(Value::Object(map)) => Ok(map),
-        Some(_) => Err(ApiError::field(key, "must be a JSON object")),
-        None => Err(ApiError::field(
-            key,
-            format!("is required: wrap the payload as {{\"{key}\": {{...}}}}"),
-        )),
-    }
+    let inner = match body.remove(key) {
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err(ApiError::field(key, "must be a JSON object")),
+        None => {
+            return Err(ApiError::field(
+                key,
+                format!("is required: wrap the payload as {{\"{key}\": {{...}}}}"),
+            ))
+        }
+    };
+    let beside = body
+        .keys()
+        .map(|k| {
+            format!(
+                "Unknown field {} beside {key} was ignored: only {key} is read.",
+                k.chars().take(100).collect::<String>()
+            )
+        })
+        .collect();
+    Ok((inner, beside))
 }
 
 /// A path parameter such as `{id}`.

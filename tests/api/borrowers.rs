@@ -465,6 +465,39 @@ async fn spouse_agi_for_single_filers_is_kept_with_a_warning() {
 }
 
 #[tokio::test]
+async fn keys_beside_the_borrower_envelope_are_ignored_with_a_warning() {
+    let t = app().await;
+    // A key next to `borrower` (a typo such as `borower`, or a field put outside) was dropped
+    // in silence; it is reported now, on create and on update, and changes nothing.
+    let (s, b) = send(
+        &t.ctx,
+        create,
+        call("POST", "/").json(json!({"borrower": {"first_name": "Ann"}, "agi": 50000})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(
+        b["warnings"],
+        json!(["Unknown field agi beside borrower was ignored: only borrower is read."])
+    );
+    assert_eq!(b["financial_details"]["agi"], Value::Null);
+    let (s, p) = send(
+        &t.ctx,
+        update,
+        call("PATCH", "/")
+            .id(1)
+            .json(json!({"borower": {"last_name": "Lee"}, "borrower": {}})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        p["warnings"],
+        json!(["Unknown field borower beside borrower was ignored: only borrower is read."])
+    );
+    assert_eq!(p["last_name"], Value::Null);
+}
+
+#[tokio::test]
 async fn external_id_is_unique_per_client_and_filterable() {
     let t = app().await;
     create_one(

@@ -19,11 +19,19 @@ async fn create_once(ctx: &AppContext, req: Request) -> Response<Body> {
         async {
             let t = tenant(ctx, &req).await?;
             crate::http::query_only(&req, &[])?;
-            let patch = parse_borrower_payload(&envelope(&req, "borrower")?)?;
+            let patch = borrower_patch(&req)?;
             created(&borrowers::create(ctx, &t, patch).await?.view())
         }
         .await,
     )
+}
+
+/// The `{"borrower": BorrowerPayload}` body, with a warning for each key beside `borrower`.
+fn borrower_patch(req: &Request) -> Result<crate::model::payload::BorrowerPatch, ApiError> {
+    let (payload, beside) = envelope(req, "borrower")?;
+    let mut patch = parse_borrower_payload(&payload)?;
+    patch.warnings.extend(beside);
+    Ok(patch)
 }
 
 /// `GET /api/v1/borrowers/{id}`.
@@ -56,7 +64,7 @@ pub async fn update(ctx: &AppContext, req: Request) -> Response<Body> {
             let t = tenant(ctx, &req).await?;
             crate::http::query_only(&req, &[])?;
             let r = borrower_ref(&req)?;
-            let patch = parse_borrower_payload(&envelope(&req, "borrower")?)?;
+            let patch = borrower_patch(&req)?;
             ok(&borrowers::update(ctx, &t, &r, patch, mode).await?.view())
         }
         .await,
