@@ -433,7 +433,7 @@ impl schemars::JsonSchema for FilingStatusName {
         schemars::json_schema!({
             "type": "string",
             "enum": all,
-            "description": "The tax filing status (`single` when none is on file)."
+            "description": "The tax filing status."
         })
     }
 }

@@ -148,15 +148,32 @@ pub struct WebhookDeliveries {
     pub deliveries: Vec<Attempt>,
 }
 
-/// The event types an endpoint can subscribe to: every delivered type (the test event goes
-/// to the endpoint it names whatever it subscribes to).
-fn event_types(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    let delivered: Vec<&str> = EVENT_TYPES
-        .iter()
-        .copied()
-        .filter(|e| *e != "webhook.test")
-        .collect();
-    schemars::json_schema!({"type": "array", "items": {"type": "string", "enum": delivered}})
+/// The event types an endpoint subscribes to (`WebhookEventType`).
+fn event_types(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "array", "items": g.subschema_for::<EventTypeName>()})
+}
+
+/// An event type an endpoint can subscribe to: every delivered type (the test event goes to
+/// the endpoint it names whatever it subscribes to). One named component, `WebhookEventType`,
+/// for the endpoints and the request that registers one.
+pub struct EventTypeName;
+
+impl schemars::JsonSchema for EventTypeName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WebhookEventType".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let delivered: Vec<&str> = EVENT_TYPES
+            .iter()
+            .copied()
+            .filter(|e| *e != "webhook.test")
+            .collect();
+        schemars::json_schema!({
+            "type": "string",
+            "enum": delivered,
+            "description": "An event type an endpoint can subscribe to."
+        })
+    }
 }
 
 /// One delivery attempt, as `GET /webhooks/{id}/deliveries` shows it.

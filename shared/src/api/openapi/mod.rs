@@ -417,15 +417,6 @@ fn enums_from_code(c: &mut Value) {
         .iter()
         .map(|r| r.plan_type)
         .collect();
-    let delivered: Vec<&str> = crate::webhooks::EVENT_TYPES
-        .iter()
-        .copied()
-        .filter(|e| *e != "webhook.test")
-        .collect();
-    let filing: Vec<&str> = crate::model::FilingStatus::ALL
-        .iter()
-        .map(|(s, _)| *s)
-        .collect();
     let school: Vec<&str> = crate::model::SCHOOL_ENROLLMENT
         .iter()
         .map(|(s, _)| *s)
@@ -470,18 +461,6 @@ fn enums_from_code(c: &mut Value) {
         "/EnrollmentPayload/properties/repayment_plan",
         &crate::enrollments::service::enrollable(),
         false,
-    );
-    set(
-        c,
-        "/WebhookPayload/properties/events/items",
-        &delivered,
-        false,
-    );
-    set(
-        c,
-        "/BorrowerPayload/properties/filing_status",
-        &filing,
-        true,
     );
     set(
         c,
