@@ -514,6 +514,17 @@ async fn the_lifecycle_runs_on_the_sandbox_clock_and_approval_moves_the_loans() 
         .await;
         assert_eq!(s, 422, "{bad}");
     }
+    // A missing `days` says it is required, not that it is out of range.
+    let (_, e) = send(
+        &t.ctx,
+        enrollments::advance,
+        call("POST", "/").id(&b["id"]).json(json!({})),
+    )
+    .await;
+    assert!(e["error"]["fields"]["days"]
+        .as_str()
+        .unwrap()
+        .starts_with("is required"));
     let (_, theirs) = send(
         &t.ctx,
         borrowers::create,

@@ -255,6 +255,32 @@ pub struct SubmissionView {
     pub loans: Vec<Uuid>,
 }
 
+impl SubmissionView {
+    /// The part as it stood at `at` (a change applied with later ones in one go): a step
+    /// after `at` is undone, back to `submitted` (when it was sent by then) or `pending` (as
+    /// created at `created_at`). A part moves pending -> submitted -> approved or cancelled,
+    /// and its `updated_at` is its last step.
+    pub fn as_of(mut self, at: &str, created_at: &str) -> Self {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+        let Some(at_t) = t(at) else { return self };
+        if t(&self.updated_at).is_none_or(|u| u <= at_t) {
+            return self;
+        }
+        match self.submitted_at.clone() {
+            Some(sent) if t(&sent).is_some_and(|s| s <= at_t) => {
+                self.status = SubmissionStatus::Submitted;
+                self.updated_at = sent;
+            }
+            _ => {
+                self.status = SubmissionStatus::Pending;
+                self.submitted_at = None;
+                self.updated_at = created_at.to_string();
+            }
+        }
+        self
+    }
+}
+
 /// `GET /borrowers/{id}/enrollments`: newest first.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]

@@ -148,6 +148,12 @@ fn change_event(e: &Enrollment, change: &Change) -> Event {
     if let Some(i) = e.history.iter().position(|c| c == change) {
         view.history.truncate(i + 1);
     }
+    // The servicers' parts as they stood then too, not after the later changes.
+    view.servicers = view
+        .servicers
+        .into_iter()
+        .map(|s| s.as_of(&change.at, &e.created_at))
+        .collect();
     Event::new(
         &e.client_id,
         "enrollment.status_changed",
@@ -656,6 +662,12 @@ pub async fn advance(
         return Err(ApiError::field(
             k.clone(),
             "is not a field of this request (days)",
+        ));
+    }
+    if body.get("days").is_none_or(Value::is_null) {
+        return Err(ApiError::field(
+            "days",
+            format!("is required: how many days to move the sandbox clock ahead, 0 to {MAX_DAYS}"),
         ));
     }
     let days = body

@@ -393,7 +393,10 @@ pub async fn update_financials(
     )
     .await?;
     Ok(BorrowerUpdate {
-        profile: ProfileView::of(&out.borrower),
+        profile: session
+            .workflow
+            .allows(Workflow::Enroll)
+            .then(|| ProfileView::of(&out.borrower)),
         financial: NexusFinancial::of(&out.borrower),
         warnings: out.warnings,
     })

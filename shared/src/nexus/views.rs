@@ -242,7 +242,9 @@ pub struct TokenView {
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields, rename = "NexusBorrowerUpdate")]
 pub struct BorrowerUpdate {
-    pub profile: ProfileView,
+    /// The enroll step's prefill after the change; `null` unless the session is for the
+    /// enroll workflow (an assess session never reads the identity and contact details).
+    pub profile: Option<ProfileView>,
     pub financial: NexusFinancial,
     /// Inputs that were accepted but change nothing, in words.
     pub warnings: Vec<String>,

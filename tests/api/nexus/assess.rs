@@ -57,6 +57,22 @@ async fn assess_inputs_are_saved_and_the_what_if_is_not() {
         saved["financial"],
         json!({"agi": "70000.00", "spouse_agi": null, "filing_status": "single", "family_size": 2, "state_of_residence": "NY"})
     );
+    // This is an enroll session: the answer holds the profile. An assess session never reads
+    // the identity and contact details, not even in the answer to its own change (GET
+    // /nexus/session gives it no profile either).
+    assert!(saved["profile"]["phone"].is_string(), "{saved}");
+    let (assess_tok, _) = session_of(&t, "assess-1", "assess").await;
+    let (s, v) = send(
+        &t.ctx,
+        nexus::borrower_update,
+        call("PATCH", "/")
+            .session(&assess_tok)
+            .json(json!({"family_size": 2})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["profile"], Value::Null, "{v}");
+    assert_eq!(v["financial"]["family_size"], 2);
     let (s, saved_view) = send(&t.ctx, nexus::session_get, call("GET", "/").session(&tok)).await;
     assert_eq!(s, 200);
     assert_eq!(saved_view["borrower"]["financial"]["agi"], "70000.00");
