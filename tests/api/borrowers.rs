@@ -551,6 +551,18 @@ async fn external_id_is_unique_per_client_and_filterable() {
     assert_eq!(s, 201);
     let (_, none) = send(&t.ctx, list, call("GET", "/").query("external_id", "nope")).await;
     assert_eq!(none["borrowers"], json!([]));
+    // A lookup by external_id is one page, but a bad cursor beside it is still a 422, never
+    // taken in silence (schemathesis sent a 518-character one).
+    let (s, e) = send(
+        &t.ctx,
+        list,
+        call("GET", "/")
+            .query("external_id", "crm-1")
+            .query("cursor", "x".repeat(600)),
+    )
+    .await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"]["fields"]["cursor"].is_string(), "{e}");
 }
 
 #[tokio::test]

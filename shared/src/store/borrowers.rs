@@ -71,7 +71,7 @@ fn encode_cursor(id: i64, uuid: &Uuid) -> String {
     B64URL.encode(format!("{id}:{uuid}"))
 }
 
-fn decode_cursor(c: &str) -> Option<(i64, Uuid)> {
+pub(crate) fn decode_cursor(c: &str) -> Option<(i64, Uuid)> {
     let raw = String::from_utf8(B64URL.decode(c.trim()).ok()?).ok()?;
     let (id, uuid) = raw.split_once(':')?;
     Some((id.parse().ok()?, Uuid::parse_str(uuid).ok()?))
