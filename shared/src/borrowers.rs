@@ -874,16 +874,11 @@ pub async fn list(
             }
         },
     };
-    // A cursor is checked even where it is not used (an `external_id` lookup is one page), so
-    // a bad one is never taken in silence.
-    if let Some(c) = cursor {
-        if crate::store::borrowers::decode_cursor(c).is_none() {
-            return Err(ApiError::field(
-                "cursor",
-                "is not a cursor this API returned",
-            ));
-        }
-    }
+    // Decoded first, even where it is not used (an `external_id` lookup is one page), so a bad
+    // cursor is never taken in silence.
+    let cursor = cursor
+        .map(crate::store::borrowers::parse_cursor)
+        .transpose()?;
     if let Some(ext) = external_id {
         // The same rules as the payload field: trimmed, at most 200 characters.
         let ext = ext.trim();

@@ -205,7 +205,15 @@ pub async fn backfill() -> Result<(), String> {
         loop {
             let (page, next) = ctx
                 .store
-                .list_borrowers(&tenant, 100, cursor.as_deref())
+                .list_borrowers(
+                    &tenant,
+                    100,
+                    cursor
+                        .as_deref()
+                        .map(shared::store::borrowers::parse_cursor)
+                        .transpose()
+                        .map_err(|e| e.to_string())?,
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             for b in &page {

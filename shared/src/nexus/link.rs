@@ -9,7 +9,6 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -17,8 +16,8 @@ use uuid::Uuid;
 use super::connector::{self, ChallengeKind, Connector, FailureReason, LinkFailure, LoginOutcome};
 use super::session::Workflow;
 use super::views::{
-    money_text, BorrowerUpdate, ChallengeView, LinkResult, NexusFinancial, PickerServicer,
-    ProfileView, SandboxUsername, SessionBorrower, SessionView,
+    BorrowerUpdate, ChallengeView, LinkResult, NexusFinancial, NexusRepaymentOptions,
+    PickerServicer, ProfileView, SandboxUsername, SessionBorrower, SessionView, WhatIf,
 };
 use super::{epoch, expired, in_seconds, NexusSession, Secret, ServicerAccount};
 use crate::borrowers::{self, Mode};
@@ -481,7 +480,7 @@ pub async fn repayment_options(
         crate::rules::assess(&input).map_err(|e| crate::assessment::rules_error(&input, e))?;
     assessment.assumptions.extend(notes);
     let what_if = (agi.is_some() || family_size.is_some()).then(|| WhatIf {
-        agi: agi.map(money_text),
+        agi: agi.map(crate::money::string),
         family_size,
         saved: false,
     });
@@ -489,31 +488,6 @@ pub async fn repayment_options(
         assessment,
         what_if,
     })
-}
-
-/// `GET /nexus/repayment_options`: the assessment, and the what-if it answers when the widget
-/// sent one.
-#[derive(Debug, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct NexusRepaymentOptions {
-    #[serde(flatten)]
-    pub assessment: crate::rules::Assessment,
-    /// Present only when `agi` or `family_size` was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "WhatIf")]
-    pub what_if: Option<WhatIf>,
-}
-
-/// The overrides a what-if answer used; they are never saved.
-#[derive(Debug, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields, rename = "NexusWhatIf")]
-pub struct WhatIf {
-    /// The AGI assumed, as a decimal string with 2 decimals; `null` when not overridden.
-    pub agi: Option<String>,
-    /// The family size assumed; `null` when not overridden.
-    pub family_size: Option<u32>,
-    /// Always `false`: a what-if changes this answer only.
-    pub saved: bool,
 }
 
 /// `POST /nexus/enrollments` `{repayment_plan, signature, cursive_signature}`: the enroll

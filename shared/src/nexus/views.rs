@@ -3,7 +3,6 @@
 //! or taken from an answer changes the contract with it.
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
 use uuid::Uuid;
@@ -16,11 +15,6 @@ use crate::model::{Borrower, ClientMode};
 use crate::sync::SyncOutcome;
 
 type Stamp = chrono::DateTime<chrono::Utc>;
-
-/// Money as the widget shows it: a decimal string with two decimals.
-pub fn money_text(d: Decimal) -> String {
-    format!("{:.2}", d.round_dp(2))
-}
 
 /// A linked servicer account (Loanpath addition): its state and when it last synced.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -173,8 +167,8 @@ impl NexusFinancial {
     pub fn of(b: &Borrower) -> Self {
         let f = &b.financial;
         NexusFinancial {
-            agi: f.agi.map(money_text),
-            spouse_agi: f.spouse_agi.map(money_text),
+            agi: f.agi.map(crate::money::string),
+            spouse_agi: f.spouse_agi.map(crate::money::string),
             filing_status: f.filing_status().as_str(),
             family_size: f.family_size(),
             state_of_residence: f
@@ -302,4 +296,29 @@ pub struct ProfileCertification {
     pub kind: String,
     /// UTC, `YYYY-MM-DD HH:MM:SS`, as Payitoff writes it.
     pub inserted_at: String,
+}
+
+/// `GET /nexus/repayment_options`: the assessment, and the what-if it answers when the widget
+/// sent one.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct NexusRepaymentOptions {
+    #[serde(flatten)]
+    pub assessment: crate::rules::Assessment,
+    /// Present only when `agi` or `family_size` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "WhatIf")]
+    pub what_if: Option<WhatIf>,
+}
+
+/// The overrides a what-if answer used; they are never saved.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, rename = "NexusWhatIf")]
+pub struct WhatIf {
+    /// The AGI assumed, as a decimal string with 2 decimals; `null` when not overridden.
+    pub agi: Option<String>,
+    /// The family size assumed; `null` when not overridden.
+    pub family_size: Option<u32>,
+    /// Always `false`: a what-if changes this answer only.
+    pub saved: bool,
 }

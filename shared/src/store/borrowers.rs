@@ -71,7 +71,16 @@ fn encode_cursor(id: i64, uuid: &Uuid) -> String {
     B64URL.encode(format!("{id}:{uuid}"))
 }
 
-pub(crate) fn decode_cursor(c: &str) -> Option<(i64, Uuid)> {
+/// Where a page of borrowers starts: the last borrower's integer id and uuid, as the earlier
+/// page's `next_cursor` encodes them.
+pub type Cursor = (i64, Uuid);
+
+/// A `next_cursor` this API returned, decoded; anything else is a 422 naming `cursor`.
+pub fn parse_cursor(c: &str) -> Result<Cursor, ApiError> {
+    decode_cursor(c).ok_or_else(|| ApiError::field("cursor", "is not a cursor this API returned"))
+}
+
+fn decode_cursor(c: &str) -> Option<Cursor> {
     let raw = String::from_utf8(B64URL.decode(c.trim()).ok()?).ok()?;
     let (id, uuid) = raw.split_once(':')?;
     Some((id.parse().ok()?, Uuid::parse_str(uuid).ok()?))
@@ -197,23 +206,17 @@ impl Store {
         &self,
         tenant: &Tenant,
         limit: i32,
-        cursor: Option<&str>,
+        cursor: Option<Cursor>,
     ) -> Result<(Vec<Borrower>, Option<String>), ApiError> {
         let gsi1pk = keys::client_borrowers(&tenant.client_id);
-        let start = match cursor {
-            None => None,
-            Some(c) => {
-                let (id, uuid) = decode_cursor(c).ok_or_else(|| {
-                    ApiError::field("cursor", "is not a cursor this API returned")
-                })?;
-                Some(Item::from([
-                    ("PK".to_string(), s(keys::borrower(&uuid))),
-                    ("SK".to_string(), s(keys::PROFILE_SK)),
-                    ("GSI1PK".to_string(), s(gsi1pk.clone())),
-                    ("GSI1SK".to_string(), s(keys::borrower_sort(id))),
-                ]))
-            }
-        };
+        let start = cursor.map(|(id, uuid)| {
+            Item::from([
+                ("PK".to_string(), s(keys::borrower(&uuid))),
+                ("SK".to_string(), s(keys::PROFILE_SK)),
+                ("GSI1PK".to_string(), s(gsi1pk.clone())),
+                ("GSI1SK".to_string(), s(keys::borrower_sort(id))),
+            ])
+        });
         // A borrower whose large delete is under way is gone for every read. The filter runs
         // after DynamoDB's Limit, so a page short of deleted borrowers is topped up from where
         // the last Query stopped (at most 20 Queries), and the cursor is where reading stopped:

@@ -30,7 +30,7 @@ pub fn components() -> Map<String, Value> {
         .for_serialize()
         .into_generator();
     add::<rules::Assessment>(&mut g);
-    add::<crate::nexus::link::NexusRepaymentOptions>(&mut g);
+    add::<crate::nexus::views::NexusRepaymentOptions>(&mut g);
     add::<crate::assessment::ForgivenessOptions>(&mut g);
     crate::loans::add_portfolio_schema(&mut g);
     add::<crate::employers::search::EmployerSearch>(&mut g);
@@ -195,7 +195,7 @@ fn unit_enum(m: &mut Map<String, Value>) {
     let lead = m
         .get("description")
         .and_then(Value::as_str)
-        .map(|d| format!("{} ", d.trim_end_matches('.').to_string() + ":"))
+        .map(|d| format!("{}: ", d.trim_end_matches('.')))
         .unwrap_or_default();
     m.remove("oneOf");
     m.insert("type".into(), Value::String("string".into()));
