@@ -397,8 +397,8 @@ pub async fn upload_income_certification(
 #[schemars(deny_unknown_fields, rename = "IncomeCertification")]
 pub struct IncomeCertificationCreated<'a> {
     pub id: i64,
-    /// pay_stub, tax_return, determination_summary or offer_letter.
     #[serde(rename = "type")]
+    #[schemars(with = "crate::model::IncomeDocumentTypeName")]
     pub kind: &'a str,
     /// UTC, `YYYY-MM-DD HH:MM:SS`, as Payitoff writes it (a space, not a "T", and no zone).
     #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"))]

@@ -230,4 +230,16 @@ pub fn check_webhook(body: &Value) {
         errors.is_empty(),
         "a delivered {event_type} breaks its OpenAPI webhook schema:\n{errors}\nbody: {body}"
     );
+    // The same body parses as the WebhookEvent union that code generators read.
+    static UNION: LazyLock<Arc<jsonschema::Validator>> = LazyLock::new(|| {
+        compile(
+            &json!({"$ref": "#/components/schemas/WebhookEvent"}),
+            "WebhookEvent",
+        )
+    });
+    let errors = problems(&UNION, body);
+    assert!(
+        errors.is_empty(),
+        "a delivered {event_type} breaks the WebhookEvent component:\n{errors}\nbody: {body}"
+    );
 }

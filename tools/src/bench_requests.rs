@@ -1,7 +1,9 @@
-//! `loanpath bench-requests [--iterations N]`: the request-path benchmark (docs/benchmarks.md).
+//! `loanpath bench-requests [--iterations N] [--emulator thread|shared]`: the request-path
+//! benchmark (docs/benchmarks.md).
 //!
 //! It times the real handlers for GET borrower, GET portfolio and GET repayment_options
-//! against an embedded dynoxide over HTTP, through the real SDK, and, inside each of those
+//! against an embedded dynoxide over HTTP (on its own thread and runtime unless
+//! `--emulator shared`), through the real SDK, and, inside each of those
 //! requests, the time spent in the DynamoDB calls the handler makes (an SDK interceptor marks
 //! when each call starts and ends; overlapping calls count once). The handler's own overhead is
 //! the rest: parsing, authentication from the warm key cache, decoding items, the engine,
@@ -108,7 +110,16 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     let iterations: usize = crate::flag_value(args, "--iterations")
         .map_or(Ok(500), |v| v.parse())
         .map_err(|_| "--iterations N")?;
-    let endpoint = crate::embedded::spawn_dynoxide(None).await?;
+    // `--emulator thread` (the default): dynoxide on its own OS thread and runtime, apart
+    // from the handler's, as DynamoDB is apart from a Lambda function. `--emulator shared`:
+    // on the handler's own runtime (2 workers here), as the earlier runs measured it; its
+    // tasks then compete with the handler's for the same workers.
+    let emulator = crate::flag(args, "--emulator", "thread");
+    let endpoint = match emulator.as_str() {
+        "thread" => crate::embedded::spawn_dynoxide_thread()?,
+        "shared" => crate::embedded::spawn_dynoxide(None).await?,
+        other => return Err(format!("--emulator thread|shared, not {other}")),
+    };
     let counter = Counting(Arc::new(Counter::default()));
     let timing = Timing(Arc::new(Busy::default()));
     let conf = crate::embedded::dynamo_config(&endpoint)
@@ -247,7 +258,8 @@ pub async fn bench(args: &[String]) -> Result<(), String> {
     }
     println!(
         "{}",
-        serde_json::to_string_pretty(&json!({ "requests": out })).map_err(|e| e.to_string())?
+        serde_json::to_string_pretty(&json!({ "emulator": emulator, "requests": out }))
+            .map_err(|e| e.to_string())?
     );
     Ok(())
 }

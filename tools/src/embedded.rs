@@ -18,6 +18,31 @@ pub(crate) async fn spawn_dynoxide(data: Option<&str>) -> Result<String, String>
     Ok(format!("http://{addr}"))
 }
 
+/// The embedded emulator on an OS thread of its own, with its own single-threaded runtime: its
+/// work (parsing, SQLite, writing the answer, the connection's upkeep after it) never runs on
+/// the caller's runtime, as DynamoDB's never runs in a Lambda function. The request-path
+/// benchmark uses it so that the handler's time is the handler's own.
+pub(crate) fn spawn_dynoxide_thread() -> Result<String, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("dynoxide".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => return drop(tx.send(Err(e.to_string()))),
+            };
+            rt.block_on(async move {
+                let _ = tx.send(spawn_dynoxide(None).await);
+                std::future::pending::<()>().await
+            });
+        })
+        .map_err(|e| e.to_string())?;
+    rx.recv().map_err(|e| e.to_string())?
+}
+
 /// The DynamoDB configuration for the embedded table, with local credentials.
 pub(crate) fn dynamo_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
     aws_sdk_dynamodb::Config::builder()

@@ -16,7 +16,8 @@
 //! loanpath load-employers [--bmf F]... [--schools F]... [--low-income F]... [--government F]...
 //!                       [--fixtures] [--date YYYY-MM-DD] [--check]   the PSLF employer lists
 //! loanpath bench-employers [--rows N] [--searches S]   load and search benchmark (embedded)
-//! loanpath bench-requests [--iterations N]   request-path benchmark: handler vs DynamoDB time
+//! loanpath bench-requests [--iterations N] [--emulator thread|shared]
+//!                                            request-path benchmark: handler vs DynamoDB time
 //! loanpath bucket create S3_ENDPOINT    the local documents bucket; prints its name
 //! loanpath migrate-documents            moves documents kept in DynamoDB items to the bucket
 //! loanpath create-client "<name>" --sandbox|--live   prints {client_id, api_key, nexus_key, ...} once

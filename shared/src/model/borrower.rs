@@ -345,7 +345,7 @@ pub struct BorrowerView<'a> {
     /// The linked spouse's uuid.
     pub spouse_uuid: Option<Uuid>,
     pub has_ssn: bool,
-    /// The NSLDS school enrollment status, in words.
+    #[schemars(with = "Option<SchoolEnrollmentStatusName>")]
     pub school_enrollment_status: Option<&'static str>,
     pub financial_details: FinancialView<'a>,
     /// The income documents on file (their content is never returned).
@@ -374,6 +374,7 @@ pub struct FinancialView<'a> {
     #[serde(serialize_with = "money::ser_opt_number")]
     #[schemars(with = "Option<crate::rules::money::Money2>")]
     pub extra_monthly_payment: Option<Decimal>,
+    #[schemars(range(min = 1))]
     pub family_size: u32,
     #[schemars(with = "FilingStatusName")]
     pub filing_status: &'static str,
@@ -407,8 +408,8 @@ pub struct FinancialView<'a> {
 #[schemars(deny_unknown_fields, rename = "IncomeCertificationSummary")]
 pub struct CertificationSummary<'a> {
     pub id: i64,
-    /// pay_stub, tax_return, determination_summary or offer_letter.
     #[serde(rename = "type")]
+    #[schemars(with = "IncomeDocumentTypeName")]
     pub kind: &'a str,
     /// UTC, `YYYY-MM-DD HH:MM:SS`, as Payitoff writes it.
     pub inserted_at: &'a str,
@@ -420,23 +421,53 @@ fn ser_rate_required<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S
     money::rate_number(*d).serialize(s)
 }
 
-/// The tax filing status as a response writes it: one named component (`FilingStatus`) for
-/// every response that holds one.
-pub struct FilingStatusName;
+/// A string enum as a response writes it: one named component, its values taken from the list
+/// the parser reads, so a request and a response share it.
+macro_rules! named_string_enum {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $values:expr, $description:literal) => {
+        $(#[$doc])*
+        pub struct $ty;
 
-impl schemars::JsonSchema for FilingStatusName {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "FilingStatus".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let all: Vec<&str> = FilingStatus::ALL.iter().map(|(s, _)| *s).collect();
-        schemars::json_schema!({
-            "type": "string",
-            "enum": all,
-            "description": "The tax filing status."
-        })
-    }
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let values: Vec<&str> = $values;
+                schemars::json_schema!({
+                    "type": "string",
+                    "enum": values,
+                    "description": $description
+                })
+            }
+        }
+    };
 }
+
+named_string_enum!(
+    /// The tax filing status (`FilingStatus`), in every response and request that holds one.
+    FilingStatusName,
+    "FilingStatus",
+    FilingStatus::ALL.iter().map(|(s, _)| *s).collect(),
+    "The tax filing status."
+);
+
+named_string_enum!(
+    /// The school enrollment status (`SchoolEnrollmentStatus`), as written and as read.
+    SchoolEnrollmentStatusName,
+    "SchoolEnrollmentStatus",
+    SCHOOL_ENROLLMENT.iter().map(|(n, _)| *n).collect(),
+    "The NSLDS school enrollment status. full_time and three_quarter_time are active students, \
+     who cannot enroll in a repayment plan."
+);
+
+named_string_enum!(
+    /// What an income document is (`IncomeDocumentType`), as written and as read.
+    IncomeDocumentTypeName,
+    "IncomeDocumentType",
+    crate::model::payload::INCOME_CERT_TYPES.to_vec(),
+    "What the income document is."
+);
 
 impl<'a> BorrowerView<'a> {
     pub fn of(b: &'a Borrower) -> Self {

@@ -209,16 +209,25 @@ pub async fn answer(
     body: &Map<String, Value>,
 ) -> Result<LinkResult, ApiError> {
     let id = required_text(body, "challenge_id", 100)?;
+    if !is_challenge_id(&id) {
+        return Err(ApiError::field(
+            "challenge_id",
+            "is not a challenge id: use the `challenge.id` of the link answer, \
+             `chl_` and 64 hex digits",
+        ));
+    }
     let answer = Secret::new(required_text(body, "answer", MAX_CREDENTIAL)?);
     let pending = ctx
         .store
-        .take_challenge(id.trim(), &session.session_id)
+        .take_challenge(&id, &session.session_id)
         .await?
         .filter(|c| c.session_id == session.session_id && !expired(&c.expires_at));
     let Some(pending) = pending else {
         return Ok(LinkResult::failed(&LinkFailure {
             reason: FailureReason::ChallengeExpired,
-            message: "This challenge has expired or was already answered. Log in again.".into(),
+            message: "This challenge is not open: it has expired, was already answered, or \
+                      belongs to another session. Log in again."
+                .into(),
             retryable: true,
         }));
     };
@@ -235,6 +244,13 @@ pub async fn answer(
         )
         .await;
     finish(ctx, session, servicer.name, outcome).await
+}
+
+/// The shape of the ids [`finish`] gives challenges (`crypto::generate_secret("chl_")`).
+fn is_challenge_id(id: &str) -> bool {
+    id.strip_prefix("chl_").is_some_and(|hex| {
+        hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 async fn finish(
@@ -369,10 +385,13 @@ pub async fn update_financials(
     }
     ApiError::fields(fields)?;
     if body.is_empty() {
-        return Err(ApiError::field(
-            "agi",
-            format!("send at least one of {}", EDITABLE.join(", ")),
-        ));
+        return Err(ApiError::Validation {
+            detail: format!(
+                "The body names no field to change: send at least one of {}.",
+                EDITABLE.join(", ")
+            ),
+            fields: Default::default(),
+        });
     }
     // The assess inputs in assess and enroll; the identity, SSN and income document an
     // Enrollment Request needs in enroll only.

@@ -102,7 +102,8 @@ impl LinkResult {
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields, rename = "NexusChallenge")]
 pub struct ChallengeView {
-    /// `chl_`...: send it back as `challenge_id`.
+    /// `chl_` and 64 hex digits: send it back as `challenge_id`.
+    #[schemars(regex(pattern = r"^chl_[0-9a-f]{64}$"))]
     pub id: String,
     #[serde(rename = "type")]
     pub kind: ChallengeKind,
@@ -158,6 +159,7 @@ pub struct NexusFinancial {
     pub spouse_agi: Option<String>,
     #[schemars(with = "crate::model::FilingStatusName")]
     pub filing_status: &'static str,
+    #[schemars(range(min = 1))]
     pub family_size: u32,
     /// The state of residence, else the mailing address's state.
     pub state_of_residence: Option<String>,
@@ -291,8 +293,8 @@ impl ProfileView {
 #[schemars(deny_unknown_fields, rename = "NexusProfileIncomeCertification")]
 pub struct ProfileCertification {
     pub id: i64,
-    /// pay_stub, tax_return, determination_summary or offer_letter.
     #[serde(rename = "type")]
+    #[schemars(with = "crate::model::IncomeDocumentTypeName")]
     pub kind: String,
     /// UTC, `YYYY-MM-DD HH:MM:SS`, as Payitoff writes it.
     pub inserted_at: String,
@@ -318,6 +320,7 @@ pub struct WhatIf {
     /// The AGI assumed, as a decimal string with 2 decimals; `null` when not overridden.
     pub agi: Option<String>,
     /// The family size assumed; `null` when not overridden.
+    #[schemars(range(min = 1))]
     pub family_size: Option<u32>,
     /// Always `false`: a what-if changes this answer only.
     pub saved: bool,

@@ -110,6 +110,24 @@ async fn linking_writes_nexus_loans_the_link_and_fills_only_empty_profile_fields
     .await;
     assert_eq!(s, 200, "{saved}");
     assert_eq!(saved["financial"]["agi"], "55000.00");
+    // An empty body names no field: the 422 says so, and pins it on none of them.
+    let (s, out) = send(
+        &t.ctx,
+        nexus::borrower_update,
+        call("PATCH", "/nexus/borrower")
+            .session(&tok)
+            .json(json!({})),
+    )
+    .await;
+    assert_eq!(s, 422, "{out}");
+    assert_eq!(out["error"]["fields"], json!({}), "{out}");
+    assert!(
+        out["error"]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("The body names no field to change: send at least one of agi, "),
+        "{out}"
+    );
     let (s, options) = send(
         &t.ctx,
         nexus::repayment_options,
@@ -148,6 +166,44 @@ async fn every_reserved_sandbox_username_behaves_as_documented() {
     );
     let reused = answer(&t, &tok, id, "blue").await;
     assert_eq!(reused["reason"], "challenge_expired");
+    assert!(
+        reused["message"]
+            .as_str()
+            .unwrap()
+            .contains("already answered"),
+        "{reused}"
+    );
+    // A well-formed id that was never given reads as not open, like a used one; anything that
+    // is not a challenge id at all is a 422 that names the field.
+    let never = format!("chl_{}", "ab".repeat(32));
+    assert_eq!(
+        answer(&t, &tok, &never, "blue").await["reason"],
+        "challenge_expired"
+    );
+    for bad in [
+        "nope".to_string(),
+        "chl_12".to_string(),
+        format!("chl_{}", "zz".repeat(32)),
+        format!("chl_{}", "AB".repeat(32)),
+        format!(" {never}"),
+    ] {
+        let (s, out) = send(
+            &t.ctx,
+            nexus::links_challenge,
+            call("POST", "/nexus/links/challenge")
+                .session(&tok)
+                .json(json!({"challenge_id": bad, "answer": "blue"})),
+        )
+        .await;
+        assert_eq!(s, 422, "{bad}: {out}");
+        assert!(
+            out["error"]["fields"]["challenge_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("is not a challenge id"),
+            "{out}"
+        );
+    }
     assert!(api_loans(&t, &uuid).await.is_empty());
     let c = link(&t, &tok, "Aidvantage", "user_challenge").await;
     let ok = answer(&t, &tok, c["challenge"]["id"].as_str().unwrap(), "blue").await;

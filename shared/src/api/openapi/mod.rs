@@ -287,6 +287,11 @@ fn build() -> Value {
     }
     without["description"] = json!("The Borrower, without its financial details.");
     components["BorrowerWithoutFinancials"] = without;
+    let (webhooks, envelopes) = webhooks();
+    for (name, schema) in envelopes {
+        assert!(components.get(&name).is_none(), "{name} is defined twice");
+        components[name] = schema;
+    }
     json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -310,7 +315,7 @@ fn build() -> Value {
             {"name": "Meta", "description": "Health and this document."},
         ],
         "paths": paths,
-        "webhooks": webhooks(),
+        "webhooks": webhooks,
         "components": {
             "securitySchemes": {
                 "secretKey": {"type": "http", "scheme": "bearer", "description": "Your secret API key. A Nexus key is never accepted here."},
@@ -334,8 +339,11 @@ fn build() -> Value {
 }
 
 /// The events a registered endpoint receives (`webhooks`, OpenAPI 3.1): each a POST of the
-/// signed envelope `{id, event_type, created_at, data}`, with its own `data`.
-fn webhooks() -> Value {
+/// signed envelope `{id, event_type, created_at, data}`, with its own `data`. Each envelope is
+/// also a named component (`WebhookEventEnrollmentStatusChanged`, ...), and `WebhookEvent` is
+/// their union with a discriminator on `event_type`: code generators read components, not the
+/// `webhooks` section, so a client gets a type to parse a delivery into.
+fn webhooks() -> (Value, Vec<(String, Value)>) {
     let events: [(&str, &str, Value); 5] = [
         (
             "enrollment.status_changed",
@@ -369,11 +377,37 @@ fn webhooks() -> Value {
                "schema": {"type": "string"}})
     };
     let mut out = Map::new();
+    let mut envelopes = Vec::new();
+    let mut mapping = Map::new();
     for (event_type, description, data) in events {
         assert!(
             crate::webhooks::EVENT_TYPES.contains(&event_type),
             "{event_type} is not an event type"
         );
+        let name = format!(
+            "WebhookEvent{}",
+            event_type
+                .split(['.', '_'])
+                .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+                .collect::<String>()
+        );
+        let reference = format!("#/components/schemas/{name}");
+        mapping.insert(event_type.to_string(), json!(reference));
+        envelopes.push((
+            name,
+            json!({
+                "description": format!("The `{event_type}` delivery's body. {description}"),
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["id", "event_type", "created_at", "data"],
+                "properties": {
+                    "id": {"type": "string", "pattern": "^evt_[0-9a-f]{32}$", "description": "The event's id: the `webhook-id` header, the same on every retry."},
+                    "event_type": {"type": "string", "const": event_type},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "data": data,
+                },
+            }),
+        ));
         out.insert(
             event_type.to_string(),
             json!({"post": {
@@ -387,15 +421,7 @@ fn webhooks() -> Value {
                     header("webhook-signature", "`v1,<base64 HMAC-SHA256>` with the endpoint's secret (one signature: a rotated secret replaces the old one at once)."),
                 ],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["id", "event_type", "created_at", "data"],
-                    "properties": {
-                        "id": {"type": "string", "pattern": "^evt_[0-9a-f]{32}$"},
-                        "event_type": {"const": event_type},
-                        "created_at": {"type": "string", "format": "date-time"},
-                        "data": data,
-                    },
+                    "$ref": reference,
                 }}}},
                 "responses": {
                     "200": {"description": "Any 2xx acknowledges the event."},
@@ -405,7 +431,15 @@ fn webhooks() -> Value {
             }}),
         );
     }
-    Value::Object(out)
+    envelopes.push((
+        "WebhookEvent".to_string(),
+        json!({
+            "description": "Any delivery's body: the signed envelope, its `data` by `event_type`.",
+            "oneOf": mapping.values().map(|r| json!({"$ref": r})).collect::<Vec<_>>(),
+            "discriminator": {"propertyName": "event_type", "mapping": mapping},
+        }),
+    ));
+    (Value::Object(out), envelopes)
 }
 
 /// Every closed set of values the code defines is written into the schemas from the code
@@ -417,56 +451,41 @@ fn enums_from_code(c: &mut Value) {
         .iter()
         .map(|r| r.plan_type)
         .collect();
-    let school: Vec<&str> = crate::model::SCHOOL_ENROLLMENT
-        .iter()
-        .map(|(s, _)| *s)
-        .collect();
-    let set = |c: &mut Value, at: &str, values: &[&str], nullable: bool| {
-        let node = c
-            .pointer_mut(at)
-            .unwrap_or_else(|| panic!("components.json has no {at}"));
-        let mut list: Vec<Value> = values.iter().map(|v| json!(v)).collect();
-        if nullable {
-            list.push(Value::Null);
-        }
-        node["enum"] = Value::Array(list);
+    // Each closed list is one named component, so code generators make one type of it.
+    let named = |c: &mut Value, name: &str, values: &[&str], description: &str| {
+        assert!(c.get(name).is_none(), "components.json already has {name}");
+        c[name] = json!({"type": "string", "enum": values, "description": description});
     };
-    // The codes first; the parser also takes descriptions and aliases (the other branches).
-    set(
+    // The codes; the parser also takes descriptions and aliases (the other branches).
+    named(
         c,
-        "/LoanPayload/properties/loan_type/anyOf/0",
+        "LoanTypeCode",
         &loan_types::LOAN_TYPES
             .iter()
             .map(|r| r.code)
             .collect::<Vec<_>>(),
-        false,
+        "A loan type code (GET /api/v1/loan_types).",
     );
-    set(
+    named(
         c,
-        "/LoanPayload/properties/loan_status/anyOf/0",
+        "LoanStatusCode",
         &loan_statuses::LOAN_STATUSES
             .iter()
             .map(|r| r.code)
             .collect::<Vec<_>>(),
-        false,
+        "A loan status code (GET /api/v1/loan_statuses).",
     );
-    set(
+    named(
         c,
-        "/LoanPayload/properties/repayment_plan_type/anyOf/0",
+        "RepaymentPlanCode",
         &plans,
-        false,
+        "A repayment plan type (GET /api/v1/repayment_plans), as a loan's plan on file.",
     );
-    set(
+    named(
         c,
-        "/EnrollmentPayload/properties/repayment_plan",
+        "EnrollablePlan",
         &crate::enrollments::service::enrollable(),
-        false,
-    );
-    set(
-        c,
-        "/BorrowerPayload/properties/school_enrollment_status",
-        &school,
-        true,
+        "A plan an Enrollment Request can ask for (save and repaye have ended).",
     );
     // The batch limit is the code's (one DynamoDB transaction per request).
     let batch = c
