@@ -136,6 +136,48 @@ fn input_of(
     )
 }
 
+/// What the linked spouse's own record says against the borrower's: a married couple files
+/// one way (one joint return, or two separate ones), so a spouse on file as `single`, or as
+/// filing the other married way, contradicts the borrower. The borrower's own details are
+/// used; each disagreement is said, never settled in silence.
+fn spouse_disagreements(
+    status: FilingStatus,
+    spouse_agi: Option<rust_decimal::Decimal>,
+    spouse: &Borrower,
+) -> Vec<Assumption> {
+    let mut notes = Vec::new();
+    let source = "The borrower's spouse_id link (Payitoff Borrowers guide: Spouses).";
+    if let Some(theirs) = spouse.financial.filing_status.filter(|s| *s != status) {
+        notes.push(Assumption {
+            code: "spouse_filing_status_differs".into(),
+            description: format!(
+                "The borrower files {}, but the linked spouse (borrower {}) is on file as {}; this assessment uses the borrower's filing status. Correct one of the two.",
+                status.as_str(),
+                spouse.id,
+                theirs.as_str()
+            ),
+            source: source.into(),
+        });
+    }
+    if status == FilingStatus::MarriedFilingJointly {
+        if let (Some(ours), Some(theirs)) = (spouse_agi, spouse.financial.agi) {
+            if ours != theirs {
+                notes.push(Assumption {
+                    code: "spouse_agi_differs".into(),
+                    description: format!(
+                        "spouse_agi is {}, but the linked spouse (borrower {}) has agi {} on file; this assessment uses spouse_agi.",
+                        crate::money::string(ours),
+                        spouse.id,
+                        crate::money::string(theirs)
+                    ),
+                    source: source.into(),
+                });
+            }
+        }
+    }
+    notes
+}
+
 /// The engine input from a borrower, their loans and (if linked and married) the spouse.
 pub fn build_input(
     b: &Borrower,
@@ -169,6 +211,9 @@ pub fn build_input(
                 "is required for married_filing_jointly: set spouse_agi, or link a spouse whose agi is set",
             ));
         }
+    }
+    if let Some((sb, _)) = spouse.filter(|_| status.is_married()) {
+        notes.extend(spouse_disagreements(status, spouse_agi, sb));
     }
     let spouse_loans: Vec<LoanInput> = match (status, spouse) {
         (

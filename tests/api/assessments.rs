@@ -265,6 +265,71 @@ async fn a_linked_spouse_supplies_a_missing_spouse_agi() {
 }
 
 #[tokio::test]
+async fn a_linked_spouse_who_disagrees_is_said_not_settled_in_silence() {
+    let t = app().await;
+    let spouse = post(&t.ctx, json!({"agi": 30000, "filing_status": "single", "family_size": 1, "state_of_residence": "OH"})).await;
+    let me = post(&t.ctx, json!({"agi": 27500, "spouse_agi": 31000, "filing_status": "married_filing_jointly", "family_size": 2, "state_of_residence": "OH", "spouse_id": spouse["id"]})).await;
+    let loan = json!([{"loan_type": "D2", "interest_rate": 5.5, "outstanding_principal": 20000, "origination_date": "2019-09-01"}]);
+    add_loans(&t.ctx, &me["id"], &loan).await;
+    let out = options(&t.ctx, &me["id"], "2026-11-22").await;
+    let notes: Vec<(&str, &str)> = out["assumptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["code"].as_str().unwrap(),
+                a["description"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let said = |code: &str| notes.iter().find(|(c, _)| *c == code).map(|(_, d)| *d);
+    assert_eq!(
+        said("spouse_filing_status_differs"),
+        Some(format!("The borrower files married_filing_jointly, but the linked spouse (borrower {}) is on file as single; this assessment uses the borrower's filing status. Correct one of the two.", spouse["id"]).as_str()),
+        "{notes:?}"
+    );
+    assert_eq!(
+        said("spouse_agi_differs"),
+        Some(format!("spouse_agi is 31000.00, but the linked spouse (borrower {}) has agi 30000.00 on file; this assessment uses spouse_agi.", spouse["id"]).as_str()),
+        "{notes:?}"
+    );
+    // The borrower's figures are the ones used: the same answer as with no spouse linked.
+    let alone = post(&t.ctx, json!({"agi": 27500, "spouse_agi": 31000, "filing_status": "married_filing_jointly", "family_size": 2, "state_of_residence": "OH"})).await;
+    add_loans(&t.ctx, &alone["id"], &loan).await;
+    let unlinked = options(&t.ctx, &alone["id"], "2026-11-22").await;
+    let payments = |v: &Value| -> Vec<(String, String, String)> {
+        v["repayment_options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["repayment_plan"]["type"].to_string(),
+                    o["starting_monthly_payment"].to_string(),
+                    o["total_paid"].to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(payments(&out), payments(&unlinked));
+    assert_eq!(payments(&out).len(), 12);
+    assert!(payments(&out)
+        .iter()
+        .all(|(plan, pay, _)| plan != "null" && pay != "null"));
+    // A spouse who agrees draws neither note.
+    let agreeing = post(&t.ctx, json!({"agi": 31000, "filing_status": "married_filing_jointly", "family_size": 2, "state_of_residence": "OH"})).await;
+    let other = post(&t.ctx, json!({"agi": 27500, "spouse_agi": 31000, "filing_status": "married_filing_jointly", "family_size": 2, "state_of_residence": "OH", "spouse_id": agreeing["id"]})).await;
+    add_loans(&t.ctx, &other["id"], &loan).await;
+    let out = options(&t.ctx, &other["id"], "2026-11-22").await;
+    assert!(
+        !out["assumptions"].to_string().contains("spouse_"),
+        "{}",
+        out["assumptions"]
+    );
+}
+
+#[tokio::test]
 async fn assessments_reject_bad_input_by_name() {
     let t = app().await;
     post(&t.ctx, json!({"first_name": "No AGI"})).await;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use serde_json::{json, Value};
-use shared::api::openapi::{document, operation_by_handler, Operation};
+use shared::api::openapi::{operation_by_handler, strict_document, Operation};
 use shared::api::routes::{table, Route};
 
 /// What a validator checks: the response of one status, or the request body.
@@ -41,7 +41,7 @@ fn validator(op: &Operation, route: &Route, part: Part) -> Option<Arc<jsonschema
     if let Some(v) = VALIDATORS.lock().unwrap().get(&key) {
         return v.clone();
     }
-    let doc = document();
+    let doc = strict_document();
     let operation = &doc["paths"][&route.path][route.method.to_ascii_lowercase()];
     let media = match part {
         Part::Request => &operation["requestBody"]["content"]["application/json"],
@@ -73,7 +73,7 @@ fn validator(op: &Operation, route: &Route, part: Part) -> Option<Arc<jsonschema
 fn compile(schema: &Value, what: &str) -> Arc<jsonschema::Validator> {
     let root = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "components": document()["components"],
+        "components": strict_document()["components"],
         "allOf": [schema],
     });
     Arc::new(
@@ -122,7 +122,7 @@ pub fn check_content_type(handler: &str, method: &str, status: u16, content_type
     let Some((op, route)) = routed(handler, method) else {
         return;
     };
-    let doc = document();
+    let doc = strict_document();
     let resp = &doc["paths"][&route.path][route.method.to_ascii_lowercase()]["responses"]
         [status.to_string()];
     let documented: Vec<&String> = resp["content"]
@@ -214,7 +214,7 @@ pub fn check_webhook(body: &Value) {
         cache
             .entry(event_type.clone())
             .or_insert_with(|| {
-                let doc = document();
+                let doc = strict_document();
                 let schema = &doc["webhooks"][&event_type]["post"]["requestBody"]["content"]
                     ["application/json"]["schema"];
                 assert!(

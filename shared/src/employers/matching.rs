@@ -119,15 +119,19 @@ async fn by_name(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields, rename = "EmployerMatch")]
 pub struct MatchSummary {
-    #[schemars(schema_with = "status_schema")]
+    #[schemars(with = "MatchStatusName")]
     pub status: &'static str,
     /// The status in a sentence, with what to do next.
     pub detail: String,
 }
 
-fn status_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"type": "string", "enum": MATCH_STATUSES})
-}
+crate::model::borrower::named_string_enum!(
+    /// `employer_match.status` as one named component.
+    MatchStatusName,
+    "EmployerMatchStatus",
+    MATCH_STATUSES.to_vec(),
+    "How the borrower's employer matched the PSLF employer lists."
+);
 
 /// Every `employer_match.status` (the OpenAPI document lists them from here).
 pub const MATCH_STATUSES: [&str; 7] = [

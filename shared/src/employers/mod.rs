@@ -192,7 +192,7 @@ impl Employer {
 pub struct EmployerView<'a> {
     /// Which list the record comes from.
     #[serde(rename = "type")]
-    #[schemars(schema_with = "item_type_schema")]
+    #[schemars(with = "InstitutionTypeName")]
     pub kind: &'static str,
     pub name: &'a str,
     pub ein: Option<&'a str>,
@@ -229,12 +229,13 @@ pub struct EmployerSource<'a> {
     pub loaded_on: NaiveDate,
 }
 
-fn item_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({
-        "type": "string",
-        "enum": EmployerType::ALL.map(EmployerType::item_type),
-    })
-}
+crate::model::borrower::named_string_enum!(
+    /// An institution's `type` as one named component.
+    InstitutionTypeName,
+    "InstitutionType",
+    EmployerType::ALL.map(EmployerType::item_type).to_vec(),
+    "Which list an institution record comes from."
+);
 
 /// The version of the name-index layout (`store::keys::employer_name_sort`, every type in
 /// one range). It is part of every record's content hash, so a load after a layout change

@@ -444,6 +444,8 @@ macro_rules! named_string_enum {
     };
 }
 
+pub(crate) use named_string_enum;
+
 named_string_enum!(
     /// The tax filing status (`FilingStatus`), in every response and request that holds one.
     FilingStatusName,

@@ -16,7 +16,10 @@ const SANDBOX_DEFAULTS: &[&str] = &[
 
 /// The origin in canonical (lower-case) form, or `None` if it is not an http(s) origin.
 pub fn parse_origin(raw: &str) -> Option<String> {
-    let o = raw.trim().to_ascii_lowercase();
+    // ASCII whitespace only, as the documented pattern says.
+    let o = raw
+        .trim_matches([' ', '\t', '\n', '\r'])
+        .to_ascii_lowercase();
     let rest = o
         .strip_prefix("http://")
         .or_else(|| o.strip_prefix("https://"))?;
@@ -102,9 +105,18 @@ mod tests {
             "http://x/path",
             "javascript:alert(1)",
             "http://x:",
+            // A trailing slash is a path; only the ASCII whitespace the documented pattern
+            // allows is trimmed.
+            "https://app.example.com/",
+            "\u{a0}https://app.example.com",
+            "https://app.example.com\u{2003}",
         ] {
             assert_eq!(parse_origin(bad), None, "{bad}");
         }
+        assert_eq!(
+            parse_origin(" \thttps://app.example.com\r\n").as_deref(),
+            Some("https://app.example.com")
+        );
         assert_eq!(
             parse_pattern("http://127.0.0.1:*").as_deref(),
             Some("http://127.0.0.1:*")

@@ -195,16 +195,20 @@ pub struct Attempt {
     pub error: Option<String>,
     pub duration_ms: u64,
     /// `delivered`, `retrying`, `failed` (no retries left) or `disabled` (the endpoint said 410).
-    #[schemars(schema_with = "outcome")]
+    #[schemars(with = "OutcomeName")]
     pub outcome: String,
     /// When the next retry goes; null when none will.
     #[schemars(with = "Option<chrono::DateTime<chrono::Utc>>")]
     pub next_attempt_at: Option<String>,
 }
 
-fn outcome(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"type": "string", "enum": ["delivered", "retrying", "failed", "disabled"]})
-}
+crate::model::borrower::named_string_enum!(
+    /// A delivery's `outcome` as one named component.
+    OutcomeName,
+    "WebhookDeliveryOutcome",
+    vec!["delivered", "retrying", "failed", "disabled"],
+    "delivered, retrying, failed (no retries left) or disabled (the endpoint said 410)."
+);
 
 /// Whether this process is a local stack (its AWS services are emulators on this machine):
 /// only there may a sandbox client's webhooks reach the loopback interface. In AWS, 127.0.0.1

@@ -715,3 +715,32 @@ async fn a_session_does_only_what_its_workflow_does_and_a_token_opens_one_workfl
     .await;
     assert_eq!(s, 201, "{out}");
 }
+
+/// The documented `origin` pattern is the parser's: each origin the one takes, the other does.
+#[test]
+fn the_documented_origin_pattern_is_the_parsers() {
+    let doc = shared::api::openapi::document();
+    for variant in ["NexusSessionWithKey", "NexusSessionWithToken"] {
+        let schema = &doc["components"]["schemas"][variant]["properties"]["origin"];
+        assert!(schema.get("format").is_none(), "{variant}: {schema}");
+        let v = jsonschema::validator_for(schema).unwrap();
+        for s in [
+            "HTTP://LocalHost:9000",
+            "https://app.example.com",
+            " \thttps://app.example.com\r\n",
+            "https://app.example.com/",
+            "https://app.example.com/path",
+            "http://x:",
+            "http://x:99999999",
+            "http://a b",
+            "file://x",
+            "\u{a0}https://app.example.com",
+        ] {
+            assert_eq!(
+                v.is_valid(&json!(s)),
+                shared::nexus::origins::parse_origin(s).is_some(),
+                "{variant}: {s:?}"
+            );
+        }
+    }
+}

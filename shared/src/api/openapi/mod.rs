@@ -240,7 +240,11 @@ fn operation_object(op: &Operation, route: &Route, operation_id: &str) -> Value 
     o
 }
 
-fn build() -> Value {
+/// `closed`: the response objects as the code writes them, each with
+/// `additionalProperties: false`, so a test that receives a field the type does not declare
+/// fails. The published document is open (`closed` false): a response may gain a field in a
+/// later version, and a client generated from the document must not refuse it.
+fn build(closed: bool) -> Value {
     let mut paths = Map::new();
     // Operation ids are unique (OpenAPI requires it): a function's first route has its name;
     // another method of it adds the method (`borrowers-update-patch`), another path of it
@@ -269,7 +273,10 @@ fn build() -> Value {
     let data = components
         .as_object_mut()
         .expect("components.json is an object");
-    for (name, schema) in derived::components() {
+    for (name, mut schema) in derived::components() {
+        if !closed {
+            open_objects(&mut schema);
+        }
         // A component lives in one place: derived from its type, or written in the file.
         assert!(
             data.insert(name.clone(), schema).is_none(),
@@ -288,7 +295,10 @@ fn build() -> Value {
     without["description"] = json!("The Borrower, without its financial details.");
     components["BorrowerWithoutFinancials"] = without;
     let (webhooks, envelopes) = webhooks();
-    for (name, schema) in envelopes {
+    for (name, mut schema) in envelopes {
+        if !closed {
+            open_objects(&mut schema);
+        }
         assert!(components.get(&name).is_none(), "{name} is defined twice");
         components[name] = schema;
     }
@@ -299,7 +309,7 @@ fn build() -> Value {
             "title": "Loanpath API",
             "version": env!("CARGO_PKG_VERSION"),
             "summary": "Federal student loans: borrowers, loans, assessments under the law in force on any date, Nexus account linking, enrollments and signed webhooks.",
-            "description": "Wire-compatible with the Payitoff API v1: code written for Payitoff's v1 sandbox works with only the base URL changed. Every error answers `{\"error\": {\"title\", \"detail\"}}`, with `fields` on a 422. Every POST takes an `Idempotency-Key` (`POST /nexus/sessions` ignores one). Money is a JSON number or a plain decimal string, in whole cents; rates are percents.",
+            "description": "Wire-compatible with the Payitoff API v1: code written for Payitoff's v1 sandbox works with only the base URL changed. Every error answers `{\"error\": {\"title\", \"detail\"}}`, with `fields` on a 422. Every POST takes an `Idempotency-Key` (`POST /nexus/sessions` ignores one). Money is a JSON number or a plain decimal string, in whole cents; rates are percents. A response object may gain fields in a later version: ignore the ones you do not know.",
         },
         "servers": [{"url": "/", "description": "This deployment"}],
         "tags": [
@@ -553,8 +563,30 @@ fn state_param_schema() -> Value {
 
 /// The document (built once per process).
 pub fn document() -> &'static Value {
-    static DOC: LazyLock<Value> = LazyLock::new(build);
+    static DOC: LazyLock<Value> = LazyLock::new(|| build(false));
     &DOC
+}
+
+/// The document with every response object closed (`additionalProperties: false`, as the
+/// Rust types are): what the integration tests validate each response and webhook against, so
+/// an undeclared field fails them. Otherwise the same as [`document`].
+pub fn strict_document() -> &'static Value {
+    static DOC: LazyLock<Value> = LazyLock::new(|| build(true));
+    &DOC
+}
+
+/// Drops `additionalProperties: false` everywhere in a response schema (see [`build`]).
+fn open_objects(schema: &mut Value) {
+    match schema {
+        Value::Object(m) => {
+            if m.get("additionalProperties") == Some(&Value::Bool(false)) {
+                m.remove("additionalProperties");
+            }
+            m.values_mut().for_each(open_objects);
+        }
+        Value::Array(a) => a.iter_mut().for_each(open_objects),
+        _ => {}
+    }
 }
 
 /// The document as the served bytes: pretty-printed, with a final newline (as checked in).
