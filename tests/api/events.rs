@@ -147,6 +147,32 @@ async fn enrollment_and_webhook_sample_events_run_through_their_handlers() {
     assert_eq!(s, 200);
     let (s, _) = send_request(ctx, enrollments::get, event("enrollments-get")).await;
     assert_eq!(s, 200);
+    let (s, v) = send_request(
+        ctx,
+        enrollments::sandbox_status,
+        event("sandbox-enrollments-status"),
+    )
+    .await;
+    assert_eq!(
+        (s, v["status"]["type"].as_str()),
+        (200, Some("needs_attention")),
+        "{v}"
+    );
+    let (s, v) = send_request(
+        ctx,
+        enrollments::sandbox_status,
+        loanpath_tests::call("POST", "/")
+            .id(1)
+            .param("enrollment_id", "1")
+            .json(serde_json::json!({"status": "resolved"}))
+            .request(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["status"]["type"].as_str()),
+        (200, Some("pending")),
+        "{v}"
+    );
     let (s, v) = send_request(ctx, enrollments::advance, event("sandbox-advance")).await;
     assert_eq!(
         (s, v["enrollments"][0]["status"]["type"].as_str()),

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use loanpath_tests::{
-    app_with_queue, call, drain, receiver, send, split, Received, TestApp, OTHER_KEY,
+    app, app_with_queue, call, drain, receiver, send, split, Received, TestApp, OTHER_KEY,
 };
 use serde_json::{json, Value};
 use shared::api::{borrowers, enrollments, loans, webhooks};
@@ -542,4 +542,233 @@ async fn a_test_event_for_a_disabled_endpoint_is_refused() {
     )
     .await;
     assert_eq!(s, 202, "active again after a rotation");
+}
+
+/// The sandbox's servicer: needs_attention, resolved and unprocessable, each with its signed
+/// `enrollment.status_changed`, in the lifecycle's order; what the lifecycle refuses is a 409.
+#[tokio::test]
+async fn the_sandbox_servicer_drives_every_status_a_client_must_handle() {
+    let t = app_with_queue().await;
+    let rx = receiver(vec![]).await;
+    let w = register(&t, &rx.url).await;
+    let b = ready_borrower(&t).await;
+    let (s, e) = send(
+        &t.ctx,
+        enrollments::create,
+        call("POST", "/")
+            .id(&b["id"])
+            .json(json!({"repayment_plan": "rap", "signature": true})),
+    )
+    .await;
+    assert_eq!(s, 201, "{e}");
+    let act = |body: Value| {
+        let (ctx, id, eid) = (&t.ctx, b["id"].clone(), e["uuid"].clone());
+        async move {
+            send(
+                ctx,
+                enrollments::sandbox_status,
+                call("POST", "/")
+                    .id(&id)
+                    .param("enrollment_id", eid.as_str().unwrap())
+                    .json(body),
+            )
+            .await
+        }
+    };
+    let (s, v) = act(json!({"status": "needs_attention", "reason": "The servicer needs the borrower's 2025 tax return."})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"]["type"], "needs_attention");
+    assert_eq!(
+        v["history"][1]["reason"],
+        "The servicer needs the borrower's 2025 tax return."
+    );
+    // Paused: the schedule waits while it needs attention.
+    let (_, moved) = send(
+        &t.ctx,
+        enrollments::advance,
+        call("POST", "/").id(&b["id"]).json(json!({"days": 5})),
+    )
+    .await;
+    assert_eq!(moved["enrollments"][0]["status"]["type"], "needs_attention");
+    assert_eq!(moved["enrollments"][0]["servicers"][0]["status"], "pending");
+    // Twice in a row is not a change; resolved goes back to where it was, and the step that
+    // fell due while it waited happens now, after the resolution in the history.
+    let (s, again) = act(json!({"status": "needs_attention"})).await;
+    assert_eq!(s, 409, "{again}");
+    let (s, v) = act(json!({"status": "resolved"})).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, now) = send(
+        &t.ctx,
+        enrollments::get,
+        call("GET", "/")
+            .id(&b["id"])
+            .param("enrollment_id", e["id"].as_i64().unwrap()),
+    )
+    .await;
+    let steps: Vec<&str> = now["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(now["status"]["type"], "complete", "{now}");
+    assert_eq!(steps, ["pending", "needs_attention", "pending", "complete"]);
+    // The resolution and the completion it let through happen at the same moment.
+    let h = now["history"].as_array().unwrap();
+    assert_eq!(h[3]["at"], h[2]["at"], "{now}");
+    let times: Vec<&str> = now["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["at"].as_str().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "{times:?} {steps:?}"
+    );
+    // A servicer may still refuse a complete request: unprocessable is final.
+    let (s, v) = act(json!({"status": "unprocessable"})).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"]["type"], "unprocessable");
+    assert_eq!(
+        v["history"].as_array().unwrap().last().unwrap()["reason"],
+        "The servicer could not process the request (sandbox)."
+    );
+    for body in [
+        json!({"status": "resolved"}),
+        json!({"status": "needs_attention"}),
+    ] {
+        let (s, out) = act(body.clone()).await;
+        assert_eq!(s, 409, "{body}: {out}");
+    }
+    let (s, out) = act(json!({"status": "resolved"})).await;
+    assert_eq!(
+        (s, out["error"]["detail"].as_str().unwrap()),
+        (
+            409,
+            format!(
+                "Enrollment {} is unprocessable: only one that needs attention can be resolved.",
+                e["id"]
+            )
+            .as_str()
+        )
+    );
+    // Bad requests name the field and change nothing.
+    for (body, field) in [
+        (json!({}), "status"),
+        (json!({"status": "approved"}), "status"),
+        (json!({"status": 1}), "status"),
+        (json!({"status": "resolved", "reason": ""}), "reason"),
+        (json!({"status": "resolved", "why": "x"}), "why"),
+    ] {
+        let (s, out) = act(body.clone()).await;
+        assert_eq!(s, 422, "{body}: {out}");
+        assert!(out["error"]["fields"][field].is_string(), "{body}: {out}");
+    }
+    // The webhooks: one per change, in order, each saying what it came from.
+    drain(&t.ctx).await;
+    let secret = w["secret"].as_str().unwrap();
+    // In the order of the changes: each event's history ends with its own change.
+    let mut changes: Vec<(usize, String, Value)> = rx
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let body = verify(r, secret);
+            (
+                body["data"]["enrollment"]["history"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                body["data"]["enrollment"]["status"]["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                body["data"]["previous_status"].clone(),
+            )
+        })
+        .collect();
+    changes.sort_by_key(|c| c.0);
+    let seen: Vec<(&str, &Value)> = changes.iter().map(|(_, s, p)| (s.as_str(), p)).collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("pending", &Value::Null),
+            ("needs_attention", &json!("pending")),
+            ("pending", &json!("needs_attention")),
+            ("complete", &json!("pending")),
+            ("unprocessable", &json!("complete")),
+        ],
+        "{changes:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_servicer_is_not_a_live_route_and_sees_no_strangers() {
+    let t = app().await;
+    let b = ready_borrower(&t).await;
+    let (_, e) = send(
+        &t.ctx,
+        enrollments::create,
+        call("POST", "/")
+            .id(&b["id"])
+            .json(json!({"repayment_plan": "rap", "signature": true})),
+    )
+    .await;
+    let (_, theirs) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/")
+            .key(OTHER_KEY)
+            .json(json!({"borrower": {}})),
+    )
+    .await;
+    // A live client (OTHER_KEY) has no such route, even for its own borrower.
+    let (s, out) = send(
+        &t.ctx,
+        enrollments::sandbox_status,
+        call("POST", "/")
+            .id(&theirs["id"])
+            .key(OTHER_KEY)
+            .param("enrollment_id", "1")
+            .json(json!({"status": "needs_attention"})),
+    )
+    .await;
+    assert_eq!(
+        (s, out["error"]["detail"].as_str()),
+        (404, Some("Not found."))
+    );
+    // Another borrower's id, or an enrollment that is not this borrower's: 404.
+    let (_, other) = send(
+        &t.ctx,
+        borrowers::create,
+        call("POST", "/").json(json!({"borrower": {"first_name": "Other"}})),
+    )
+    .await;
+    for (id, eid) in [
+        (other["id"].clone(), e["uuid"].as_str().unwrap().to_string()),
+        (b["id"].clone(), "999".to_string()),
+    ] {
+        let (s, out) = send(
+            &t.ctx,
+            enrollments::sandbox_status,
+            call("POST", "/")
+                .id(&id)
+                .param("enrollment_id", eid.as_str())
+                .json(json!({"status": "needs_attention"})),
+        )
+        .await;
+        assert_eq!(s, 404, "{out}");
+    }
+    // ...and nothing moved.
+    let (_, now) = send(
+        &t.ctx,
+        enrollments::get,
+        call("GET", "/")
+            .id(&b["id"])
+            .param("enrollment_id", e["id"].as_i64().unwrap()),
+    )
+    .await;
+    assert_eq!(now["status"]["type"], "pending");
 }

@@ -20,8 +20,8 @@ pub(crate) async fn spawn_dynoxide(data: Option<&str>) -> Result<String, String>
 
 /// The embedded emulator on an OS thread of its own, with its own single-threaded runtime: its
 /// work (parsing, SQLite, writing the answer, the connection's upkeep after it) never runs on
-/// the caller's runtime, as DynamoDB's never runs in a Lambda function. The request-path
-/// benchmark uses it so that the handler's time is the handler's own.
+/// the caller's runtime, as DynamoDB's never runs in a Lambda function
+/// (`bench-requests --emulator thread`).
 pub(crate) fn spawn_dynoxide_thread() -> Result<String, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()

@@ -67,6 +67,7 @@ handlers! {
     "enrollments-get" => shared::api::enrollments::get,
     "enrollments-cancel" => shared::api::enrollments::cancel,
     "sandbox-advance" => shared::api::enrollments::advance,
+    "sandbox-enrollments-status" => shared::api::enrollments::sandbox_status,
     "webhooks-create" => shared::api::webhooks::create,
     "webhooks-list" => shared::api::webhooks::list,
     "webhooks-delete" => shared::api::webhooks::delete,

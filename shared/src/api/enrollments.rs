@@ -1,12 +1,13 @@
-//! `/api/v1/borrowers/{id}/enrollments[/{enrollment_id}[/cancel]]` and the sandbox clock
-//! `/api/v1/sandbox/borrowers/{id}/advance`.
+//! `/api/v1/borrowers/{id}/enrollments[/{enrollment_id}[/cancel]]`, and the sandbox's test
+//! helpers `/api/v1/sandbox/borrowers/{id}/advance` (the clock) and
+//! `/api/v1/sandbox/borrowers/{id}/enrollments/{enrollment_id}/status` (what a servicer does).
 
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 use super::{borrower_ref, tenant};
 use crate::context::AppContext;
-use crate::enrollments::service;
+use crate::enrollments::{sandbox, service};
 use crate::http::{json_object, ok, path_param, query_only, respond};
 
 pub use crate::idempotency::{fingerprint, key_of as idempotency_key};
@@ -101,7 +102,34 @@ async fn advance_once(ctx: &AppContext, req: Request) -> Response<Body> {
             crate::http::query_only(&req, &[])?;
             let r = borrower_ref(&req)?;
             let body = json_object(&req)?;
-            ok(&service::advance(ctx, &t, &r, &body).await?)
+            ok(&sandbox::advance(ctx, &t, &r, &body).await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/v1/sandbox/borrowers/{id}/enrollments/{enrollment_id}/status`
+/// `{"status": "needs_attention" | "unprocessable" | "resolved", "reason"?}` (sandbox clients
+/// only).
+pub async fn sandbox_status(ctx: &AppContext, req: Request) -> Response<Body> {
+    crate::idempotency::guarded(
+        ctx,
+        req,
+        crate::idempotency::Stored::Plain,
+        sandbox_status_once,
+    )
+    .await
+}
+
+async fn sandbox_status_once(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(
+        async {
+            let t = tenant(ctx, &req).await?;
+            crate::http::query_only(&req, &[])?;
+            let r = borrower_ref(&req)?;
+            let e = path_param(&req, "enrollment_id")?;
+            let body = json_object(&req)?;
+            ok(&sandbox::set_status(ctx, &t, &r, &e, &body).await?)
         }
         .await,
     )

@@ -93,6 +93,17 @@ pub fn stamp(day: NaiveDate) -> String {
     format!("{day}T00:00:00.000000Z")
 }
 
+/// The stamp of a step due on `day`, never before the request's last change: a step that fell
+/// due while the request waited (`needs_attention`, then resolved) happens when it carries on,
+/// so its history stays in order.
+fn stamp_after(day: NaiveDate, e: &Enrollment) -> String {
+    let due = stamp(day);
+    match e.history.last() {
+        Some(last) if last.at > due => last.at.clone(),
+        _ => due,
+    }
+}
+
 /// Applies every sandbox step due by `today`, in order. Returns the status changes made (the
 /// servicer submissions change too, without a status change of their own).
 pub fn progress(e: &mut Enrollment, today: NaiveDate) -> Vec<Change> {
@@ -106,7 +117,7 @@ pub fn progress(e: &mut Enrollment, today: NaiveDate) -> Vec<Change> {
         {
             continue;
         }
-        let at = stamp(due);
+        let at = stamp_after(due, e);
         let s = &mut e.submissions[i];
         s.status = SubmissionStatus::Submitted;
         s.submitted_at = Some(at.clone());
@@ -133,11 +144,12 @@ pub fn progress(e: &mut Enrollment, today: NaiveDate) -> Vec<Change> {
         && matches!(e.status, Status::Pending | Status::PartiallySubmitted)
     {
         let reason = "Submitted to every servicer.";
-        changes.extend(transition(e, Status::Complete, reason, &stamp(complete_on)).ok());
+        let at = stamp_after(complete_on, e);
+        changes.extend(transition(e, Status::Complete, reason, &at).ok());
     }
     if e.estimated_approval_date <= today && e.status == Status::Complete {
         let reason = "Every servicer approved the new repayment plan.";
-        let at = stamp(e.estimated_approval_date);
+        let at = stamp_after(e.estimated_approval_date, e);
         changes.extend(transition(e, Status::Approved, reason, &at).ok());
     }
     changes
@@ -236,6 +248,45 @@ mod tests {
         );
         assert_eq!(c[0].from, Some(Status::Pending));
         assert_eq!(c[0].at, "2026-12-03T00:00:00.000000Z");
+    }
+
+    #[test]
+    fn steps_due_while_it_waited_happen_when_it_carries_on_so_history_stays_in_order() {
+        let mut e = enrollment(&["MOHELA", "Nelnet"]);
+        transition(
+            &mut e,
+            Status::NeedsAttention,
+            "Servicer asked for a document",
+            "2026-12-01T15:00:00.000000Z",
+        )
+        .unwrap();
+        assert!(progress(&mut e, day("2026-12-09")).is_empty());
+        // Resolved on 2026-12-09 at 10:00: both submissions (due on the 2nd and 3rd) and the
+        // completion (due on the 4th) happen then, not on their old days.
+        transition(
+            &mut e,
+            Status::Pending,
+            "Document received",
+            "2026-12-09T10:00:00.000000Z",
+        )
+        .unwrap();
+        let c = progress(&mut e, day("2026-12-09"));
+        assert_eq!(
+            c.iter().map(|c| (c.to, c.at.as_str())).collect::<Vec<_>>(),
+            vec![
+                (Status::PartiallySubmitted, "2026-12-09T10:00:00.000000Z"),
+                (Status::Complete, "2026-12-09T10:00:00.000000Z"),
+            ]
+        );
+        assert!(e
+            .submissions
+            .iter()
+            .all(|s| s.submitted_at.as_deref() == Some("2026-12-09T10:00:00.000000Z")));
+        // The approval keeps its own later date.
+        let c = progress(&mut e, day("2027-01-15"));
+        assert_eq!(c[0].at, "2026-12-31T00:00:00.000000Z");
+        let times: Vec<&str> = e.history.iter().map(|c| c.at.as_str()).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 pub mod lifecycle;
 pub mod preconditions;
+pub mod sandbox;
 pub mod service;
 
 use chrono::NaiveDate;

@@ -28,7 +28,6 @@ const ENDED: &[(&str, &str)] = &[
 ];
 
 const FIELDS: &[&str] = &["repayment_plan", "signature", "cursive_signature"];
-const MAX_DAYS: i64 = 366;
 
 /// A validated EnrollmentPayload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -449,7 +448,7 @@ fn split_payment(total: rust_decimal::Decimal, loans: &[&Loan]) -> Vec<rust_deci
 /// Writes the enrollments that moved (with their events, and the loans an approval moves) in
 /// one transaction. `profile` is the borrower to write (the sandbox clock), else the borrower's
 /// version is moved.
-async fn commit_moves(
+pub(super) async fn commit_moves(
     ctx: &AppContext,
     coll: &BorrowerCollection,
     moved: &[Moved],
@@ -501,10 +500,13 @@ async fn commit_moves(
 }
 
 /// One enrollment that moved: the version it was read at, what it is now, and its changes.
-type Moved = (u64, Enrollment, Vec<Change>);
+pub(super) type Moved = (u64, Enrollment, Vec<Change>);
 
 /// Every enrollment as the sandbox schedule has it on `today`, and the ones that moved.
-fn progress_all(list: Vec<Enrollment>, today: chrono::NaiveDate) -> (Vec<Enrollment>, Vec<Moved>) {
+pub(super) fn progress_all(
+    list: Vec<Enrollment>,
+    today: chrono::NaiveDate,
+) -> (Vec<Enrollment>, Vec<Moved>) {
     let mut moved = Vec::new();
     let mut out = Vec::with_capacity(list.len());
     for e in list {
@@ -545,7 +547,7 @@ async fn catch_up(
     }
 }
 
-async fn read(
+pub(super) async fn read(
     ctx: &AppContext,
     tenant: &Tenant,
     r: &BorrowerRef,
@@ -557,7 +559,7 @@ async fn read(
     Ok((coll, list))
 }
 
-fn find<'a>(list: &'a [Enrollment], wanted: &str) -> Result<&'a Enrollment, ApiError> {
+pub(super) fn find<'a>(list: &'a [Enrollment], wanted: &str) -> Result<&'a Enrollment, ApiError> {
     let w = wanted.trim();
     list.iter()
         .find(|e| e.id.to_string() == w || e.uuid.to_string().eq_ignore_ascii_case(w))
@@ -595,28 +597,8 @@ pub async fn cancel(
     wanted: &str,
     body: &Map<String, Value>,
 ) -> Result<super::EnrollmentView, ApiError> {
-    let reason = match body.get("reason") {
-        None | Some(Value::Null) => "Cancelled through the API.".to_string(),
-        Some(Value::String(s))
-            if !s.trim().is_empty()
-                && s.chars().count() <= 500
-                && !s.chars().any(char::is_control) =>
-        {
-            s.trim().to_string()
-        }
-        Some(_) => {
-            return Err(ApiError::field(
-                "reason",
-                "must be text of 1 to 500 characters",
-            ))
-        }
-    };
-    if let Some(k) = body.keys().find(|k| k.as_str() != "reason") {
-        return Err(ApiError::field(
-            k.clone(),
-            "is not a field of this request (reason)",
-        ));
-    }
+    let reason = reason_field(body, "Cancelled through the API.")?;
+    only_fields(body, &["reason"])?;
     let (coll, list) = read(ctx, tenant, r).await?;
     let current = find(&list, wanted)?;
     let mut next = current.clone();
@@ -633,8 +615,49 @@ pub async fn cancel(
             current.status.as_str()
         ))
     })?;
-    let moved = vec![(current.version, next.clone(), vec![change])];
-    match commit_moves(ctx, &coll, &moved, None).await {
+    commit_one(ctx, &coll, current.version, next, change).await
+}
+
+/// A request's optional `reason`: text of 1 to 500 characters (trimmed), else `default`.
+pub(super) fn reason_field(body: &Map<String, Value>, default: &str) -> Result<String, ApiError> {
+    match body.get("reason") {
+        None | Some(Value::Null) => Ok(default.to_string()),
+        Some(Value::String(s))
+            if !s.trim().is_empty()
+                && s.chars().count() <= 500
+                && !s.chars().any(char::is_control) =>
+        {
+            Ok(s.trim().to_string())
+        }
+        Some(_) => Err(ApiError::field(
+            "reason",
+            "must be text of 1 to 500 characters",
+        )),
+    }
+}
+
+/// A 422 naming the first key of `body` that is not one of `fields`.
+pub(super) fn only_fields(body: &Map<String, Value>, fields: &[&str]) -> Result<(), ApiError> {
+    match body.keys().find(|k| !fields.contains(&k.as_str())) {
+        Some(k) => Err(ApiError::field(
+            k.clone(),
+            format!("is not a field of this request ({})", fields.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Writes one change of one enrollment (read at `version`) with its event, then sends the
+/// event: a request that raced another write is a 409 and changes nothing.
+pub(super) async fn commit_one(
+    ctx: &AppContext,
+    coll: &BorrowerCollection,
+    version: u64,
+    next: Enrollment,
+    change: Change,
+) -> Result<super::EnrollmentView, ApiError> {
+    let moved = vec![(version, next, vec![change])];
+    match commit_moves(ctx, coll, &moved, None).await {
         Ok(events) => crate::webhooks::publish(ctx, &events).await,
         Err(TxError::Conflict(_)) => {
             return Err(ApiError::Conflict(
@@ -643,103 +666,5 @@ pub async fn cancel(
         }
         Err(e) => return Err(e.into()),
     }
-    Ok(next.view())
-}
-
-/// `POST /api/v1/sandbox/borrowers/{id}/advance` `{"days": N}`: moves the borrower's sandbox
-/// clock forward and applies everything due by then. Live clients get a 404: the route does
-/// not exist for them.
-pub async fn advance(
-    ctx: &AppContext,
-    tenant: &Tenant,
-    r: &BorrowerRef,
-    body: &Map<String, Value>,
-) -> Result<SandboxAdvance, ApiError> {
-    if tenant.mode != ClientMode::Sandbox {
-        return Err(ApiError::NotFound("Not found.".into()));
-    }
-    if let Some(k) = body.keys().find(|k| k.as_str() != "days") {
-        return Err(ApiError::field(
-            k.clone(),
-            "is not a field of this request (days)",
-        ));
-    }
-    if body.get("days").is_none_or(Value::is_null) {
-        return Err(ApiError::field(
-            "days",
-            format!("is required: how many days to move the sandbox clock ahead, 0 to {MAX_DAYS}"),
-        ));
-    }
-    let days = body
-        .get("days")
-        .and_then(|v| v.as_number().and_then(crate::model::payload::whole_number))
-        .filter(|d| (0..=MAX_DAYS).contains(d))
-        .ok_or_else(|| {
-            ApiError::field(
-                "days",
-                format!("must be a whole number of days from 0 to {MAX_DAYS}"),
-            )
-        })?;
-    let coll = ctx.store.borrower_collection_by_ref(tenant, r).await?;
-    let uuid = coll.borrower.uuid;
-    let list = ctx.store.enrollments(&uuid).await?;
-    let mut b = coll.borrower.clone();
-    // Never past the last date the engine assesses, so an assessment on the borrower's today
-    // still answers.
-    let last = (crate::rules::limits::AS_OF_LATEST - chrono::Utc::now().date_naive()).num_days();
-    b.sandbox_clock_days = b.sandbox_clock_days.saturating_add(days).min(last);
-    b.version += 1;
-    b.updated_at = now();
-    let today = b.today_in(tenant.mode);
-    let (out, moved) = progress_all(list, today);
-    match commit_moves(ctx, &coll, &moved, Some(&b)).await {
-        Ok(events) => crate::webhooks::publish(ctx, &events).await,
-        Err(TxError::Conflict(_)) => {
-            return Err(ApiError::Conflict(
-                "The borrower changed while this request ran; nothing moved. Please retry.".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    }
-    // The linked servicers answer as of the new date: the next scheduled sync reads them.
-    let links_due = if coll.links.is_empty() || days == 0 {
-        0
-    } else {
-        crate::sync::make_due(ctx, &uuid).await?
-    };
-    Ok(SandboxAdvance {
-        borrower: crate::model::BorrowerIds {
-            id: b.id,
-            uuid: b.uuid,
-        },
-        sandbox_clock: SandboxClock {
-            days_ahead: b.sandbox_clock_days,
-            today,
-        },
-        links_due_for_sync: links_due,
-        enrollments: out.iter().rev().map(Enrollment::view).collect(),
-    })
-}
-
-/// `POST /sandbox/borrowers/{id}/advance`'s answer: the borrower's state after the jump.
-#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct SandboxAdvance {
-    pub borrower: crate::model::BorrowerIds,
-    pub sandbox_clock: SandboxClock,
-    /// How many of the borrower's linked servicer accounts the next scheduled sync reads
-    /// again, as of the new date.
-    pub links_due_for_sync: usize,
-    /// The borrower's Enrollment Requests after everything due by the new date, newest first.
-    pub enrollments: Vec<super::EnrollmentView>,
-}
-
-/// The borrower's sandbox clock.
-#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct SandboxClock {
-    /// Days ahead of the real date.
-    pub days_ahead: i64,
-    /// The borrower's date.
-    pub today: chrono::NaiveDate,
+    Ok(moved[0].1.view())
 }

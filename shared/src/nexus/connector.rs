@@ -123,8 +123,8 @@ pub enum ChallengeKind {
 
 /// Why a login or an answer was refused: `invalid_credentials`, `locked` (the servicer locked
 /// the account), `servicer_unavailable`, `challenge_failed` (a wrong answer),
-/// `challenge_expired` (or already answered), or `no_connector` (no live connector on this
-/// deployment).
+/// `challenge_expired` (the challenge is not open: expired, already answered, never given, or
+/// another session's), or `no_connector` (no live connector on this deployment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[schemars(rename = "NexusFailureReason")]

@@ -384,15 +384,6 @@ pub async fn update_financials(
         );
     }
     ApiError::fields(fields)?;
-    if body.is_empty() {
-        return Err(ApiError::Validation {
-            detail: format!(
-                "The body names no field to change: send at least one of {}.",
-                EDITABLE.join(", ")
-            ),
-            fields: Default::default(),
-        });
-    }
     // The assess inputs in assess and enroll; the identity, SSN and income document an
     // Enrollment Request needs in enroll only.
     let step = if body.keys().all(|k| ASSESS_INPUTS.contains(&k.as_str())) {
@@ -401,6 +392,21 @@ pub async fn update_financials(
         Workflow::Enroll
     };
     session.require(step, "change these borrower details")?;
+    if body.is_empty() {
+        // The fields this session may send: the assess inputs, and in enroll all of them.
+        let may: &[&str] = if session.workflow.allows(Workflow::Enroll) {
+            EDITABLE
+        } else {
+            ASSESS_INPUTS
+        };
+        return Err(ApiError::Validation {
+            detail: format!(
+                "The body names no field to change: send at least one of {}.",
+                may.join(", ")
+            ),
+            fields: Default::default(),
+        });
+    }
     let patch = parse_borrower_payload(body)?;
     let out = borrowers::update(
         ctx,

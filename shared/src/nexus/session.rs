@@ -182,12 +182,16 @@ pub async fn start(
     origin_header: Option<&str>,
     host_header: Option<&str>,
 ) -> Result<Started, ApiError> {
-    let origin_raw = text(body, "origin")?.ok_or_else(|| {
-        ApiError::field(
+    // Read as sent: `parse_origin` trims only the ASCII whitespace the documented pattern
+    // allows (`text` would trim any Unicode space first).
+    let origin_raw = match body.get("origin") {
+        None | Some(Value::Null) => Err(ApiError::field(
             "origin",
             "is required: the embedding page's location.origin",
-        )
-    })?;
+        )),
+        Some(Value::String(s)) => Ok(s.as_str()),
+        Some(_) => Err(ApiError::field("origin", "must be a string")),
+    }?;
     let origin = origins::parse_origin(origin_raw).ok_or_else(|| {
         ApiError::field(
             "origin",

@@ -121,13 +121,31 @@ async fn linking_writes_nexus_loans_the_link_and_fills_only_empty_profile_fields
     .await;
     assert_eq!(s, 422, "{out}");
     assert_eq!(out["error"]["fields"], json!({}), "{out}");
-    assert!(
-        out["error"]["detail"]
-            .as_str()
-            .unwrap()
-            .starts_with("The body names no field to change: send at least one of agi, "),
-        "{out}"
+    assert_eq!(
+        out["error"]["detail"],
+        format!(
+            "The body names no field to change: send at least one of {}.",
+            shared::nexus::link::EDITABLE.join(", ")
+        ),
+        "an enroll session may send every field"
     );
+    // An assess session is told only what it may send; a link session may send nothing.
+    for (workflow, status, detail) in [
+        ("assess", 422, Some("The body names no field to change: send at least one of agi, spouse_agi, filing_status, family_size, state_of_residence.")),
+        ("link", 403, None),
+    ] {
+        let (tok, _) = super::session_of(&t, &format!("empty-{workflow}"), workflow).await;
+        let (s, out) = send(
+            &t.ctx,
+            nexus::borrower_update,
+            call("PATCH", "/nexus/borrower").session(&tok).json(json!({})),
+        )
+        .await;
+        assert_eq!(s, status, "{workflow}: {out}");
+        if let Some(d) = detail {
+            assert_eq!(out["error"]["detail"], d, "{workflow}");
+        }
+    }
     let (s, options) = send(
         &t.ctx,
         nexus::repayment_options,

@@ -79,6 +79,20 @@ async fn a_borrower_value_is_a_uuid_or_the_clients_own_external_id() {
             json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "x", "origin": "javascript:alert(1)"}),
             "origin",
         ),
+        // Only the ASCII whitespace the documented pattern allows is trimmed; a trailing slash
+        // is a path.
+        (
+            json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "x", "origin": format!("\u{a0}{ORIGIN}")}),
+            "origin",
+        ),
+        (
+            json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "x", "origin": format!("{ORIGIN}\u{c}")}),
+            "origin",
+        ),
+        (
+            json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "x", "origin": format!("{ORIGIN}/")}),
+            "origin",
+        ),
         (
             json!({"nexus_key": SANDBOX_NEXUS_KEY, "borrower": "x", "origin": ORIGIN, "workflow": "refi"}),
             "workflow",

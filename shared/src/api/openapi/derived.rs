@@ -53,7 +53,7 @@ pub fn components() -> Map<String, Value> {
     add::<crate::reference::RepaymentPlans>(&mut g);
     add::<crate::reference::Servicers>(&mut g);
     add::<crate::enrollments::EnrollmentList>(&mut g);
-    add::<crate::enrollments::service::SandboxAdvance>(&mut g);
+    add::<crate::enrollments::sandbox::SandboxAdvance>(&mut g);
     add::<crate::webhooks::endpoints::EndpointWithSecret>(&mut g);
     add::<crate::webhooks::endpoints::WebhookList>(&mut g);
     add::<crate::webhooks::endpoints::WebhookTest>(&mut g);

@@ -493,6 +493,12 @@ fn enums_from_code(c: &mut Value) {
     );
     named(
         c,
+        "SandboxEnrollmentStatus",
+        &crate::enrollments::sandbox::SANDBOX_STATUSES,
+        "What a servicer does to an Enrollment Request, in the sandbox.",
+    );
+    named(
+        c,
         "EnrollablePlan",
         &crate::enrollments::service::enrollable(),
         "A plan an Enrollment Request can ask for (save and repaye have ended).",

@@ -386,6 +386,18 @@ pub const OPERATIONS: &[Operation] = &[
         errors: &[(403, "Not a sandbox key.")],
     },
     Operation {
+        function: "sandbox-enrollments-status",
+        handler: "shared::api::enrollments::sandbox_status",
+        tag: "Sandbox",
+        summary: "Act as the servicer on an enrollment",
+        description: "Sandbox only (a live key gets a 404): does to an Enrollment Request what only a servicer would, so you can test how you handle each status and its `enrollment.status_changed` webhook. `needs_attention` pauses it (the sandbox schedule waits); `resolved` takes it back to the status it left, and steps that fell due meanwhile happen at once; `unprocessable` ends it. A change the lifecycle does not allow is a 409.",
+        auth: Auth::Secret,
+        query: &[],
+        body: ReqBody::Json("SandboxEnrollmentStatusRequest", r#"{"status": "needs_attention", "reason": "The servicer needs the borrower's latest tax return."}"#),
+        ok: &[ok(200, "The enrollment after the change.", "Enrollment")],
+        errors: &[(409, "The enrollment's status does not allow this change (it is final, or `resolved` of one that needs no attention), or it changed while the request ran.")],
+    },
+    Operation {
         function: "webhooks-create",
         handler: "shared::api::webhooks::create",
         tag: "Webhooks",
