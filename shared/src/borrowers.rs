@@ -273,9 +273,10 @@ async fn income_cert_write(
     tx: &mut Tx,
     b: &mut Borrower,
     p: &BorrowerPatch,
+    mode: crate::model::ClientMode,
 ) -> Result<Option<String>, ApiError> {
     match &p.income_certification {
-        Some(up) => store_document(ctx, tx, b, &up.kind, &up.bytes)
+        Some(up) => store_document(ctx, tx, b, &up.kind, &up.bytes, mode)
             .await
             .map(Some),
         None => Ok(None),
@@ -292,6 +293,7 @@ pub(crate) async fn store_document(
     b: &mut Borrower,
     kind: &str,
     bytes: &[u8],
+    mode: crate::model::ClientMode,
 ) -> Result<String, ApiError> {
     let content_type = crate::documents::check(bytes)
         .map_err(|why| ApiError::field("income_certification.file", why))?;
@@ -305,7 +307,9 @@ pub(crate) async fn store_document(
     let docs = ctx.documents()?;
     let cipher = ctx.cipher()?;
     let id = ctx.store.next_id("income_certification").await?;
-    let inserted_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    // On the borrower's clock, as its enrollments are: a sandbox clock moved ahead ages the
+    // document with them (an enrollment needs a non-tax document of 90 days or less).
+    let inserted_at = b.clock_in(mode).format("%Y-%m-%d %H:%M:%S").to_string();
     let key = crate::documents::object_key(&b.client_id, &b.uuid, id);
     let sha256 = crate::documents::sha256_hex(bytes);
     // Income documents (a tax return holds the SSN) are sealed like SSNs, then stored with
@@ -366,7 +370,7 @@ pub async fn upload_income_certification(
     b.version = current.version + 1;
     b.updated_at = now();
     let mut tx = Tx::new();
-    let key = store_document(ctx, &mut tx, &mut b, kind, bytes).await?;
+    let key = store_document(ctx, &mut tx, &mut b, kind, bytes, tenant.mode).await?;
     tx.put_versioned(&ctx.store, "borrower", items::to_item(&b)?, current.version);
     match tx.commit(&ctx.store).await {
         Ok(()) => {}
@@ -454,7 +458,7 @@ pub async fn create(
     }
     b.spouse = spouse.link.clone();
     let mut tx = Tx::new();
-    let uploaded = income_cert_write(ctx, &mut tx, &mut b, &p).await?;
+    let uploaded = income_cert_write(ctx, &mut tx, &mut b, &p, tenant.mode).await?;
     tx.put_new(&ctx.store, "borrower", items::to_item(&b)?);
     tx.put_new(&ctx.store, "id lookup", items::id_lookup_item(&b));
     if let Some(ext) = &b.external_id {
@@ -502,7 +506,7 @@ pub async fn update(
     b.updated_at = now();
 
     let mut tx = Tx::new();
-    let uploaded = income_cert_write(ctx, &mut tx, &mut b, &p).await?;
+    let uploaded = income_cert_write(ctx, &mut tx, &mut b, &p, tenant.mode).await?;
     tx.put_versioned(&ctx.store, "borrower", items::to_item(&b)?, current.version);
     if current.external_id != b.external_id {
         if let Some(old) = &current.external_id {

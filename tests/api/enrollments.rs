@@ -548,6 +548,50 @@ async fn the_lifecycle_runs_on_the_sandbox_clock_and_approval_moves_the_loans() 
     );
 }
 
+/// A pay stub counts for 90 days from its upload, on the borrower's clock: in the sandbox, a
+/// clock moved past them ages it, and a fresh upload (stamped on that clock) passes again.
+#[tokio::test]
+async fn a_pay_stub_older_than_90_days_must_be_replaced_before_enrolling() {
+    let t = app().await;
+    let b = borrower(&t, ready_payload(), vec![loan("Nelnet", 20000)]).await;
+    advance(&t, &b["id"], 90).await;
+    let (s, e) = enroll(&t, &b["id"], rap()).await;
+    assert_eq!(s, 201, "90 days old is still good: {e}");
+    let (s, _) = send(
+        &t.ctx,
+        enrollments::cancel,
+        call("POST", "/")
+            .id(&b["id"])
+            .param("enrollment_id", e["id"].as_i64().unwrap()),
+    )
+    .await;
+    assert_eq!(s, 200);
+    advance(&t, &b["id"], 1).await;
+    let (s, e) = enroll(&t, &b["id"], rap()).await;
+    assert_eq!(s, 409, "{e}");
+    assert_eq!(
+        e["error"]["reasons"],
+        json!([pre::STALE_INCOME_CERTIFICATION]),
+        "{e}"
+    );
+    // A new upload is stamped on the borrower's clock (91 days ahead), and is current.
+    let (s, up) = send(
+        &t.ctx,
+        borrowers::upload_income_certification,
+        call("POST", "/")
+            .id(&b["id"])
+            .query("type", "pay_stub")
+            .header("content-type", "application/pdf")
+            .raw("%PDF-1.7 a new pay stub"),
+    )
+    .await;
+    assert_eq!(s, 201, "{up}");
+    let clock = (chrono::Utc::now() + chrono::Duration::days(91)).date_naive();
+    assert_eq!(up["inserted_at"].as_str().unwrap()[..10], clock.to_string());
+    let (s, e) = enroll(&t, &b["id"], rap()).await;
+    assert_eq!(s, 201, "{e}");
+}
+
 #[tokio::test]
 async fn cancel_closes_an_open_enrollment_once() {
     let t = app().await;

@@ -613,9 +613,13 @@ async fn the_sandbox_servicer_drives_every_status_a_client_must_handle() {
         .collect();
     assert_eq!(now["status"]["type"], "complete", "{now}");
     assert_eq!(steps, ["pending", "needs_attention", "pending", "complete"]);
-    // The resolution and the completion it let through happen at the same moment.
+    // The completion it let through happens at once, a microsecond after the resolution, and
+    // the answer to the resolution already shows it.
     let h = now["history"].as_array().unwrap();
-    assert_eq!(h[3]["at"], h[2]["at"], "{now}");
+    let at = |i: usize| chrono::DateTime::parse_from_rfc3339(h[i]["at"].as_str().unwrap()).unwrap();
+    assert_eq!((at(3) - at(2)).num_microseconds(), Some(1), "{now}");
+    assert_eq!(v["status"]["type"], "complete", "{v}");
+    assert_eq!(v["history"], now["history"]);
     let times: Vec<&str> = now["history"]
         .as_array()
         .unwrap()
@@ -659,6 +663,22 @@ async fn the_sandbox_servicer_drives_every_status_a_client_must_handle() {
         (json!({"status": "approved"}), "status"),
         (json!({"status": 1}), "status"),
         (json!({"status": "resolved", "reason": ""}), "reason"),
+        (
+            json!({"status": "resolved", "reason": "\u{200b}"}),
+            "reason",
+        ),
+        (
+            json!({"status": "resolved", "reason": "a\u{202e}b"}),
+            "reason",
+        ),
+        (
+            json!({"status": "resolved", "reason": "tab\there"}),
+            "reason",
+        ),
+        (
+            json!({"status": "resolved", "reason": "x".repeat(501)}),
+            "reason",
+        ),
         (json!({"status": "resolved", "why": "x"}), "why"),
     ] {
         let (s, out) = act(body.clone()).await;
@@ -771,4 +791,122 @@ async fn the_sandbox_servicer_is_not_a_live_route_and_sees_no_strangers() {
     )
     .await;
     assert_eq!(now["status"]["type"], "pending");
+}
+
+/// A request resolved after its whole schedule fell due: every step happens in the resolving
+/// request, and each step's webhook shows the servicers' parts as they stood after it.
+#[tokio::test]
+async fn resolving_after_a_long_wait_runs_the_schedule_and_each_webhook_shows_its_step() {
+    let t = app_with_queue().await;
+    let rx = receiver(vec![]).await;
+    let w = register(&t, &rx.url).await;
+    let b = ready_borrower(&t).await;
+    let (s, _) = send(
+        &t.ctx,
+        loans::create,
+        call("POST", "/loans").id(b["uuid"].as_str().unwrap()).json(
+            json!({"loans": [{"loan_type": "D2", "interest_rate": 4.5,
+            "outstanding_principal": 8000, "outstanding_interest": 0, "original_principal": 8000,
+            "origination_date": "2020-09-22", "servicer_name": "MOHELA", "loan_status": "RP"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, e) = send(
+        &t.ctx,
+        enrollments::create,
+        call("POST", "/")
+            .id(&b["id"])
+            .json(json!({"repayment_plan": "rap", "signature": true})),
+    )
+    .await;
+    let status = |body: Value| {
+        let (ctx, id, eid) = (&t.ctx, b["id"].clone(), e["id"].clone());
+        async move {
+            send(
+                ctx,
+                enrollments::sandbox_status,
+                call("POST", "/")
+                    .id(&id)
+                    .param("enrollment_id", eid.as_i64().unwrap())
+                    .json(body),
+            )
+            .await
+        }
+    };
+    assert_eq!(status(json!({"status": "needs_attention"})).await.0, 200);
+    let (s, _) = send(
+        &t.ctx,
+        enrollments::advance,
+        call("POST", "/").id(&b["id"]).json(json!({"days": 40})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, v) = status(json!({"status": "resolved"})).await;
+    assert_eq!(
+        (s, v["status"]["type"].as_str()),
+        (200, Some("approved")),
+        "{v}"
+    );
+    drain(&t.ctx).await;
+    let secret = w["secret"].as_str().unwrap();
+    let mut events: Vec<Value> = rx
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| verify(r, secret))
+        .collect();
+    events.sort_by_key(|ev| {
+        ev["data"]["enrollment"]["history"]
+            .as_array()
+            .unwrap()
+            .len()
+    });
+    let seen: Vec<(String, Vec<String>)> = events
+        .iter()
+        .map(|ev| {
+            let en = &ev["data"]["enrollment"];
+            (
+                en["status"]["type"].as_str().unwrap().to_string(),
+                en["servicers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}:{}",
+                            p["name"].as_str().unwrap(),
+                            p["status"].as_str().unwrap()
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let s = |st: &str, parts: [&str; 2]| (st.to_string(), parts.map(String::from).to_vec());
+    assert_eq!(
+        seen,
+        vec![
+            s("pending", ["MOHELA:pending", "Nelnet:pending"]),
+            s("needs_attention", ["MOHELA:pending", "Nelnet:pending"]),
+            s("pending", ["MOHELA:pending", "Nelnet:pending"]),
+            s(
+                "partially_submitted",
+                ["MOHELA:submitted", "Nelnet:pending"]
+            ),
+            s("complete", ["MOHELA:submitted", "Nelnet:submitted"]),
+            s("approved", ["MOHELA:approved", "Nelnet:approved"]),
+        ]
+    );
+    // Each change of the one request has a later status time than the one before.
+    let times: Vec<&str> = events
+        .iter()
+        .map(|ev| {
+            ev["data"]["enrollment"]["status"]["updated_at"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
 }

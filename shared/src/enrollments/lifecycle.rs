@@ -93,14 +93,18 @@ pub fn stamp(day: NaiveDate) -> String {
     format!("{day}T00:00:00.000000Z")
 }
 
-/// The stamp of a step due on `day`, never before the request's last change: a step that fell
-/// due while the request waited (`needs_attention`, then resolved) happens when it carries on,
-/// so its history stays in order.
+/// The stamp of a step due on `day`, after the request's last change: a step that fell due
+/// while the request waited (`needs_attention`, then resolved) happens when it carries on, a
+/// microsecond after the change before it. So the history's times are strictly in order, each
+/// status change has a time of its own, and each event can show the request as it stood then.
 fn stamp_after(day: NaiveDate, e: &Enrollment) -> String {
     let due = stamp(day);
-    match e.history.last() {
-        Some(last) if last.at > due => last.at.clone(),
-        _ => due,
+    let Some(last) = e.history.last().filter(|l| l.at >= due) else {
+        return due;
+    };
+    match chrono::DateTime::parse_from_rfc3339(&last.at) {
+        Ok(t) => crate::model::stamp_of(t.to_utc() + Duration::microseconds(1)),
+        Err(_) => last.at.clone(),
     }
 }
 
@@ -274,19 +278,27 @@ mod tests {
         assert_eq!(
             c.iter().map(|c| (c.to, c.at.as_str())).collect::<Vec<_>>(),
             vec![
-                (Status::PartiallySubmitted, "2026-12-09T10:00:00.000000Z"),
-                (Status::Complete, "2026-12-09T10:00:00.000000Z"),
+                (Status::PartiallySubmitted, "2026-12-09T10:00:00.000001Z"),
+                (Status::Complete, "2026-12-09T10:00:00.000002Z"),
             ]
         );
-        assert!(e
+        let sent: Vec<Option<&str>> = e
             .submissions
             .iter()
-            .all(|s| s.submitted_at.as_deref() == Some("2026-12-09T10:00:00.000000Z")));
+            .map(|s| s.submitted_at.as_deref())
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                Some("2026-12-09T10:00:00.000001Z"),
+                Some("2026-12-09T10:00:00.000002Z")
+            ]
+        );
         // The approval keeps its own later date.
         let c = progress(&mut e, day("2027-01-15"));
         assert_eq!(c[0].at, "2026-12-31T00:00:00.000000Z");
         let times: Vec<&str> = e.history.iter().map(|c| c.at.as_str()).collect();
-        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
     }
 
     #[test]

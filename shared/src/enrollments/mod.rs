@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Where an Enrollment Request stands (Payitoff's EnrollmentStatus types): `pending`
-/// (submission in progress), `partially_submitted` (submitted to some but not yet all
-/// servicers), `complete` (submitted; the servicers confirm the new payment by letter),
+/// (submission in progress), `partially_submitted` (submitted to some servicers; it becomes
+/// `complete` once every servicer has it, the next day in the sandbox), `complete` (submitted; the servicers confirm the new payment by letter),
 /// `approved`, `needs_attention`, `unprocessable` or `cancelled`. `approved`, `unprocessable`
 /// and `cancelled` are final; the others are open, and an open request blocks another one for
 /// the borrower.

@@ -220,5 +220,14 @@ pub async fn set_status(
             }
         ))
     })?;
-    commit_one(ctx, &coll, current.version, next, change).await
+    let mut changes = vec![change];
+    // Carried on: what fell due while it waited happens now, in this same write, so the answer
+    // and the webhooks show it at once.
+    if what == Servicer::Resolved {
+        changes.extend(lifecycle::progress(
+            &mut next,
+            coll.borrower.today_in(tenant.mode),
+        ));
+    }
+    commit_one(ctx, &coll, current.version, next, changes).await
 }

@@ -240,7 +240,7 @@ pub async fn create(
     let today = clock.date_naive();
     let spouse = spouse_of(ctx, tenant, b).await?;
     let spouse_view = spouse.as_ref().map(|s| (&s.borrower, s.loans.as_slice()));
-    let reasons = preconditions::check(b, &coll.loans, spouse_view, req.plan);
+    let reasons = preconditions::check(b, &coll.loans, spouse_view, req.plan, today);
     if let Some(first) = reasons.first() {
         return Err(ApiError::Precondition {
             detail: first.to_string(),
@@ -615,25 +615,30 @@ pub async fn cancel(
             current.status.as_str()
         ))
     })?;
-    commit_one(ctx, &coll, current.version, next, change).await
+    commit_one(ctx, &coll, current.version, next, vec![change]).await
 }
 
-/// A request's optional `reason`: text of 1 to 500 characters (trimmed), else `default`.
+/// A request's optional `reason`: text of 1 to 500 characters (trimmed), else `default`. It
+/// goes into the history and the webhooks, so it may not hide or disguise text (control
+/// characters, bidirectional overrides) and must show something (not only spaces or
+/// zero-width characters). The request schemas say the same with a pattern.
 pub(super) fn reason_field(body: &Map<String, Value>, default: &str) -> Result<String, ApiError> {
-    match body.get("reason") {
-        None | Some(Value::Null) => Ok(default.to_string()),
-        Some(Value::String(s))
-            if !s.trim().is_empty()
-                && s.chars().count() <= 500
-                && !s.chars().any(char::is_control) =>
-        {
-            Ok(s.trim().to_string())
+    let invisible = |c: char| {
+        c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    };
+    let problem = match body.get("reason") {
+        None | Some(Value::Null) => return Ok(default.to_string()),
+        Some(Value::String(s)) if s.chars().count() > 500 => "must be at most 500 characters",
+        Some(Value::String(s)) if s.chars().any(crate::model::is_hidden_char) => {
+            "must not contain control characters or bidirectional overrides"
         }
-        Some(_) => Err(ApiError::field(
-            "reason",
-            "must be text of 1 to 500 characters",
-        )),
-    }
+        Some(Value::String(s)) if s.chars().all(invisible) => {
+            "must show some text: it is empty, or only spaces or zero-width characters"
+        }
+        Some(Value::String(s)) => return Ok(s.trim().to_string()),
+        Some(_) => "must be text of 1 to 500 characters",
+    };
+    Err(ApiError::field("reason", problem))
 }
 
 /// A 422 naming the first key of `body` that is not one of `fields`.
@@ -647,16 +652,16 @@ pub(super) fn only_fields(body: &Map<String, Value>, fields: &[&str]) -> Result<
     }
 }
 
-/// Writes one change of one enrollment (read at `version`) with its event, then sends the
-/// event: a request that raced another write is a 409 and changes nothing.
+/// Writes the changes of one enrollment (read at `version`) with their events, then sends
+/// the events: a request that raced another write is a 409 and changes nothing.
 pub(super) async fn commit_one(
     ctx: &AppContext,
     coll: &BorrowerCollection,
     version: u64,
     next: Enrollment,
-    change: Change,
+    changes: Vec<Change>,
 ) -> Result<super::EnrollmentView, ApiError> {
-    let moved = vec![(version, next, vec![change])];
+    let moved = vec![(version, next, changes)];
     match commit_moves(ctx, coll, &moved, None).await {
         Ok(events) => crate::webhooks::publish(ctx, &events).await,
         Err(TxError::Conflict(_)) => {

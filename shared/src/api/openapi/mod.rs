@@ -357,7 +357,7 @@ fn webhooks() -> (Value, Vec<(String, Value)>) {
     let events: [(&str, &str, Value); 5] = [
         (
             "enrollment.status_changed",
-            "An Enrollment Request changed status (one event per change, in order).",
+            "An Enrollment Request changed status: one event per change. Deliveries can arrive out of order (each is sent and retried on its own): `data.enrollment.status.updated_at` is strictly later for each later change of one request, and `data.enrollment.history` ends with this change.",
             json!({"$ref": "#/components/schemas/EnrollmentEvent"}),
         ),
         (
