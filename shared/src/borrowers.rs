@@ -266,27 +266,35 @@ pub fn income_cert_record(borrower: &Uuid, id: i64) -> String {
 }
 
 /// Stores an uploaded document (sealed under its object key) in the object store and adds its
-/// metadata to `tx` and to the borrower. Returns the object key, so a failed commit can remove
-/// the object again.
+/// metadata to `tx` and to the borrower. Returns what [`store_document`] does.
 async fn income_cert_write(
     ctx: &AppContext,
     tx: &mut Tx,
     b: &mut Borrower,
     p: &BorrowerPatch,
     mode: crate::model::ClientMode,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Stored, ApiError> {
     match &p.income_certification {
-        Some(up) => store_document(ctx, tx, b, &up.kind, &up.bytes, mode)
-            .await
-            .map(Some),
-        None => Ok(None),
+        Some(up) => store_document(ctx, tx, b, &up.kind, &up.bytes, mode).await,
+        None => Ok(Stored::default()),
     }
 }
 
-/// The shared part of both upload routes (the BorrowerPayload field and the raw upload).
-/// The most income certifications one borrower keeps.
+/// The object keys an upload touched: the new document's, which a failed commit removes again,
+/// and the one it retired (the oldest, when the borrower already kept
+/// [`MAX_INCOME_CERTIFICATIONS`]), which a successful commit removes.
+#[derive(Debug, Default)]
+pub(crate) struct Stored {
+    pub new: Option<String>,
+    pub retired: Option<String>,
+}
+
+/// The most income certifications one borrower keeps: each adds an entry to the profile item,
+/// which DynamoDB caps at 400 KB. An upload beyond it retires the oldest (issue 12 §1), so the
+/// borrower stays writable and can always upload the current document an enrollment needs.
 pub const MAX_INCOME_CERTIFICATIONS: usize = 50;
 
+/// The shared part of both upload routes (the BorrowerPayload field and the raw upload).
 pub(crate) async fn store_document(
     ctx: &AppContext,
     tx: &mut Tx,
@@ -294,15 +302,26 @@ pub(crate) async fn store_document(
     kind: &str,
     bytes: &[u8],
     mode: crate::model::ClientMode,
-) -> Result<String, ApiError> {
+) -> Result<Stored, ApiError> {
     let content_type = crate::documents::check(bytes)
         .map_err(|why| ApiError::field("income_certification.file", why))?;
-    // Each document adds an entry to the profile item, which DynamoDB caps at 400 KB: a
-    // bounded list keeps the borrower writable for good (issue 12 §1).
+    // A full list retires its oldest document in the same transaction: its record here, its
+    // sealed object once the transaction has committed.
+    let mut retired = None;
     if b.income_certifications.len() >= MAX_INCOME_CERTIFICATIONS {
-        return Err(ApiError::Conflict(format!(
-            "A borrower keeps at most {MAX_INCOME_CERTIFICATIONS} income certifications; this one has reached it."
-        )));
+        let oldest = b.income_certifications.remove(0);
+        tx.delete(
+            &ctx.store,
+            "retired income certification",
+            &keys::borrower(&b.uuid),
+            &keys::income_cert(oldest.id),
+            None,
+        );
+        retired = Some(
+            oldest
+                .object_key
+                .unwrap_or_else(|| crate::documents::object_key(&b.client_id, &b.uuid, oldest.id)),
+        );
     }
     let docs = ctx.documents()?;
     let cipher = ctx.cipher()?;
@@ -346,10 +365,14 @@ pub(crate) async fn store_document(
         sha256: Some(sha256),
         object_key: Some(key.clone()),
     });
-    Ok(key)
+    Ok(Stored {
+        new: Some(key),
+        retired,
+    })
 }
 
-/// Removes an object whose metadata did not commit (best effort: an orphan is harmless).
+/// Removes an object whose metadata did not commit, or whose record a committed upload retired
+/// (best effort: an orphan is sealed, and harmless).
 async fn forget(ctx: &AppContext, key: Option<String>) {
     if let (Some(k), Ok(docs)) = (key, ctx.documents()) {
         let _ = docs.delete(&k).await;
@@ -370,12 +393,12 @@ pub async fn upload_income_certification(
     b.version = current.version + 1;
     b.updated_at = now();
     let mut tx = Tx::new();
-    let key = store_document(ctx, &mut tx, &mut b, kind, bytes, tenant.mode).await?;
+    let stored = store_document(ctx, &mut tx, &mut b, kind, bytes, tenant.mode).await?;
     tx.put_versioned(&ctx.store, "borrower", items::to_item(&b)?, current.version);
     match tx.commit(&ctx.store).await {
-        Ok(()) => {}
+        Ok(()) => forget(ctx, stored.retired).await,
         Err(TxError::Conflict(labels)) => {
-            forget(ctx, Some(key)).await;
+            forget(ctx, stored.new).await;
             return Err(conflict_message(&labels, &b));
         }
         Err(other) => return Err(other.into()),
@@ -466,9 +489,9 @@ pub async fn create(
     }
     spouse_writes(ctx, &mut tx, &b, spouse)?;
     match tx.commit(&ctx.store).await {
-        Ok(()) => {}
+        Ok(()) => forget(ctx, uploaded.retired).await,
         Err(TxError::Conflict(labels)) => {
-            forget(ctx, uploaded).await;
+            forget(ctx, uploaded.new).await;
             return Err(conflict_message(&labels, &b));
         }
         // Another failure may have committed after all (a timeout): keep the object.
@@ -524,9 +547,9 @@ pub async fn update(
     }
     spouse_writes(ctx, &mut tx, &b, spouse)?;
     match tx.commit(&ctx.store).await {
-        Ok(()) => {}
+        Ok(()) => forget(ctx, uploaded.retired).await,
         Err(TxError::Conflict(labels)) => {
-            forget(ctx, uploaded).await;
+            forget(ctx, uploaded.new).await;
             return Err(conflict_message(&labels, &b));
         }
         // Another failure may have committed after all (a timeout): keep the object.

@@ -224,7 +224,7 @@ async fn documents_kept_in_dynamodb_move_to_the_object_store_once() {
 /// Issue 12 §1: every document adds an entry to the borrower's profile item, which DynamoDB
 /// caps at 400 KB; the list is bounded, so the borrower stays writable.
 #[tokio::test]
-async fn a_borrower_keeps_at_most_50_income_certifications() {
+async fn a_borrower_keeps_its_50_latest_income_certifications() {
     let t = app().await;
     let (_, b) = send(
         &t.ctx,
@@ -242,20 +242,43 @@ async fn a_borrower_keeps_at_most_50_income_certifications() {
         *req.body_mut() = lambda_http::Body::Binary(PNG.to_vec());
         req
     };
+    let mut ids = Vec::new();
     for i in 0..50 {
         let (s, out) =
             loanpath_tests::send_request(&t.ctx, borrowers::upload_income_certification, upload())
                 .await;
         assert_eq!(s, 201, "upload {i}: {out}");
+        ids.push(out["id"].as_i64().unwrap());
     }
+    // The 51st retires the oldest: its record and its sealed object go, in the same request,
+    // so a borrower can always upload the current document an enrollment needs.
+    let uuid: uuid::Uuid = b["uuid"].as_str().unwrap().parse().unwrap();
+    let oldest_key = shared::documents::object_key("sandbox-client", &uuid, ids[0]);
+    let docs = t.ctx.documents().unwrap();
+    assert!(
+        docs.get(&oldest_key).await.unwrap().is_some(),
+        "stored first"
+    );
     let (s, out) =
         loanpath_tests::send_request(&t.ctx, borrowers::upload_income_certification, upload())
             .await;
-    assert_eq!(s, 409, "{out}");
-    assert_eq!(
-        out["error"]["detail"],
-        "A borrower keeps at most 50 income certifications; this one has reached it."
+    assert_eq!(s, 201, "{out}");
+    let (_, now) = send(&t.ctx, borrowers::get, call("GET", "/").id(&b["id"])).await;
+    let kept: Vec<i64> = now["income_certifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(kept.len(), 50);
+    assert_eq!(kept[0], ids[1], "the oldest is gone");
+    assert_eq!(*kept.last().unwrap(), out["id"].as_i64().unwrap());
+    assert!(
+        docs.get(&oldest_key).await.unwrap().is_none(),
+        "the retired document left the bucket"
     );
+    let newest = shared::documents::object_key("sandbox-client", &uuid, *kept.last().unwrap());
+    assert!(docs.get(&newest).await.unwrap().is_some());
 }
 
 /// Deleting a borrower deletes their income documents from the bucket too.

@@ -657,7 +657,7 @@ async fn the_sandbox_servicer_drives_every_status_a_client_must_handle() {
             .as_str()
         )
     );
-    // Bad requests name the field and change nothing.
+    // Bad requests name the field (and change nothing: the re-read below).
     for (body, field) in [
         (json!({}), "status"),
         (json!({"status": "approved"}), "status"),
@@ -685,7 +685,19 @@ async fn the_sandbox_servicer_drives_every_status_a_client_must_handle() {
         assert_eq!(s, 422, "{body}: {out}");
         assert!(out["error"]["fields"][field].is_string(), "{body}: {out}");
     }
-    // The webhooks: one per change, in order, each saying what it came from.
+    let (_, after) = send(
+        &t.ctx,
+        enrollments::get,
+        call("GET", "/")
+            .id(&b["id"])
+            .param("enrollment_id", e["id"].as_i64().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        after["history"], v["history"],
+        "the refused requests changed nothing"
+    );
+    // The webhooks: one per change, each saying what it came from.
     drain(&t.ctx).await;
     let secret = w["secret"].as_str().unwrap();
     // In the order of the changes: each event's history ends with its own change.
@@ -899,6 +911,20 @@ async fn resolving_after_a_long_wait_runs_the_schedule_and_each_webhook_shows_it
             s("approved", ["MOHELA:approved", "Nelnet:approved"]),
         ]
     );
+    // The approval in the resolving request moved the loans onto the plan.
+    let (_, loans_now) = send(
+        &t.ctx,
+        loans::list,
+        call("GET", "/").id(b["uuid"].as_str().unwrap()),
+    )
+    .await;
+    let plans: Vec<&str> = loans_now["loans"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{loans_now}"))
+        .iter()
+        .map(|l| l["repayment_plan_type"].as_str().unwrap_or("none"))
+        .collect();
+    assert_eq!(plans, ["rap", "rap"], "{loans_now}");
     // Each change of the one request has a later status time than the one before.
     let times: Vec<&str> = events
         .iter()

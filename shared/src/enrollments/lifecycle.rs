@@ -12,7 +12,8 @@
 //!
 //! The sandbox files a request deterministically, on the borrower's (sandbox) clock: servicer
 //! *i* (in name order) on day *i + 1*, `complete` the day after the last one, and `approved` on
-//! the `estimated_approval_date`, when the loans move to the new plan.
+//! the `estimated_approval_date`, when the loans move to the new plan. While a request needs
+//! attention its schedule waits; once resolved, what fell due meanwhile happens at once.
 
 use chrono::{Duration, NaiveDate};
 
@@ -54,14 +55,17 @@ pub fn transition(
             to: to.as_str(),
         });
     }
+    // Strictly after the change before it, whatever the clock says (two Lambda instances'
+    // clocks, a sandbox clock held at its limit): receivers order the events by this time.
+    let at = after_last(e, at);
     let change = Change {
         from: Some(e.status),
         to,
-        at: at.to_string(),
+        at: at.clone(),
         reason: reason.into(),
     };
     e.status = to;
-    e.status_updated_at = at.to_string();
+    e.status_updated_at = at.clone();
     for s in &mut e.submissions {
         let next = match to {
             Status::Approved => Some(SubmissionStatus::Approved),
@@ -87,10 +91,24 @@ pub fn estimated_approval_date(created_on: NaiveDate, servicers: usize) -> Naive
 }
 
 /// The time the sandbox stamps on a step due on `day`: the day's start, UTC (the same in every
-/// run, after the request that started it, and never later than the borrower's own time when
-/// the step is applied on that day).
+/// run, and after the request that started it). A step that fell due while the request waited
+/// is stamped just after the request's last change instead ([`stamp_after`]), a few
+/// microseconds past the borrower's clock at most.
 pub fn stamp(day: NaiveDate) -> String {
     format!("{day}T00:00:00.000000Z")
+}
+
+/// `at`, or a microsecond after the request's last change when `at` is not later than it.
+fn after_last(e: &Enrollment, at: &str) -> String {
+    match e.history.last() {
+        Some(last) if last.at.as_str() >= at => {
+            match chrono::DateTime::parse_from_rfc3339(&last.at) {
+                Ok(t) => crate::model::stamp_of(t.to_utc() + Duration::microseconds(1)),
+                Err(_) => at.to_string(),
+            }
+        }
+        _ => at.to_string(),
+    }
 }
 
 /// The stamp of a step due on `day`, after the request's last change: a step that fell due
@@ -98,14 +116,7 @@ pub fn stamp(day: NaiveDate) -> String {
 /// microsecond after the change before it. So the history's times are strictly in order, each
 /// status change has a time of its own, and each event can show the request as it stood then.
 fn stamp_after(day: NaiveDate, e: &Enrollment) -> String {
-    let due = stamp(day);
-    let Some(last) = e.history.last().filter(|l| l.at >= due) else {
-        return due;
-    };
-    match chrono::DateTime::parse_from_rfc3339(&last.at) {
-        Ok(t) => crate::model::stamp_of(t.to_utc() + Duration::microseconds(1)),
-        Err(_) => last.at.clone(),
-    }
+    after_last(e, &stamp(day))
 }
 
 /// Applies every sandbox step due by `today`, in order. Returns the status changes made (the

@@ -206,28 +206,27 @@ pub async fn set_status(
         },
     };
     let mut next = current.clone();
-    let change = lifecycle::transition(&mut next, to, reason, &coll.borrower.now_in(tenant.mode))
+    // One reading of the borrower's clock, for the change's time and for what falls due.
+    let clock = coll.borrower.clock_in(tenant.mode);
+    let change = lifecycle::transition(&mut next, to, reason, &crate::model::stamp_of(clock))
         .map_err(|_| {
-        ApiError::Conflict(format!(
-            "Enrollment {} is {}: it cannot become {}{}.",
-            current.id,
-            current.status.as_str(),
-            to.as_str(),
-            if current.status.is_open() {
-                ""
-            } else {
-                " (its status is final)"
-            }
-        ))
-    })?;
+            ApiError::Conflict(format!(
+                "Enrollment {} is {}: it cannot become {}{}.",
+                current.id,
+                current.status.as_str(),
+                to.as_str(),
+                if current.status.is_open() {
+                    ""
+                } else {
+                    " (its status is final)"
+                }
+            ))
+        })?;
     let mut changes = vec![change];
     // Carried on: what fell due while it waited happens now, in this same write, so the answer
     // and the webhooks show it at once.
     if what == Servicer::Resolved {
-        changes.extend(lifecycle::progress(
-            &mut next,
-            coll.borrower.today_in(tenant.mode),
-        ));
+        changes.extend(lifecycle::progress(&mut next, clock.date_naive()));
     }
     commit_one(ctx, &coll, current.version, next, changes).await
 }
