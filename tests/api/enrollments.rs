@@ -905,10 +905,34 @@ async fn the_sandbox_clock_moves_every_time_and_the_default_as_of() {
         .format("%m/%d/%Y")
         .to_string();
     assert_eq!(p["loans"][0]["payoff"]["quote_date"], quote);
-    // A clock is never moved past the engine's last date: an assessment still answers.
+    // A clock is never moved past the engine's last date: an assessment still answers. The
+    // jump that reaches it is cut short; one more is a 422 that says why, not a 200 that
+    // moved nothing.
+    let mut refused = None;
     for _ in 0..80 {
-        advance(&t, &b["id"], 366).await;
+        let (s, v) = send(
+            &t.ctx,
+            enrollments::advance,
+            call("POST", "/advance")
+                .id(&b["id"])
+                .json(json!({"days": 366})),
+        )
+        .await;
+        if s != 200 {
+            refused = Some((s, v));
+            break;
+        }
     }
+    let (s, v) = refused.expect("the clock stops at the engine's last date");
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(
+        v["error"]["fields"]["days"],
+        "cannot move the clock: the borrower's sandbox date is already 2100-12-31, the last date the engine assesses"
+    );
+    assert_eq!(
+        advance(&t, &b["id"], 0).await["sandbox_clock"]["today"],
+        "2100-12-31"
+    );
     let (s, o) = send(
         &t.ctx,
         shared::api::assessments::repayment_options,

@@ -60,7 +60,22 @@ pub async fn advance(
     // Never past the last date the engine assesses, so an assessment on the borrower's today
     // still answers.
     let last = (crate::rules::limits::AS_OF_LATEST - chrono::Utc::now().date_naive()).num_days();
-    b.sandbox_clock_days = b.sandbox_clock_days.saturating_add(days).min(last);
+    // A jump that cannot move the clock at all is refused, not answered as if it had moved;
+    // the clock never goes back (`max`), even as the real date nears the last one.
+    if days > 0 && b.sandbox_clock_days >= last {
+        return Err(ApiError::field(
+            "days",
+            format!(
+                "cannot move the clock: the borrower's sandbox date is already {}, the last date the engine assesses",
+                crate::rules::limits::AS_OF_LATEST
+            ),
+        ));
+    }
+    b.sandbox_clock_days = b
+        .sandbox_clock_days
+        .saturating_add(days)
+        .min(last)
+        .max(coll.borrower.sandbox_clock_days);
     b.version += 1;
     b.updated_at = now();
     let today = b.today_in(tenant.mode);
