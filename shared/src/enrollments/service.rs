@@ -490,6 +490,14 @@ pub(super) async fn commit_moves(
             keys::PROFILE_SK,
             coll.borrower.version,
         ),
+        // The times were read off the borrower's clock: if the borrower moved since (a
+        // sandbox advance), they may be stale, so the write conflicts and is decided again.
+        None if !moved.is_empty() => tx.check_version(
+            &ctx.store,
+            "borrower",
+            (&keys::borrower(&coll.borrower.uuid), keys::PROFILE_SK),
+            coll.borrower.version,
+        ),
         None => {}
     }
     if tx.is_empty() {

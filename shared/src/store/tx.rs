@@ -183,6 +183,30 @@ impl Tx {
         );
     }
 
+    /// A condition that an item this transaction does not write still has `version`
+    /// `expected`: what was decided on a read of it still holds at the commit.
+    pub fn check_version(
+        &mut self,
+        store: &Store,
+        label: &'static str,
+        (pk, sk): (&str, &str),
+        expected: u64,
+    ) {
+        let check = ConditionCheck::builder()
+            .table_name(&store.table)
+            .key("PK", s(pk))
+            .key("SK", s(sk))
+            .condition_expression("#ver = :expected")
+            .expression_attribute_names("#ver", "version")
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
+        self.push(
+            label,
+            TransactWriteItem::builder()
+                .condition_check(built(check.build()))
+                .build(),
+        );
+    }
+
     /// How many items the transaction holds (DynamoDB takes at most 100).
     pub fn len(&self) -> usize {
         self.items.len()
