@@ -148,6 +148,18 @@ pub fn envelope(req: &Request, key: &str) -> Result<(Map<String, Value>, Vec<Str
 }
 
 /// A path parameter such as `{id}`.
+/// A 422 naming the first key of a JSON body that is not one of `allowed` (the body
+/// counterpart of [`query_only`]).
+pub fn body_only(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
+    match body.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(ApiError::field(
+            k.clone(),
+            format!("is not a field of this request ({})", allowed.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
 pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
     req.path_parameters()
         .first(name)

@@ -125,7 +125,7 @@ pub struct MatchSummary {
     pub detail: String,
 }
 
-crate::model::borrower::named_string_enum!(
+crate::api::openapi::derived::named_string_enum!(
     /// `employer_match.status` as one named component.
     MatchStatusName,
     "EmployerMatchStatus",

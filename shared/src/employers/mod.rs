@@ -229,7 +229,7 @@ pub struct EmployerSource<'a> {
     pub loaded_on: NaiveDate,
 }
 
-crate::model::borrower::named_string_enum!(
+crate::api::openapi::derived::named_string_enum!(
     /// An institution's `type` as one named component.
     InstitutionTypeName,
     "InstitutionType",

@@ -111,10 +111,10 @@ fn after_last(e: &Enrollment, at: &str) -> String {
     }
 }
 
-/// The stamp of a step due on `day`, after the request's last change: a step that fell due
-/// while the request waited (`needs_attention`, then resolved) happens when it carries on, a
-/// microsecond after the change before it. So the history's times are strictly in order, each
-/// status change has a time of its own, and each event can show the request as it stood then.
+/// The stamp of a submission due on `day`, after the request's last change: a step that fell
+/// due while the request waited (`needs_attention`, then resolved) happens when it carries on,
+/// a microsecond after the change before it, so each event can show the request as it stood
+/// then. (A status change gets the same from [`transition`].)
 fn stamp_after(day: NaiveDate, e: &Enrollment) -> String {
     after_last(e, &stamp(day))
 }
@@ -159,12 +159,11 @@ pub fn progress(e: &mut Enrollment, today: NaiveDate) -> Vec<Change> {
         && matches!(e.status, Status::Pending | Status::PartiallySubmitted)
     {
         let reason = "Submitted to every servicer.";
-        let at = stamp_after(complete_on, e);
-        changes.extend(transition(e, Status::Complete, reason, &at).ok());
+        changes.extend(transition(e, Status::Complete, reason, &stamp(complete_on)).ok());
     }
     if e.estimated_approval_date <= today && e.status == Status::Complete {
         let reason = "Every servicer approved the new repayment plan.";
-        let at = stamp_after(e.estimated_approval_date, e);
+        let at = stamp(e.estimated_approval_date);
         changes.extend(transition(e, Status::Approved, reason, &at).ok());
     }
     changes

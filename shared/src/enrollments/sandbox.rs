@@ -11,15 +11,21 @@
 use serde_json::{Map, Value};
 
 use super::lifecycle;
-use super::service::{
-    commit_moves, commit_one, find, only_fields, progress_all, read, reason_field,
-};
+use super::service::{commit_moves, commit_one, find, progress_all, read, reason_field};
 use super::{Enrollment, Status};
 use crate::context::AppContext;
 use crate::error::ApiError;
 use crate::model::payload::BorrowerRef;
 use crate::model::{now, ClientMode, Tenant};
 use crate::store::TxError;
+
+/// These routes do not exist for a live client: a 404, as for any unknown route.
+fn sandbox_only(tenant: &Tenant) -> Result<(), ApiError> {
+    match tenant.mode {
+        ClientMode::Sandbox => Ok(()),
+        ClientMode::Live => Err(ApiError::NotFound("Not found.".into())),
+    }
+}
 
 /// The most days one `advance` moves the clock.
 const MAX_DAYS: i64 = 366;
@@ -33,10 +39,8 @@ pub async fn advance(
     r: &BorrowerRef,
     body: &Map<String, Value>,
 ) -> Result<SandboxAdvance, ApiError> {
-    if tenant.mode != ClientMode::Sandbox {
-        return Err(ApiError::NotFound("Not found.".into()));
-    }
-    only_fields(body, &["days"])?;
+    sandbox_only(tenant)?;
+    crate::http::body_only(body, &["days"])?;
     if body.get("days").is_none_or(Value::is_null) {
         return Err(ApiError::field(
             "days",
@@ -144,22 +148,30 @@ enum Servicer {
 }
 
 /// The `status` values the route takes, in the order the document lists them.
-pub const SANDBOX_STATUSES: [&str; 3] = ["needs_attention", "unprocessable", "resolved"];
+const SERVICER_ACTIONS: [(&str, Servicer); 3] = [
+    ("needs_attention", Servicer::NeedsAttention),
+    ("unprocessable", Servicer::Unprocessable),
+    ("resolved", Servicer::Resolved),
+];
+
+/// The `status` values the route takes (the OpenAPI document lists them from here).
+pub fn sandbox_statuses() -> Vec<&'static str> {
+    SERVICER_ACTIONS.iter().map(|(name, _)| *name).collect()
+}
 
 impl Servicer {
     fn parse(v: Option<&Value>) -> Result<Self, ApiError> {
-        let list = SANDBOX_STATUSES.join(", ");
+        let list = sandbox_statuses().join(", ");
         match v {
             None | Some(Value::Null) => Err(ApiError::field(
                 "status",
                 format!("is required: one of {list}"),
             )),
-            Some(Value::String(s)) => match s.as_str() {
-                "needs_attention" => Ok(Servicer::NeedsAttention),
-                "unprocessable" => Ok(Servicer::Unprocessable),
-                "resolved" => Ok(Servicer::Resolved),
-                _ => Err(ApiError::field("status", format!("must be one of {list}"))),
-            },
+            Some(Value::String(s)) => SERVICER_ACTIONS
+                .iter()
+                .find(|(name, _)| name == s)
+                .map(|(_, action)| *action)
+                .ok_or_else(|| ApiError::field("status", format!("must be one of {list}"))),
             Some(_) => Err(ApiError::field("status", format!("must be one of {list}"))),
         }
     }
@@ -198,10 +210,8 @@ pub async fn set_status(
     wanted: &str,
     body: &Map<String, Value>,
 ) -> Result<super::EnrollmentView, ApiError> {
-    if tenant.mode != ClientMode::Sandbox {
-        return Err(ApiError::NotFound("Not found.".into()));
-    }
-    only_fields(body, &["status", "reason"])?;
+    sandbox_only(tenant)?;
+    crate::http::body_only(body, &["status", "reason"])?;
     let what = Servicer::parse(body.get("status"))?;
     let reason = reason_field(body, what.default_reason())?;
     let (coll, list) = read(ctx, tenant, r).await?;

@@ -606,7 +606,7 @@ pub async fn cancel(
     body: &Map<String, Value>,
 ) -> Result<super::EnrollmentView, ApiError> {
     let reason = reason_field(body, "Cancelled through the API.")?;
-    only_fields(body, &["reason"])?;
+    crate::http::body_only(body, &["reason"])?;
     let (coll, list) = read(ctx, tenant, r).await?;
     let current = find(&list, wanted)?;
     let mut next = current.clone();
@@ -647,17 +647,6 @@ pub(super) fn reason_field(body: &Map<String, Value>, default: &str) -> Result<S
         Some(_) => "must be text of 1 to 500 characters",
     };
     Err(ApiError::field("reason", problem))
-}
-
-/// A 422 naming the first key of `body` that is not one of `fields`.
-pub(super) fn only_fields(body: &Map<String, Value>, fields: &[&str]) -> Result<(), ApiError> {
-    match body.keys().find(|k| !fields.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::field(
-            k.clone(),
-            format!("is not a field of this request ({})", fields.join(", ")),
-        )),
-        None => Ok(()),
-    }
 }
 
 /// Writes the changes of one enrollment (read at `version`) with their events, then sends

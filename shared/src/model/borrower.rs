@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::client::ClientMode;
+use crate::api::openapi::derived::named_string_enum;
 use crate::money;
 
 /// Payitoff `Address` (`{street1, street2, street3, city, state, zipcode}`): borrowers,
@@ -420,31 +421,6 @@ pub struct CertificationSummary<'a> {
 fn ser_rate_required<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     money::rate_number(*d).serialize(s)
 }
-
-/// A string enum as a response writes it: one named component, its values taken from the list
-/// the parser reads, so a request and a response share it.
-macro_rules! named_string_enum {
-    ($(#[$doc:meta])* $ty:ident, $name:literal, $values:expr, $description:literal) => {
-        $(#[$doc])*
-        pub struct $ty;
-
-        impl schemars::JsonSchema for $ty {
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                $name.into()
-            }
-            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                let values: Vec<&str> = $values;
-                schemars::json_schema!({
-                    "type": "string",
-                    "enum": values,
-                    "description": $description
-                })
-            }
-        }
-    };
-}
-
-pub(crate) use named_string_enum;
 
 named_string_enum!(
     /// The tax filing status (`FilingStatus`), in every response and request that holds one.

@@ -388,15 +388,7 @@ pub async fn mint_init_token(
     tenant: &Tenant,
     body: &Map<String, Value>,
 ) -> Result<super::views::TokenView, ApiError> {
-    if let Some(k) = body
-        .keys()
-        .find(|k| !["borrower", "workflow"].contains(&k.as_str()))
-    {
-        return Err(ApiError::field(
-            k.clone(),
-            "is not a field of this request (borrower, workflow)",
-        ));
-    }
+    crate::http::body_only(body, &["borrower", "workflow"])?;
     let workflow = text(body, "workflow")?
         .map(|w| {
             Workflow::parse(w)

@@ -202,7 +202,7 @@ pub struct Attempt {
     pub next_attempt_at: Option<String>,
 }
 
-crate::model::borrower::named_string_enum!(
+crate::api::openapi::derived::named_string_enum!(
     /// A delivery's `outcome` as one named component.
     OutcomeName,
     "WebhookDeliveryOutcome",
@@ -379,16 +379,6 @@ fn parse_events(v: Option<&Value>) -> Result<Vec<String>, ApiError> {
     }
 }
 
-fn only(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
-    match body.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::field(
-            k.clone(),
-            format!("is not a field of this request ({})", allowed.join(", ")),
-        )),
-        None => Ok(()),
-    }
-}
-
 async fn valid_url(body: &Map<String, Value>, mode: ClientMode) -> Result<String, ApiError> {
     let raw = match body.get("url") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim(),
@@ -412,7 +402,7 @@ pub async fn create(
     tenant: &Tenant,
     body: &Map<String, Value>,
 ) -> Result<EndpointWithSecret, ApiError> {
-    only(body, &["url", "events"])?;
+    crate::http::body_only(body, &["url", "events"])?;
     let url = valid_url(body, tenant.mode).await?;
     let events = parse_events(body.get("events"))?;
     let existing = ctx.store.webhook_endpoints(&tenant.client_id).await?;
@@ -504,7 +494,7 @@ pub async fn test(
     tenant: &Tenant,
     body: &Map<String, Value>,
 ) -> Result<WebhookTest, ApiError> {
-    only(body, &["url"])?;
+    crate::http::body_only(body, &["url"])?;
     let url = match body.get("url") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         _ => {

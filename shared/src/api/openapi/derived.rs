@@ -15,6 +15,33 @@ use serde_json::{Map, Value};
 
 use crate::rules;
 
+/// A string enum as a response writes it (the field itself is a `&str`): one named component,
+/// its values taken from the list the parser reads, so a request and a response share it.
+/// Use it as `#[schemars(with = "TheName")]`. (`rules::money::inline_schema!` is its inline
+/// sibling, for schemas that are not components.)
+macro_rules! named_string_enum {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $values:expr, $description:literal) => {
+        $(#[$doc])*
+        pub struct $ty;
+
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let values: Vec<&str> = $values;
+                schemars::json_schema!({
+                    "type": "string",
+                    "enum": values,
+                    "description": $description
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use named_string_enum;
+
 /// Adds the schema of `T` and of every named type it holds.
 fn add<T: JsonSchema>(g: &mut schemars::SchemaGenerator) {
     g.subschema_for::<T>();

@@ -273,14 +273,16 @@ fn build(closed: bool) -> Value {
     let data = components
         .as_object_mut()
         .expect("components.json is an object");
-    for (name, mut schema) in derived::components() {
+    // What the API writes: the responses (derived from their types) and the webhook envelopes.
+    let (webhooks, envelopes) = webhooks();
+    for (name, mut schema) in derived::components().into_iter().chain(envelopes) {
         if !closed {
             open_objects(&mut schema);
         }
         // A component lives in one place: derived from its type, or written in the file.
         assert!(
             data.insert(name.clone(), schema).is_none(),
-            "{name} is both derived from a Rust type and written in components.json"
+            "{name} is defined twice (derived from a Rust type, built here, or in components.json)"
         );
     }
     // borrower.delinquent's borrower: the Borrower without its financial details.
@@ -294,14 +296,6 @@ fn build(closed: bool) -> Value {
     }
     without["description"] = json!("The Borrower, without its financial details.");
     components["BorrowerWithoutFinancials"] = without;
-    let (webhooks, envelopes) = webhooks();
-    for (name, mut schema) in envelopes {
-        if !closed {
-            open_objects(&mut schema);
-        }
-        assert!(components.get(&name).is_none(), "{name} is defined twice");
-        components[name] = schema;
-    }
     json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -494,7 +488,7 @@ fn enums_from_code(c: &mut Value) {
     named(
         c,
         "SandboxEnrollmentStatus",
-        &crate::enrollments::sandbox::SANDBOX_STATUSES,
+        &crate::enrollments::sandbox::sandbox_statuses(),
         "What a servicer does to an Enrollment Request, in the sandbox.",
     );
     named(
