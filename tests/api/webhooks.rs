@@ -186,12 +186,8 @@ async fn ready_borrower(t: &TestApp) -> Value {
     b
 }
 
-#[tokio::test]
-async fn every_enrollment_status_change_is_a_signed_webhook() {
-    let t = app_with_queue().await;
-    let rx = receiver(vec![]).await;
-    let w = register(&t, &rx.url).await;
-    let b = ready_borrower(&t).await;
+/// A `rap` Enrollment Request for `b` (201).
+async fn enroll_rap(t: &TestApp, b: &Value) -> Value {
     let (s, e) = send(
         &t.ctx,
         enrollments::create,
@@ -201,6 +197,42 @@ async fn every_enrollment_status_change_is_a_signed_webhook() {
     )
     .await;
     assert_eq!(s, 201, "{e}");
+    e
+}
+
+/// `POST /api/v1/sandbox/borrowers/{b}/enrollments/{e}/status` with `body`: the servicer.
+async fn as_servicer(t: &TestApp, b: &Value, e: &Value, body: Value) -> (u16, Value) {
+    send(
+        &t.ctx,
+        enrollments::sandbox_status,
+        call("POST", "/")
+            .id(&b["id"])
+            .param("enrollment_id", e["uuid"].as_str().unwrap())
+            .json(body),
+    )
+    .await
+}
+
+/// The enrollment events received, verified, in the order of their changes (deliveries may
+/// come in any order; each event's history ends with its own change).
+fn in_change_order(got: &[Received], secret: &str) -> Vec<Value> {
+    let mut events: Vec<Value> = got.iter().map(|r| verify(r, secret)).collect();
+    events.sort_by_key(|ev| {
+        ev["data"]["enrollment"]["history"]
+            .as_array()
+            .expect("an enrollment event holds its history")
+            .len()
+    });
+    events
+}
+
+#[tokio::test]
+async fn every_enrollment_status_change_is_a_signed_webhook() {
+    let t = app_with_queue().await;
+    let rx = receiver(vec![]).await;
+    let w = register(&t, &rx.url).await;
+    let b = ready_borrower(&t).await;
+    let e = enroll_rap(&t, &b).await;
     let (s, _) = send(
         &t.ctx,
         enrollments::advance,
@@ -552,29 +584,8 @@ async fn the_sandbox_servicer_drives_every_status_a_client_must_handle() {
     let rx = receiver(vec![]).await;
     let w = register(&t, &rx.url).await;
     let b = ready_borrower(&t).await;
-    let (s, e) = send(
-        &t.ctx,
-        enrollments::create,
-        call("POST", "/")
-            .id(&b["id"])
-            .json(json!({"repayment_plan": "rap", "signature": true})),
-    )
-    .await;
-    assert_eq!(s, 201, "{e}");
-    let act = |body: Value| {
-        let (ctx, id, eid) = (&t.ctx, b["id"].clone(), e["uuid"].clone());
-        async move {
-            send(
-                ctx,
-                enrollments::sandbox_status,
-                call("POST", "/")
-                    .id(&id)
-                    .param("enrollment_id", eid.as_str().unwrap())
-                    .json(body),
-            )
-            .await
-        }
-    };
+    let e = enroll_rap(&t, &b).await;
+    let act = |body: Value| as_servicer(&t, &b, &e, body);
     let (s, v) = act(json!({"status": "needs_attention", "reason": "The servicer needs the borrower's 2025 tax return."})).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"]["type"], "needs_attention");
@@ -700,29 +711,16 @@ async fn the_sandbox_servicer_drives_every_status_a_client_must_handle() {
     // The webhooks: one per change, each saying what it came from.
     drain(&t.ctx).await;
     let secret = w["secret"].as_str().unwrap();
-    // In the order of the changes: each event's history ends with its own change.
-    let mut changes: Vec<(usize, String, Value)> = rx
-        .got
-        .lock()
-        .unwrap()
+    let events = in_change_order(&rx.got.lock().unwrap(), secret);
+    let seen: Vec<(&str, &Value)> = events
         .iter()
-        .map(|r| {
-            let body = verify(r, secret);
+        .map(|ev| {
             (
-                body["data"]["enrollment"]["history"]
-                    .as_array()
-                    .unwrap()
-                    .len(),
-                body["data"]["enrollment"]["status"]["type"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-                body["data"]["previous_status"].clone(),
+                ev["data"]["enrollment"]["status"]["type"].as_str().unwrap(),
+                &ev["data"]["previous_status"],
             )
         })
         .collect();
-    changes.sort_by_key(|c| c.0);
-    let seen: Vec<(&str, &Value)> = changes.iter().map(|(_, s, p)| (s.as_str(), p)).collect();
     assert_eq!(
         seen,
         vec![
@@ -732,7 +730,7 @@ async fn the_sandbox_servicer_drives_every_status_a_client_must_handle() {
             ("complete", &json!("pending")),
             ("unprocessable", &json!("complete")),
         ],
-        "{changes:?}"
+        "{events:?}"
     );
 }
 
@@ -740,14 +738,7 @@ async fn the_sandbox_servicer_drives_every_status_a_client_must_handle() {
 async fn the_sandbox_servicer_is_not_a_live_route_and_sees_no_strangers() {
     let t = app().await;
     let b = ready_borrower(&t).await;
-    let (_, e) = send(
-        &t.ctx,
-        enrollments::create,
-        call("POST", "/")
-            .id(&b["id"])
-            .json(json!({"repayment_plan": "rap", "signature": true})),
-    )
-    .await;
+    let e = enroll_rap(&t, &b).await;
     let (_, theirs) = send(
         &t.ctx,
         borrowers::create,
@@ -824,28 +815,8 @@ async fn resolving_after_a_long_wait_runs_the_schedule_and_each_webhook_shows_it
     )
     .await;
     assert_eq!(s, 201);
-    let (_, e) = send(
-        &t.ctx,
-        enrollments::create,
-        call("POST", "/")
-            .id(&b["id"])
-            .json(json!({"repayment_plan": "rap", "signature": true})),
-    )
-    .await;
-    let status = |body: Value| {
-        let (ctx, id, eid) = (&t.ctx, b["id"].clone(), e["id"].clone());
-        async move {
-            send(
-                ctx,
-                enrollments::sandbox_status,
-                call("POST", "/")
-                    .id(&id)
-                    .param("enrollment_id", eid.as_i64().unwrap())
-                    .json(body),
-            )
-            .await
-        }
-    };
+    let e = enroll_rap(&t, &b).await;
+    let status = |body: Value| as_servicer(&t, &b, &e, body);
     assert_eq!(status(json!({"status": "needs_attention"})).await.0, 200);
     let (s, _) = send(
         &t.ctx,
@@ -862,19 +833,7 @@ async fn resolving_after_a_long_wait_runs_the_schedule_and_each_webhook_shows_it
     );
     drain(&t.ctx).await;
     let secret = w["secret"].as_str().unwrap();
-    let mut events: Vec<Value> = rx
-        .got
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|r| verify(r, secret))
-        .collect();
-    events.sort_by_key(|ev| {
-        ev["data"]["enrollment"]["history"]
-            .as_array()
-            .unwrap()
-            .len()
-    });
+    let events = in_change_order(&rx.got.lock().unwrap(), secret);
     let seen: Vec<(String, Vec<String>)> = events
         .iter()
         .map(|ev| {
