@@ -207,7 +207,8 @@ async fn enrollment_and_webhook_sample_events_run_through_their_handlers() {
     );
     let sqs: aws_lambda_events::event::sqs::SqsEvent =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let out = webhooks::deliver(ctx, sqs).await;
+    let out =
+        loanpath_tests::iam::as_function("webhooks-deliver", webhooks::deliver(ctx, sqs)).await;
     assert!(
         out.batch_item_failures.is_empty(),
         "an unknown event is dropped, not retried"
@@ -218,6 +219,6 @@ async fn enrollment_and_webhook_sample_events_run_through_their_handlers() {
     );
     let sched: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let out = webhooks::relay(ctx, sched).await;
+    let out = loanpath_tests::iam::as_function("webhooks-relay", webhooks::relay(ctx, sched)).await;
     assert!(out["published"].is_number(), "{out}");
 }

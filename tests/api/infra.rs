@@ -352,3 +352,94 @@ fn every_request_example_matches_its_schema() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(checked >= 15, "{checked}");
 }
+
+/// The IAM check every handler call goes through (tests/src/iam.rs) records what AWS
+/// authorises, not the SDK's operation names, and refuses what a policy lacks.
+#[tokio::test]
+async fn handler_calls_are_checked_against_the_functions_policies() {
+    use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+    use loanpath_tests::iam::{denied, record, Authorised};
+    let t = loanpath_tests::app().await;
+    let db = t.ctx.store.db_client().clone();
+    let table = t.ctx.store.table_name().to_string();
+    let key = |pk: &str| {
+        std::collections::HashMap::from([
+            ("PK".to_string(), AttributeValue::S(pk.into())),
+            ("SK".to_string(), AttributeValue::S("X".into())),
+        ])
+    };
+    let gsi = shared::table::GSIS[0];
+    let ((), calls) = record(async {
+        db.transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(&table)
+                            .set_item(Some(key("iam#1")))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .condition_check(
+                        ConditionCheck::builder()
+                            .table_name(&table)
+                            .set_key(Some(key("iam#2")))
+                            .condition_expression("attribute_not_exists(PK)")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        db.query()
+            .table_name(&table)
+            .index_name(gsi.name)
+            .key_condition_expression("#k = :v")
+            .expression_attribute_names("#k", gsi.pk)
+            .expression_attribute_values(":v", AttributeValue::S("none".into()))
+            .send()
+            .await
+            .unwrap();
+    })
+    .await;
+    let on = |action: &str, on_index| Authorised {
+        action: action.into(),
+        on_index,
+    };
+    assert_eq!(
+        calls,
+        vec![
+            on("dynamodb:PutItem", false),
+            on("dynamodb:ConditionCheckItem", false),
+            on("dynamodb:Query", true),
+        ]
+    );
+    // Outside `record` (a test's own setup) nothing is recorded.
+    let ((), none) = record(async {}).await;
+    assert!(none.is_empty());
+    assert!(denied("enrollments-cancel", &calls[..2]).is_empty());
+    assert_eq!(
+        denied("borrowers-get", &calls),
+        vec![
+            "dynamodb:ConditionCheckItem".to_string(),
+            "dynamodb:PutItem".to_string(),
+            "dynamodb:Query on an index (`${Table.Arn}/index/*`)".to_string(),
+        ]
+    );
+    assert!(denied("borrowers-list", &[on("dynamodb:Query", true)]).is_empty());
+    assert_eq!(
+        denied("borrowers-get", &[on("sqs:SendMessage", false)]),
+        vec!["sqs:SendMessage".to_string()]
+    );
+    assert!(denied("webhooks-test", &[on("sqs:SendMessage", false)]).is_empty());
+    assert_eq!(
+        denied("nope", &[]),
+        vec!["nope is not a function of template.yaml".to_string()]
+    );
+}

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use loanpath_tests::iam::as_function;
 use loanpath_tests::{app_with_queue, call, drain, receiver, send, sqs_client, TestApp};
 use serde_json::{json, Value};
 use shared::api::{borrowers, enrollments, loans, nexus};
@@ -17,6 +18,59 @@ use shared::webhooks::queue::Queue;
 use shared::AppContext;
 
 const CLIENT: &str = "sandbox-client";
+
+// The planner and the worker, each run as its function, so that its AWS calls are checked
+// against that function's policy in template.yaml (tests/src/iam.rs).
+async fn work_with(
+    ctx: &AppContext,
+    event: SqsEvent,
+    opts: &SyncOptions,
+) -> (
+    aws_lambda_events::event::sqs::SqsBatchResponse,
+    Vec<LinkReport>,
+) {
+    as_function(
+        "portfolio-sync-worker",
+        shared::api::sync::work_with(ctx, event, opts),
+    )
+    .await
+}
+
+async fn api_work(
+    ctx: &AppContext,
+    event: SqsEvent,
+    deadline: std::time::Instant,
+) -> Result<aws_lambda_events::event::sqs::SqsBatchResponse, shared::ApiError> {
+    as_function(
+        "portfolio-sync-worker",
+        shared::api::sync::work(ctx, event, deadline),
+    )
+    .await
+}
+
+async fn api_plan(
+    ctx: &AppContext,
+    event: aws_lambda_events::event::eventbridge::EventBridgeEvent<shared::api::sync::PlanDetail>,
+    deadline: std::time::Instant,
+) -> Result<Value, shared::ApiError> {
+    as_function(
+        "portfolio-sync-plan",
+        shared::api::sync::plan(ctx, event, deadline),
+    )
+    .await
+}
+
+async fn run_plan(
+    store: &shared::store::Store,
+    queue: &Queue,
+    opts: PlanOptions,
+) -> Result<PlanReport, shared::ApiError> {
+    as_function(
+        "portfolio-sync-plan",
+        shared::sync::plan(store, queue, opts),
+    )
+    .await
+}
 
 /// [`app_with_queue`] with a sync queue of its own too.
 async fn sync_app() -> TestApp {
@@ -95,7 +149,7 @@ fn queue(t: &TestApp) -> &Queue {
 }
 
 async fn plan(t: &TestApp) -> PlanReport {
-    shared::sync::plan(&t.ctx.store, queue(t), PlanOptions::for_seconds(20))
+    run_plan(&t.ctx.store, queue(t), PlanOptions::for_seconds(20))
         .await
         .expect("plan")
 }
@@ -144,7 +198,7 @@ async fn work(t: &TestApp, opts: &SyncOptions) -> Vec<LinkReport> {
     loop {
         let got = std::sync::Mutex::new(Vec::new());
         let n = shared::webhooks::local::poll_queue(queue(t), 0, 30, |event| async {
-            let (resp, reports) = shared::api::sync::work_with(&t.ctx, event, opts).await;
+            let (resp, reports) = work_with(&t.ctx, event, opts).await;
             got.lock().unwrap().extend(reports);
             resp
         })
@@ -266,7 +320,7 @@ async fn the_sample_events_run_through_the_handlers() {
     shared::sync::make_due(&t.ctx, &uuid.parse().unwrap())
         .await
         .unwrap();
-    let out = shared::api::sync::plan(
+    let out = api_plan(
         &t.ctx,
         plan_event,
         std::time::Instant::now() + Duration::from_secs(30),
@@ -283,7 +337,7 @@ async fn the_sample_events_run_through_the_handlers() {
         &std::fs::read_to_string(root.join("events/portfolio-sync-worker.json")).unwrap(),
     )
     .unwrap();
-    let resp = shared::api::sync::work(
+    let resp = api_work(
         &t.ctx,
         worker_event,
         std::time::Instant::now() + Duration::from_secs(30),
@@ -333,9 +387,7 @@ async fn due_links_are_found_across_shards_and_nothing_else_and_claims_hold() {
         now: chrono::Utc::now() + chrono::Duration::seconds(shared::sync::LEASE_SECONDS + 60),
         ..PlanOptions::for_seconds(20)
     };
-    let lapsed = shared::sync::plan(&t.ctx.store, queue(&t), later)
-        .await
-        .unwrap();
+    let lapsed = run_plan(&t.ctx.store, queue(&t), later).await.unwrap();
     assert_eq!(
         lapsed.sent, 12,
         "an unprocessed claim is sent again after its lease"
@@ -351,13 +403,13 @@ async fn a_redelivered_message_and_a_second_worker_change_nothing() {
     let events = receive_all(&t).await;
     assert_eq!(events.len(), 1);
     let opts = SyncOptions::default();
-    let (first, r1) = shared::api::sync::work_with(&t.ctx, events[0].clone(), &opts).await;
+    let (first, r1) = work_with(&t.ctx, events[0].clone(), &opts).await;
     assert!(first.batch_item_failures.is_empty());
     assert_eq!(r1[0].outcome, Some(shared::sync::SyncOutcome::Updated));
     let snapshot = api_loans(&t, &uuid).await;
     let link_before = portfolio(&t, &uuid).await["links"].clone();
     // The same message again (SQS delivers at least once).
-    let (again, r2) = shared::api::sync::work_with(&t.ctx, events[0].clone(), &opts).await;
+    let (again, r2) = work_with(&t.ctx, events[0].clone(), &opts).await;
     assert!(again.batch_item_failures.is_empty());
     assert_eq!(r2[0].skipped, Some("duplicate"));
     assert_eq!(api_loans(&t, &uuid).await, snapshot);
@@ -368,8 +420,8 @@ async fn a_redelivered_message_and_a_second_worker_change_nothing() {
     plan(&t).await;
     let events = receive_all(&t).await;
     let (a, b) = tokio::join!(
-        shared::api::sync::work_with(&t.ctx, events[0].clone(), &opts),
-        shared::api::sync::work_with(&t.ctx, events[0].clone(), &opts),
+        work_with(&t.ctx, events[0].clone(), &opts),
+        work_with(&t.ctx, events[0].clone(), &opts),
     );
     assert!(a.0.batch_item_failures.is_empty() && b.0.batch_item_failures.is_empty());
     let mut outcomes = vec![
@@ -451,7 +503,7 @@ async fn one_bad_link_fails_alone_in_its_batch() {
         .find(|r| r.body.as_deref().unwrap().contains(&bad))
         .and_then(|r| r.message_id.clone())
         .unwrap();
-    let (resp, reports) = shared::api::sync::work_with(&t.ctx, one, &SyncOptions::default()).await;
+    let (resp, reports) = work_with(&t.ctx, one, &SyncOptions::default()).await;
     let failed: Vec<&str> = resp
         .batch_item_failures
         .iter()
@@ -787,7 +839,7 @@ async fn the_planner_is_bounded_and_a_backlog_drains_over_runs_without_duplicate
     let mut seen = HashSet::new();
     let mut runs = 0;
     loop {
-        let r = shared::sync::plan(
+        let r = run_plan(
             &t.ctx.store,
             queue(&t),
             PlanOptions {
@@ -812,7 +864,7 @@ async fn the_planner_is_bounded_and_a_backlog_drains_over_runs_without_duplicate
 
     // A run whose deadline is already at hand stops at once, without failing.
     backlog(&t, 50).await;
-    let r = shared::sync::plan(
+    let r = run_plan(
         &t.ctx.store,
         queue(&t),
         PlanOptions {
@@ -841,7 +893,7 @@ async fn the_planner_is_bounded_and_a_backlog_drains_over_runs_without_duplicate
         .queue_url
         .unwrap();
     let q = Queue::new(client, url);
-    let r = shared::sync::plan(
+    let r = run_plan(
         &t.ctx.store,
         &q,
         PlanOptions {
@@ -857,7 +909,7 @@ async fn the_planner_is_bounded_and_a_backlog_drains_over_runs_without_duplicate
     assert_eq!(q.depth().await.unwrap(), r.sent);
     let mut runs = 1;
     loop {
-        let r = shared::sync::plan(&t.ctx.store, &q, PlanOptions::for_seconds(20))
+        let r = run_plan(&t.ctx.store, &q, PlanOptions::for_seconds(20))
             .await
             .unwrap();
         runs += 1;
@@ -889,7 +941,7 @@ async fn a_worker_killed_between_chunks_is_finished_by_the_retry() {
         ..SyncOptions::default()
     };
     let n = shared::webhooks::local::poll_queue(queue(&t), 0, 1, |event| async {
-        let (resp, _) = shared::api::sync::work_with(&t.ctx, event, &faulty).await;
+        let (resp, _) = work_with(&t.ctx, event, &faulty).await;
         assert_eq!(
             resp.batch_item_failures.len(),
             1,
@@ -994,8 +1046,8 @@ async fn two_workers_on_a_chunked_sync_that_creates_loans_never_duplicate_them()
         ..SyncOptions::default()
     };
     let (a, b) = tokio::join!(
-        shared::api::sync::work_with(&t.ctx, events[0].clone(), &opts),
-        shared::api::sync::work_with(&t.ctx, events[0].clone(), &opts),
+        work_with(&t.ctx, events[0].clone(), &opts),
+        work_with(&t.ctx, events[0].clone(), &opts),
     );
     let failures = a.0.batch_item_failures.len() + b.0.batch_item_failures.len();
     let finished: Vec<&LinkReport> =
@@ -1006,7 +1058,7 @@ async fn two_workers_on_a_chunked_sync_that_creates_loans_never_duplicate_them()
     assert!(failures + finished.len() >= 1, "{a:?} {b:?}");
     // Whatever the interleaving, the retry (SQS redelivers a failed record) finishes the job.
     if finished.is_empty() {
-        let (c, _) = shared::api::sync::work_with(&t.ctx, events[0].clone(), &opts).await;
+        let (c, _) = work_with(&t.ctx, events[0].clone(), &opts).await;
         assert!(c.batch_item_failures.is_empty());
     }
     let loans = api_loans(&t, &uuid).await;
@@ -1034,14 +1086,13 @@ async fn a_resumed_sync_still_sends_borrower_delinquent() {
         ..SyncOptions::default()
     };
     let events = receive_all(&t).await;
-    let (resp, _) = shared::api::sync::work_with(&t.ctx, events[0].clone(), &faulty).await;
+    let (resp, _) = work_with(&t.ctx, events[0].clone(), &faulty).await;
     assert_eq!(
         resp.batch_item_failures.len(),
         1,
         "died after its first chunk"
     );
-    let (resp, reports) =
-        shared::api::sync::work_with(&t.ctx, events[0].clone(), &SyncOptions::default()).await;
+    let (resp, reports) = work_with(&t.ctx, events[0].clone(), &SyncOptions::default()).await;
     assert!(resp.batch_item_failures.is_empty());
     assert_eq!(
         reports[0].events,

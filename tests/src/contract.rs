@@ -93,6 +93,13 @@ fn problems(v: &jsonschema::Validator, instance: &Value) -> String {
         .join("\n")
 }
 
+/// The function (its binary, as in template.yaml) that serves the handler `handler` (its
+/// `std::any::type_name`) and the route's path for `method`, or `None` for a handler the
+/// document does not know.
+pub fn served_by(handler: &str, method: &str) -> Option<(&'static str, &'static str)> {
+    routed(handler, method).map(|(op, route)| (op.function, route.path.as_str()))
+}
+
 /// Checks one response of the handler `handler` (its `std::any::type_name`).
 pub fn check(handler: &str, method: &str, status: u16, body: &Value) {
     let Some((op, route)) = routed(handler, method) else {
