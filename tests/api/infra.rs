@@ -9,10 +9,7 @@ fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn template() -> Value {
-    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
-    serde_yaml::from_str(&text).unwrap()
-}
+use loanpath_tests::template;
 
 fn strs(v: &Value) -> Vec<String> {
     v.as_sequence()

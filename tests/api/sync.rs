@@ -36,30 +36,6 @@ async fn work_with(
     .await
 }
 
-async fn api_work(
-    ctx: &AppContext,
-    event: SqsEvent,
-    deadline: std::time::Instant,
-) -> Result<aws_lambda_events::event::sqs::SqsBatchResponse, shared::ApiError> {
-    as_function(
-        "portfolio-sync-worker",
-        shared::api::sync::work(ctx, event, deadline),
-    )
-    .await
-}
-
-async fn api_plan(
-    ctx: &AppContext,
-    event: aws_lambda_events::event::eventbridge::EventBridgeEvent<shared::api::sync::PlanDetail>,
-    deadline: std::time::Instant,
-) -> Result<Value, shared::ApiError> {
-    as_function(
-        "portfolio-sync-plan",
-        shared::api::sync::plan(ctx, event, deadline),
-    )
-    .await
-}
-
 async fn run_plan(
     store: &shared::store::Store,
     queue: &Queue,
@@ -320,10 +296,13 @@ async fn the_sample_events_run_through_the_handlers() {
     shared::sync::make_due(&t.ctx, &uuid.parse().unwrap())
         .await
         .unwrap();
-    let out = api_plan(
-        &t.ctx,
-        plan_event,
-        std::time::Instant::now() + Duration::from_secs(30),
+    let out = as_function(
+        "portfolio-sync-plan",
+        shared::api::sync::plan(
+            &t.ctx,
+            plan_event,
+            std::time::Instant::now() + Duration::from_secs(30),
+        ),
     )
     .await
     .unwrap();
@@ -337,10 +316,13 @@ async fn the_sample_events_run_through_the_handlers() {
         &std::fs::read_to_string(root.join("events/portfolio-sync-worker.json")).unwrap(),
     )
     .unwrap();
-    let resp = api_work(
-        &t.ctx,
-        worker_event,
-        std::time::Instant::now() + Duration::from_secs(30),
+    let resp = as_function(
+        "portfolio-sync-worker",
+        shared::api::sync::work(
+            &t.ctx,
+            worker_event,
+            std::time::Instant::now() + Duration::from_secs(30),
+        ),
     )
     .await
     .unwrap();

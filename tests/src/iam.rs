@@ -31,7 +31,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 /// One authorisation AWS makes for a call: the IAM action, and whether its resource is one of
 /// the table's indexes (`<table>/index/<name>`) rather than the table itself.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authorised {
     pub action: String,
     pub on_index: bool,
@@ -133,7 +133,8 @@ impl Intercept for Recorder {
 /// made in its own task. (Work it hands to another task is not seen; no handler does.)
 pub async fn record<F: Future>(fut: F) -> (F::Output, Vec<Authorised>) {
     let calls = Calls::default();
-    let out = CALLS.scope(calls.clone(), fut).await;
+    // On the heap: some handlers' futures are large, and a test thread's stack is 2 MB.
+    let out = CALLS.scope(calls.clone(), Box::pin(fut)).await;
     let seen = std::mem::take(&mut *calls.lock().unwrap());
     (out, seen)
 }
@@ -164,11 +165,8 @@ fn list(v: &serde_yaml::Value) -> Vec<String> {
 
 /// Each function's (its binary's) policy statements, from template.yaml.
 static POLICIES: LazyLock<HashMap<String, Vec<Statement>>> = LazyLock::new(|| {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-    let template: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml")).expect("YAML");
     let mut policies = HashMap::new();
-    for f in template["Resources"]
+    for f in crate::template()["Resources"]
         .as_mapping()
         .expect("Resources")
         .values()
@@ -239,7 +237,7 @@ pub fn check(function: &str, route: &str, calls: &[Authorised]) {
 /// Runs `fut` as the function `function` (an event handler, which no route serves) and fails
 /// the test when its policy lacks an action it used.
 pub async fn as_function<F: Future>(function: &str, fut: F) -> F::Output {
-    let (out, calls) = record(Box::pin(fut)).await;
-    check(function, "its event", &calls);
+    let (out, calls) = record(fut).await;
+    check(function, "the event handler", &calls);
     out
 }

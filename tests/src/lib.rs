@@ -86,6 +86,16 @@ pub fn client_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
         })
 }
 
+/// template.yaml, parsed once (CloudFormation tags parse as tagged values).
+pub fn template() -> &'static serde_yaml::Value {
+    static TEMPLATE: std::sync::LazyLock<serde_yaml::Value> = std::sync::LazyLock::new(|| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
+            .expect("template.yaml is YAML")
+    });
+    &TEMPLATE
+}
+
 /// The DynamoDB operation of a request an interceptor sees (`GetItem`, `Query`, ...): the
 /// `x-amz-target` header's last part.
 pub fn dynamodb_operation(
@@ -240,8 +250,7 @@ where
         Body::Binary(b) => String::from_utf8(b.clone()).ok(),
         _ => None,
     };
-    // On the heap: some handlers' futures are large, and a test thread's stack is 2 MB.
-    let (resp, calls) = iam::record(Box::pin(handler(ctx, req))).await;
+    let (resp, calls) = iam::record(handler(ctx, req)).await;
     let name = std::any::type_name::<F>();
     if let Some((function, path)) = contract::served_by(name, &method) {
         iam::check(function, &format!("{method} {path}"), &calls);
